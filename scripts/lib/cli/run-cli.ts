@@ -1,0 +1,36 @@
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { EXIT } from './exit-codes.js';
+
+/** A mistake in how the command was called; reported with the usage text and exit code 2. */
+export class UsageError extends Error {}
+
+export type Options = NonNullable<ParseArgsConfig['options']>;
+
+/** Parses flags strictly: unknown flags and stray arguments are usage errors, not ignored. */
+export function parseFlags<T extends Options>(args: string[], options: T, allowPositionals = false) {
+  try {
+    return parseArgs({ args, options, strict: true, allowPositionals });
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+}
+
+/**
+ * Runs a command's main function and exits with its code. Usage errors print the message and
+ * the usage text (exit 2); anything unexpected prints the stack (exit 1), never a silent pass.
+ */
+export async function runCli(usage: string, main: () => Promise<number>): Promise<void> {
+  let code: number;
+  try {
+    code = await main();
+  } catch (error) {
+    if (error instanceof UsageError) {
+      process.stderr.write(`error: ${error.message}\n\n${usage}`);
+      code = EXIT.badInput;
+    } else {
+      process.stderr.write(`internal error: ${(error as Error).stack ?? String(error)}\n`);
+      code = EXIT.gateFailed;
+    }
+  }
+  process.exitCode = code;
+}

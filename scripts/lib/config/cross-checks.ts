@@ -1,0 +1,148 @@
+import { GPU_INSTANCE_FAMILIES } from '../../../platform/karpenter/gpu-instance-families.js';
+import type { ClusterSpec } from './cluster-schema.js';
+import type { Fleet, Located } from './load-fleet.js';
+import type { ModelSpec } from './model-schema.js';
+import type { ConfigProblem } from './problem.js';
+
+/** Inputs that exist but failed their own checks; references to them are not reported again. */
+export interface UncheckedInputs {
+  readonly models: ReadonlySet<string>;
+  readonly environments: ReadonlySet<string>;
+}
+
+/** Checks that need more than one file: references between environments and the catalogue. */
+export function crossCheckFleet(fleet: Fleet, unchecked: UncheckedInputs): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  for (const env of fleet.environments.values()) {
+    problems.push(...checkEndpoint(env));
+    problems.push(...checkModels(env, fleet, unchecked));
+    problems.push(...checkPromotionSource(env, fleet, unchecked));
+  }
+  problems.push(...checkPromotionCycles(fleet));
+  return problems;
+}
+
+/** Instance families both the model and the environment's GPU pool allow. */
+export function placeableFamilies(model: ModelSpec, env: ClusterSpec): string[] {
+  return model.gpu.instanceFamilies.filter((family) => env.gpu.instanceFamilies.includes(family));
+}
+
+function checkEndpoint({ spec, file, lineOf }: Located<ClusterSpec>): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  const { zone, host, certificateArn } = spec.dns;
+  if (host !== zone && !host.endsWith(`.${zone}`)) {
+    problems.push({ file, line: lineOf(['dns', 'host']), path: ['dns', 'host'], message: `expected a name inside the zone "${zone}", found "${host}"` });
+  }
+  const [, , , region, account] = certificateArn.split(':');
+  if (region !== spec.aws.region || account !== spec.aws.accountId) {
+    problems.push({
+      file,
+      line: lineOf(['dns', 'certificateArn']),
+      path: ['dns', 'certificateArn'],
+      message: `expected a certificate in the cluster's account and region (${spec.aws.accountId}, ${spec.aws.region}): an ALB can only use those; found ${account}, ${region}`,
+    });
+  }
+  return problems;
+}
+
+function checkModels(env: Located<ClusterSpec>, fleet: Fleet, unchecked: UncheckedInputs): ConfigProblem[] {
+  const { spec, file, lineOf } = env;
+  const problems: ConfigProblem[] = [];
+  const catalogue = [...fleet.models.keys(), ...unchecked.models].sort();
+  let minimumGpus = 0;
+
+  for (const [name, deployment] of Object.entries(spec.models)) {
+    const at = ['models', name];
+    const model = fleet.models.get(name)?.spec;
+    if (!model) {
+      if (unchecked.models.has(name)) continue;
+      problems.push({
+        file,
+        line: lineOf(at),
+        path: at,
+        message: `unknown model; expected one of the catalogue (apps/models/<name>.yaml): ${catalogue.join(', ') || 'none'}`,
+      });
+      continue;
+    }
+    minimumGpus += deployment.replicas.min * model.gpu.count;
+
+    const families = placeableFamilies(model, spec);
+    if (families.length === 0) {
+      problems.push({
+        file,
+        line: lineOf(at),
+        path: at,
+        message: `instance families not allowed: the model runs on ${list(model.gpu.instanceFamilies)} but gpu.instanceFamilies here allows ${list(spec.gpu.instanceFamilies)}; expected at least one in common`,
+      });
+      continue;
+    }
+    const fits = families.filter((family) => (GPU_INSTANCE_FAMILIES[family]?.maxGpusPerNode ?? 0) >= model.gpu.count);
+    if (fits.length === 0) {
+      problems.push({
+        file,
+        line: lineOf(at),
+        path: at,
+        message: `expected an instance family with ${model.gpu.count} GPUs on one node for a replica; ${list(families)} have fewer`,
+      });
+    }
+  }
+
+  if (minimumGpus > spec.gpu.limits.gpus) {
+    problems.push({
+      file,
+      line: lineOf(['gpu', 'limits', 'gpus']),
+      path: ['gpu', 'limits', 'gpus'],
+      message: `expected at least ${minimumGpus} GPUs, what the models' minimum replicas need together; found ${spec.gpu.limits.gpus}`,
+    });
+  }
+  return problems;
+}
+
+function checkPromotionSource(env: Located<ClusterSpec>, fleet: Fleet, unchecked: UncheckedInputs): ConfigProblem[] {
+  const from = env.spec.promotion?.from;
+  if (from === undefined || from === env.spec.name || fleet.environments.has(from) || unchecked.environments.has(from)) return [];
+  const known = [...fleet.environments.keys()].filter((name) => name !== env.spec.name);
+  return [
+    {
+      file: env.file,
+      line: env.lineOf(['promotion', 'from']),
+      path: ['promotion', 'from'],
+      message: `unknown environment "${from}"; expected one of: ${known.join(', ') || 'none'}`,
+    },
+  ];
+}
+
+/** Promotion must be a chain (dev -> staging -> prod); a cycle would promote a version in circles. */
+function checkPromotionCycles(fleet: Fleet): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  const reported = new Set<string>();
+  for (const start of fleet.environments.keys()) {
+    const chain: string[] = [];
+    let current: string | undefined = start;
+    while (current !== undefined && !chain.includes(current)) {
+      chain.push(current);
+      current = fleet.environments.get(current)?.spec.promotion?.from;
+    }
+    if (current === undefined) continue;
+    const cycle = chain.slice(chain.indexOf(current));
+    const first = [...cycle].sort()[0] as string;
+    if (reported.has(first)) continue;
+    reported.add(first);
+    const env = fleet.environments.get(first) as Located<ClusterSpec>;
+    const order = [...cycle.slice(cycle.indexOf(first)), ...cycle.slice(0, cycle.indexOf(first)), first];
+    problems.push({
+      file: env.file,
+      line: env.lineOf(['promotion', 'from']),
+      path: ['promotion', 'from'],
+      message:
+        cycle.length === 1
+          ? 'expected another environment: an environment cannot promote from itself'
+          : `promotion cycle ${order.join(' <- ')}; expected a chain that starts at an environment without promotion.from`,
+    });
+  }
+  return problems;
+}
+
+function list(values: readonly string[]): string {
+  return `[${values.join(', ')}]`;
+}
