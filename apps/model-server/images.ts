@@ -1,0 +1,22 @@
+/**
+ * Support images of the model server, pinned by digest so that what was reviewed is what runs.
+ * Forks that mirror images into their own ECR change the repository here; the tag is kept for
+ * people (and Renovate) and never used to pull.
+ */
+export interface PinnedImage {
+  readonly repository: string;
+  readonly tag: string;
+  readonly digest: string;
+}
+
+/** AWS CLI v2 (Amazon Linux 2023 based): copies a model version from S3 into the cache. */
+export const AWS_CLI_IMAGE: PinnedImage = {
+  repository: 'public.ecr.aws/aws-cli/aws-cli',
+  tag: '2.31.30',
+  digest: 'sha256:6c9314d8dd18bcfd11c509e00ea39016c4fb978e42e86df1e4dfd17038b10b78',
+};
+
+/** `repository@digest`: the form the kubelet pulls by digest alone. */
+export function imageReference(image: Pick<PinnedImage, 'repository' | 'digest'>): string {
+  return `${image.repository}@${image.digest}`;
+}

@@ -1,0 +1,26 @@
+import { App } from 'cdk8s';
+import { ModelServerChart } from '../../../apps/model-server/model-server-chart.js';
+import { placeableFamilies } from '../config/cross-checks.js';
+import type { Fleet } from '../config/load-fleet.js';
+
+/** The cdk8s App of one environment: one chart per component folder. */
+export function buildEnvironmentApp(fleet: Fleet, environmentName: string): App {
+  const environment = fleet.environments.get(environmentName)?.spec;
+  if (!environment) throw new Error(`unknown environment "${environmentName}"`);
+  // outdir is never written: the renderer synthesises in memory and writes the files itself.
+  const app = new App({ outdir: 'cdk8s.out' });
+
+  for (const modelName of Object.keys(environment.models).sort()) {
+    const deployment = environment.models[modelName];
+    const model = fleet.models.get(modelName)?.spec;
+    if (!deployment || !model) throw new Error(`environment ${environmentName} refers to unknown model "${modelName}"`);
+    new ModelServerChart(app, {
+      environment,
+      model,
+      version: deployment.version,
+      replicas: deployment.replicas,
+      instanceFamilies: placeableFamilies(model, environment),
+    });
+  }
+  return app;
+}
