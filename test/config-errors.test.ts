@@ -1,0 +1,217 @@
+import { describe, expect, test, type TestContext } from 'vitest';
+import { cp, mkdir, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { makeFixtureRepo, runScript, type FixtureRepo } from './helpers/fixture-repo.js';
+
+async function fixture(onTestFinished: TestContext['onTestFinished']): Promise<FixtureRepo> {
+  const repo = await makeFixtureRepo();
+  onTestFinished(() => repo.dispose());
+  return repo;
+}
+
+const DEV = 'clusters/dev/cluster.yaml';
+const STAGING = 'clusters/staging/cluster.yaml';
+const SMALL = 'apps/models/llama-3-1-8b-instruct.yaml';
+const LARGE = 'apps/models/llama-3-3-70b-instruct.yaml';
+
+interface BadInput {
+  readonly name: string;
+  /** Breaks the fixture; returns the problem line(s) expected on stderr. */
+  readonly breakIt: (repo: FixtureRepo) => Promise<string[]>;
+}
+
+/**
+ * `file:line: field: message` lines. Lines are computed from the fixture text after the edit
+ * so the test states which line a person must look at, not a magic number.
+ */
+const cases: BadInput[] = [
+  {
+    name: 'YAML syntax error',
+    breakIt: async (repo) => {
+      await repo.edit(DEV, '  clusterName: llm-dev', '   clusterName: llm-dev');
+      return [`${DEV}:${await repo.lineOf(DEV, 'clusterName')}: YAML syntax error: bad indentation of a mapping entry`];
+    },
+  },
+  {
+    name: 'wrong type',
+    breakIt: async (repo) => {
+      await repo.edit(SMALL, 'maxModelLen: 16384', 'maxModelLen: "16k"');
+      return [`${SMALL}:${await repo.lineOf(SMALL, 'maxModelLen')}: maxModelLen: expected the context length in tokens, an integer, found "16k"`];
+    },
+  },
+  {
+    name: 'unknown key (typo)',
+    breakIt: async (repo) => {
+      await repo.edit(DEV, '  llama-3-3-70b-instruct:\n    version: v2026.11.1\n    replicas:', '  llama-3-3-70b-instruct:\n    version: v2026.11.1\n    replicaz:');
+      const line = await repo.lineOf(DEV, 'replicaz');
+      return [
+        `${DEV}:${line - 2}: models.llama-3-3-70b-instruct.replicas: required field is missing (expected a mapping with min, max)`,
+        `${DEV}:${line}: models.llama-3-3-70b-instruct.replicaz: unknown key (did you mean "replicas"?); expected one of: version, replicas`,
+      ];
+    },
+  },
+  {
+    name: 'unknown model',
+    breakIt: async (repo) => {
+      await repo.edit(DEV, '  llama-3-1-8b-instruct:', '  llama-3-1-8b-instrukt:');
+      return [
+        `${DEV}:${await repo.lineOf(DEV, 'instrukt')}: models.llama-3-1-8b-instrukt: unknown model; expected one of the catalogue (apps/models/<name>.yaml): llama-3-1-8b-instruct, llama-3-3-70b-instruct`,
+      ];
+    },
+  },
+  {
+    name: 'replicas min > max',
+    breakIt: async (repo) => {
+      await repo.edit(STAGING, '      min: 1\n      max: 4', '      min: 5\n      max: 4');
+      return [`${STAGING}:${await repo.lineOf(STAGING, 'min: 5')}: models.llama-3-1-8b-instruct.replicas.min: expected replicas.min <= replicas.max (4), found 5`];
+    },
+  },
+  {
+    name: 'tensorParallelSize inconsistent with gpu.count',
+    breakIt: async (repo) => {
+      await repo.edit(LARGE, 'tensorParallelSize: 8', 'tensorParallelSize: 4');
+      return [
+        `${LARGE}:${await repo.lineOf(LARGE, 'tensorParallelSize')}: tensorParallelSize: expected tensorParallelSize to equal gpu.count (8): each replica shards the model over all its GPUs; found 4`,
+      ];
+    },
+  },
+  {
+    name: 'invalid DNS name',
+    breakIt: async (repo) => {
+      await repo.edit(DEV, 'host: api.dev.llm.example.com', 'host: api_dev.llm.example.com');
+      return [`${DEV}:${await repo.lineOf(DEV, 'host:')}: dns.host: expected a lowercase DNS name such as "api.dev.llm.example.com", found "api_dev.llm.example.com"`];
+    },
+  },
+  {
+    name: 'invalid model name',
+    breakIt: async (repo) => {
+      await repo.edit(SMALL, 'name: llama-3-1-8b-instruct', 'name: Llama_3.1');
+      return [
+        `${SMALL}:${await repo.lineOf(SMALL, 'name: Llama')}: name: expected a DNS-1035 label: lowercase letters, digits and '-', starting with a letter and ending with a letter or digit (it names the namespace, Deployment and Service of the model server), found "Llama_3.1"`,
+      ];
+    },
+  },
+  {
+    name: 'duplicate model in an environment',
+    breakIt: async (repo) => {
+      const text = await repo.read(DEV);
+      await repo.write(DEV, `${text}  llama-3-1-8b-instruct:\n    version: v2\n    replicas: { min: 1, max: 1 }\n`);
+      const line = (await repo.read(DEV)).split('\n').lastIndexOf('  llama-3-1-8b-instruct:') + 1;
+      return [`${DEV}:${line}: YAML syntax error: duplicated mapping key`];
+    },
+  },
+  {
+    name: 'duplicate model in the catalogue',
+    breakIt: async (repo) => {
+      await cp(path.join(repo.root, SMALL), path.join(repo.root, SMALL.replace(/\.yaml$/, '.yml')));
+      return [`${SMALL.replace(/\.yaml$/, '.yml')}:4: name: duplicate model name "llama-3-1-8b-instruct", already defined in ${SMALL}`];
+    },
+  },
+  {
+    name: 'environment name not equal to its folder',
+    breakIt: async (repo) => {
+      await repo.edit(STAGING, 'name: staging', 'name: stage');
+      return [`${STAGING}:${await repo.lineOf(STAGING, 'name: stage')}: name: expected "staging", the name of the folder this file is in, found "stage"`];
+    },
+  },
+  {
+    name: 'missing cluster.yaml',
+    breakIt: async (repo) => {
+      await mkdir(path.join(repo.root, 'clusters/qa'));
+      return ['clusters/qa/cluster.yaml: missing: every folder under clusters/ is an environment and needs a cluster.yaml'];
+    },
+  },
+  {
+    name: 'promotion cycle',
+    breakIt: async (repo) => {
+      await repo.write(DEV, `${await repo.read(DEV)}promotion:\n  from: prod\n  soakHours: 1\n`);
+      return [
+        `${DEV}:${await repo.lineOf(DEV, 'from: prod')}: promotion.from: promotion cycle dev <- prod <- staging <- dev; expected a chain that starts at an environment without promotion.from`,
+      ];
+    },
+  },
+  {
+    name: 'instance family not allowed',
+    breakIt: async (repo) => {
+      await repo.edit(DEV, 'instanceFamilies: [g6, g6e]', 'instanceFamilies: [g6]');
+      return [
+        `${DEV}:${await repo.lineOf(DEV, '  llama-3-3-70b-instruct:')}: models.llama-3-3-70b-instruct: instance families not allowed: the model runs on [p5, p4d, g6e] but gpu.instanceFamilies here allows [g6]; expected at least one in common`,
+      ];
+    },
+  },
+  {
+    name: 'unknown instance family (typo)',
+    breakIt: async (repo) => {
+      await repo.edit(SMALL, 'instanceFamilies: [g6e, g6, g5]', 'instanceFamilies: [g6e, g6ee, g5]');
+      return [expect.stringContaining(`${SMALL}:${await repo.lineOf(SMALL, 'g6ee')}: gpu.instanceFamilies[1]: expected a known GPU instance family (`) as unknown as string];
+    },
+  },
+  {
+    name: 'vLLM flag outside the allow-list',
+    breakIt: async (repo) => {
+      await repo.edit(SMALL, '  max-num-seqs: 128', '  trust-remote-code: true');
+      return [
+        `${SMALL}:${await repo.lineOf(SMALL, 'trust-remote-code')}: extraArgs.trust-remote-code: "trust-remote-code" cannot be set here: it runs code shipped with the weights; not allowed on the shared platform`,
+      ];
+    },
+  },
+  {
+    name: 'unquoted account id',
+    breakIt: async (repo) => {
+      await repo.edit(DEV, 'accountId: "111122223333"', 'accountId: 111122223333');
+      return [
+        `${DEV}:${await repo.lineOf(DEV, 'accountId')}: aws.accountId: expected a 12-digit AWS account id in quotes (unquoted, YAML reads it as a number), found number 111122223333`,
+      ];
+    },
+  },
+];
+
+// Each case spawns the CLI on its own copy of the repository, so they can run side by side.
+describe.concurrent('bad input is refused with file, line and field, exit 2, and nothing written', () => {
+  test.for(cases)('$name', async ({ breakIt }, { onTestFinished }) => {
+    const repo = await fixture(onTestFinished);
+    const expected = await breakIt(repo);
+    const before = await repo.clustersTree();
+
+    const result = await runScript('render', [], repo.root);
+
+    expect(result.code).toBe(2);
+    const problemLines = result.stderr.split('\n').filter((line) => line.length > 0 && !line.includes('nothing was written'));
+    expect(problemLines).toEqual(expected);
+    expect(result.stderr).toContain('nothing was written');
+    expect(await repo.clustersTree()).toEqual(before);
+  });
+
+  test('every problem is reported at once, across files', async ({ onTestFinished }) => {
+    const repo = await fixture(onTestFinished);
+    await repo.edit(SMALL, 'maxModelLen: 16384', 'maxModelLen: "16k"');
+    await repo.edit(STAGING, 'revision: main', 'revision: HEAD');
+    await repo.edit(LARGE, 'count: 8', 'count: 4');
+    const result = await runScript('render', ['--check'], repo.root);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain(`${SMALL}:${await repo.lineOf(SMALL, 'maxModelLen')}: maxModelLen:`);
+    expect(result.stderr).toContain(`${STAGING}:${await repo.lineOf(STAGING, 'revision')}: gitops.revision: expected an explicit branch name`);
+    expect(result.stderr).toContain(`${LARGE}:${await repo.lineOf(LARGE, 'tensorParallelSize')}: tensorParallelSize: expected tensorParallelSize to equal gpu.count (4)`);
+    expect(result.stderr).toContain('3 input problems');
+  });
+
+  test('--format github turns problems into annotations on the file and line', async ({ onTestFinished }) => {
+    const repo = await fixture(onTestFinished);
+    await repo.edit(STAGING, 'revision: main', 'revision: HEAD');
+    const result = await runScript('render', ['--format', 'github'], repo.root);
+    expect(result.code).toBe(2);
+    const line = await repo.lineOf(STAGING, 'revision');
+    expect(result.stdout).toContain(`::error file=${STAGING},line=${line},title=invalid input::gitops.revision: expected an explicit branch name`);
+  });
+
+  test('--format json lists problems for tools', async ({ onTestFinished }) => {
+    const repo = await fixture(onTestFinished);
+    await rm(path.join(repo.root, DEV));
+    const result = await runScript('render', ['--format', 'json'], repo.root);
+    expect(result.code).toBe(2);
+    expect(JSON.parse(result.stdout)).toEqual({
+      ok: false,
+      problems: [{ file: DEV, line: null, field: '', message: expect.stringContaining('missing') }],
+    });
+  });
+});

@@ -1,0 +1,64 @@
+import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { $ } from 'zx';
+import { readTree } from '../../scripts/lib/render/rendered-tree.js';
+
+/** The repository under test (holds the sample fleet and the committed manifests). */
+export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+const TSX = path.join(REPO_ROOT, 'node_modules/.bin/tsx');
+
+/** A throwaway copy of the repository's inputs and committed manifests. */
+export interface FixtureRepo {
+  readonly root: string;
+  read(file: string): Promise<string>;
+  write(file: string, text: string): Promise<void>;
+  /** Replaces one exact occurrence of `from`; fails the test if it is not there. */
+  edit(file: string, from: string, to: string): Promise<void>;
+  /** 1-based line of the first line containing `needle`. */
+  lineOf(file: string, needle: string): Promise<number>;
+  /** Every file under clusters/, by repository-relative path. */
+  clustersTree(): Promise<Map<string, string>>;
+  dispose(): Promise<void>;
+}
+
+export async function makeFixtureRepo(): Promise<FixtureRepo> {
+  const root = await mkdtemp(path.join(tmpdir(), 'eks-llm-gitops-'));
+  await cp(path.join(REPO_ROOT, 'apps/models'), path.join(root, 'apps/models'), { recursive: true });
+  await cp(path.join(REPO_ROOT, 'clusters'), path.join(root, 'clusters'), {
+    recursive: true,
+    filter: (source) => !path.basename(source).startsWith('.render-'),
+  });
+  const read = (file: string) => readFile(path.join(root, file), 'utf8');
+  return {
+    root,
+    read,
+    write: (file, text) => writeFile(path.join(root, file), text),
+    async edit(file, from, to) {
+      const text = await read(file);
+      if (!text.includes(from)) throw new Error(`fixture edit: ${file} does not contain ${JSON.stringify(from)}`);
+      await writeFile(path.join(root, file), text.replace(from, to));
+    },
+    async lineOf(file, needle) {
+      const index = (await read(file)).split('\n').findIndex((line) => line.includes(needle));
+      if (index === -1) throw new Error(`fixture: ${file} has no line containing ${JSON.stringify(needle)}`);
+      return index + 1;
+    },
+    clustersTree: () => readTree(root, 'clusters'),
+    dispose: () => rm(root, { recursive: true, force: true }),
+  };
+}
+
+export interface CliResult {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Runs `scripts/<script>.ts` as `npm run` would, against `root`. */
+export async function runScript(script: string, args: readonly string[], root: string): Promise<CliResult> {
+  const result = await $({ nothrow: true, quiet: true, cwd: root })`${TSX} ${path.join(REPO_ROOT, 'scripts', `${script}.ts`)} ${args}`;
+  return { code: result.exitCode ?? -1, stdout: result.stdout, stderr: result.stderr };
+}
