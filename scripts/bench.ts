@@ -1,4 +1,3 @@
-#!/usr/bin/env -S npx tsx
 /**
  * npm run bench: render a generated fleet (3 environments x 50 models by default) into a temp
  * dir and print wall time, documents written and peak RSS. Numbers, not assertions.

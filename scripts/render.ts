@@ -1,4 +1,3 @@
-#!/usr/bin/env -S npx tsx
 /**
  * npm run render: render every environment's manifests from the inputs, or check that the
  * committed manifests are what the inputs render (--check).

@@ -16,8 +16,8 @@ export interface ModelServerProps {
   readonly model: ModelSpec;
   /** The version this environment runs: a sub-prefix of `model.source`. */
   readonly version: string;
-  /** Replica bounds from the environment; the Deployment starts at `min`. */
-  readonly replicas: { readonly min: number; readonly max: number };
+  /** Replicas the Deployment starts with: the environment's `replicas.min`. */
+  readonly replicas: number;
   /** Instance families the pods may use (the model's, narrowed to the environment's pool). */
   readonly instanceFamilies: readonly string[];
   /**
@@ -91,7 +91,7 @@ export class ModelServerChart extends ComponentChart {
         annotations: { 'eks-llm-gitops.io/engine-tag': model.engine.tag },
       },
       spec: {
-        replicas: props.replicas.min,
+        replicas: props.replicas,
         revisionHistoryLimit: 5,
         progressDeadlineSeconds: progressDeadlineSeconds(model),
         selector: { matchLabels: selector },

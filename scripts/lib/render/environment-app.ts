@@ -18,7 +18,7 @@ export function buildEnvironmentApp(fleet: Fleet, environmentName: string): App 
       environment,
       model,
       version: deployment.version,
-      replicas: deployment.replicas,
+      replicas: deployment.replicas.min,
       instanceFamilies: placeableFamilies(model, environment),
     });
   }

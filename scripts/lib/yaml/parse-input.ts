@@ -4,7 +4,6 @@ import type { ConfigProblem } from '../config/problem.js';
 
 export interface ParsedInput {
   readonly value: unknown;
-  readonly source: YamlSourceMap;
   /** 1-based line of the field at `path` (or of its nearest existing parent). */
   readonly lineOf: (path: YamlPath) => number;
 }
@@ -35,7 +34,7 @@ export function parseInputYaml(text: string, file: string): ParsedInput | Config
     };
   }
   const source = YamlSourceMap.of(text, file);
-  return { value: present[0], source, lineOf: (path) => source.lineOf(path, doc) };
+  return { value: present[0], lineOf: (path) => source.lineOf(path, doc) };
 }
 
 export function isProblem(result: ParsedInput | ConfigProblem): result is ConfigProblem {

@@ -14,7 +14,7 @@ export class YamlSourceMap {
   private readonly lineStarts: number[];
 
   private constructor(
-    private readonly text: string,
+    text: string,
     private readonly offsets: Map<string, number>,
     /** Offset of each document's first node, in document order. */
     readonly documentOffsets: number[],
@@ -61,11 +61,6 @@ export class YamlSourceMap {
     const start = this.offsets.get(pathKey(doc, path) + VALUE_SUFFIX);
     const end = this.offsets.get(pathKey(doc, path) + VALUE_END_SUFFIX);
     return start === undefined || end === undefined ? undefined : { start, end };
-  }
-
-  /** The source text (kept so callers can quote or edit it). */
-  get source(): string {
-    return this.text;
   }
 }
 
