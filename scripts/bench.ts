@@ -26,7 +26,7 @@ wall time of the render in a fresh process, documents written, and peak RSS.
 `;
 
 const SCRIPTS = path.dirname(fileURLToPath(import.meta.url));
-const TSX = path.join(SCRIPTS, '../node_modules/.bin/tsx');
+const NODE_WITH_TSX = [process.execPath, '--import', 'tsx'];
 
 interface Measurement {
   readonly wallMs: number;
@@ -66,12 +66,7 @@ async function main(): Promise<number> {
     runs: { type: 'string' },
     keep: { type: 'boolean', default: false },
     'measure-child': { type: 'string' },
-    help: { type: 'boolean', short: 'h', default: false },
   });
-  if (values.help) {
-    process.stdout.write(USAGE);
-    return EXIT.ok;
-  }
   if (values['measure-child'] !== undefined) {
     process.stdout.write(JSON.stringify(await measure(values['measure-child'])));
     return EXIT.ok;
@@ -89,11 +84,11 @@ async function main(): Promise<number> {
     const wholeProcess: number[] = [];
     for (let run = 0; run < runs; run++) {
       await $({ quiet: true })`rm -rf ${path.join(root, 'clusters')}/*/manifests`;
-      inProcess.push(JSON.parse((await $({ quiet: true })`${TSX} ${path.join(SCRIPTS, 'bench.ts')} --measure-child ${root}`).stdout));
+      inProcess.push(JSON.parse((await $({ quiet: true, cwd: path.join(SCRIPTS, '..') })`${NODE_WITH_TSX} ${path.join(SCRIPTS, 'bench.ts')} --measure-child ${root}`).stdout));
 
       await $({ quiet: true })`rm -rf ${path.join(root, 'clusters')}/*/manifests`;
       const started = performance.now();
-      await $({ quiet: true, cwd: root })`${TSX} ${path.join(SCRIPTS, 'render.ts')}`;
+      await $({ quiet: true, cwd: path.join(SCRIPTS, '..') })`${NODE_WITH_TSX} ${path.join(SCRIPTS, 'render.ts')} --root ${root}`;
       wholeProcess.push(performance.now() - started);
     }
 

@@ -37,12 +37,7 @@ async function main(): Promise<number> {
     check: { type: 'boolean', default: false },
     format: { type: 'string' },
     root: { type: 'string' },
-    help: { type: 'boolean', short: 'h', default: false },
   });
-  if (values.help) {
-    process.stdout.write(USAGE);
-    return EXIT.ok;
-  }
   const format = parseReportFormat(values.format);
   const root = path.resolve(values.root ?? process.cwd());
 

@@ -1,14 +1,17 @@
 import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { $ } from 'zx';
 import { readTree } from '../../scripts/lib/render/rendered-tree.js';
 
 /** The repository under test (holds the sample fleet and the committed manifests). */
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
-const TSX = path.join(REPO_ROOT, 'node_modules/.bin/tsx');
+/** tsx's loader by URL, so that it resolves whatever the working directory is. */
+const TSX_LOADER = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
+
 
 /** A throwaway copy of the repository's inputs and committed manifests. */
 export interface FixtureRepo {
@@ -57,8 +60,9 @@ export interface CliResult {
   readonly stderr: string;
 }
 
-/** Runs `scripts/<script>.ts` as `npm run` would, against `root`. */
-export async function runScript(script: string, args: readonly string[], root: string): Promise<CliResult> {
-  const result = await $({ nothrow: true, quiet: true, cwd: root })`${TSX} ${path.join(REPO_ROOT, 'scripts', `${script}.ts`)} ${args}`;
+/** Runs `scripts/<script>.ts` as `npm run` would, against `root`, with extra environment variables. */
+export async function runScript(script: string, args: readonly string[], root: string, env: Record<string, string> = {}): Promise<CliResult> {
+  // As the npm scripts run it: one node process with tsx's loader.
+  const result = await $({ nothrow: true, quiet: true, cwd: root, env: { ...process.env, ...env } })`${process.execPath} --import ${TSX_LOADER} ${path.join(REPO_ROOT, 'scripts', `${script}.ts`)} ${args}`;
   return { code: result.exitCode ?? -1, stdout: result.stdout, stderr: result.stderr };
 }

@@ -16,10 +16,16 @@ export function parseFlags<T extends Options>(args: string[], options: T, allowP
 }
 
 /**
- * Runs a command's main function and exits with its code. Usage errors print the message and
- * the usage text (exit 2); anything unexpected prints the stack (exit 1), never a silent pass.
+ * Runs a command's main function and exits with its code. `-h`/`--help` prints the usage text
+ * (exit 0) before anything else runs. Usage errors print the message and the usage text
+ * (exit 2); anything unexpected prints the stack (exit 1), never a silent pass.
  */
 export async function runCli(usage: string, main: () => Promise<number>): Promise<void> {
+  if (process.argv.slice(2).some((arg) => arg === '--help' || arg === '-h')) {
+    process.stdout.write(usage);
+    process.exitCode = EXIT.ok;
+    return;
+  }
   let code: number;
   try {
     code = await main();

@@ -25,9 +25,14 @@ export class YamlSourceMap {
 
   /** Parses `text` (which must already load without error) and indexes every node. */
   static of(text: string, filename: string): YamlSourceMap {
+    return YamlSourceMap.fromEvents(text, parseEvents(text, { filename }));
+  }
+
+  /** Indexes an event stream already parsed from `text` (to parse a large file once). */
+  static fromEvents(text: string, events: Event[]): YamlSourceMap {
     const offsets = new Map<string, number>();
     const documentOffsets: number[] = [];
-    indexEvents(text, parseEvents(text, { filename }), offsets, documentOffsets);
+    indexEvents(text, events, offsets, documentOffsets);
     return new YamlSourceMap(text, offsets, documentOffsets);
   }
 
@@ -118,7 +123,7 @@ function indexEvents(text: string, events: Event[], offsets: Map<string, number>
           path = [...top.path, '?'];
         }
         path ??= [];
-        if (path.length === 0) documentOffsets.push(event.start);
+        if (path.length === 0) documentOffsets[doc] = event.start;
         record(path, event.start);
         stack.push(event.type === EVENT_ID.MAPPING ? { kind: 'mapping', path, key: undefined, complexKey: false } : { kind: 'sequence', path, index: 0 });
         break;
@@ -134,7 +139,7 @@ function indexEvents(text: string, events: Event[], offsets: Map<string, number>
           break;
         }
         const path = childPath() ?? [];
-        if (path.length === 0 && top?.kind === 'document') documentOffsets.push(start);
+        if (path.length === 0 && top?.kind === 'document') documentOffsets[doc] = start;
         record(path, start);
         if (event.type === EVENT_ID.SCALAR) {
           offsets.set(pathKey(doc, path) + VALUE_SUFFIX, event.valueStart);

@@ -1,0 +1,115 @@
+import type { ManifestFile } from './manifest-documents.js';
+import { pointerSegments } from './manifest-documents.js';
+import type { ResourceResult, ResourceStatus } from './validate-resources.js';
+
+/**
+ * `--engine kubeconform`: the same validation done by the kubeconform binary, reported through
+ * our formats (with file-absolute lines, which kubeconform itself does not give).
+ */
+
+export interface KubeconformOptions {
+  readonly locations: readonly string[];
+  readonly strict: boolean;
+  readonly skip: readonly string[];
+  readonly reject: readonly string[];
+  readonly ignoreMissingSchemas: boolean;
+  readonly cacheDir: string | undefined;
+}
+
+/** Path of the kubeconform binary, or undefined when it is not on PATH. */
+export async function findKubeconform(): Promise<string | undefined> {
+  const { $ } = await import('zx');
+  const which = await $({ nothrow: true, quiet: true })`command -v kubeconform`;
+  const found = which.stdout.trim();
+  return which.exitCode === 0 && found !== '' ? found : undefined;
+}
+
+/** kubeconform's flags equivalent to ours. */
+export function kubeconformArgs(options: KubeconformOptions, kubernetesVersion: string, files: readonly string[]): string[] {
+  const args = ['-output', 'json', '-summary', '-verbose', '-n', '2', '-kubernetes-version', kubernetesVersion.replace(/^v/, '')];
+  if (options.strict) args.push('-strict');
+  for (const location of options.locations) args.push('-schema-location', location);
+  if (options.ignoreMissingSchemas) args.push('-ignore-missing-schemas');
+  if (options.skip.length > 0) args.push('-skip', options.skip.join(','));
+  if (options.reject.length > 0) args.push('-reject', options.reject.join(','));
+  if (options.cacheDir !== undefined) args.push('-cache', options.cacheDir);
+  return [...args, ...files];
+}
+
+interface KubeconformResource {
+  filename: string;
+  kind: string;
+  name: string;
+  version: string;
+  status: string;
+  msg: string;
+  validationErrors?: Array<{ path: string; msg: string }>;
+}
+
+const STATUS: Record<string, ResourceStatus> = {
+  statusValid: 'valid',
+  statusInvalid: 'invalid',
+  statusError: 'error',
+  statusSkipped: 'skipped',
+  statusEmpty: 'empty',
+};
+
+/**
+ * Maps kubeconform's `-output json` to our results. kubeconform names documents only by file,
+ * kind and name, so each is matched to the parsed document of that identity (in order, for
+ * repeats) to give it a line.
+ */
+export function parseKubeconformOutput(output: string, files: readonly ManifestFile[]): ResourceResult[] {
+  let parsed: { resources?: KubeconformResource[] };
+  try {
+    parsed = JSON.parse(output) as { resources?: KubeconformResource[] };
+  } catch {
+    throw new Error(`kubeconform printed something that is not its JSON output: ${output.slice(0, 200)}`);
+  }
+  const queues = new Map<string, Array<{ line: number; lineOf: (pointer: string) => number }>>();
+  for (const file of files) {
+    for (const document of file.documents) {
+      const value = document.value as { kind?: unknown; metadata?: { name?: unknown } } | null;
+      const key = identityKey(file.file, String(value?.kind ?? ''), String(value?.metadata?.name ?? ''));
+      const queue = queues.get(key) ?? [];
+      queue.push({ line: document.line, lineOf: document.lineOf });
+      queues.set(key, queue);
+    }
+  }
+  return (parsed.resources ?? []).map((resource) => {
+    const located = queues.get(identityKey(resource.filename, resource.kind, resource.name))?.shift();
+    const lineOf = located?.lineOf ?? (() => 1);
+    return {
+      filename: resource.filename,
+      line: located?.line ?? 1,
+      kind: resource.kind,
+      name: resource.name,
+      version: resource.version,
+      status: STATUS[resource.status] ?? 'error',
+      msg: resource.msg,
+      validationErrors: (resource.validationErrors ?? []).map((e) => ({ path: e.path, msg: e.msg, line: lineOf(normalizePointer(e.path)) })),
+      schema: 'kubeconform',
+    };
+  });
+}
+
+function identityKey(file: string, kind: string, name: string): string {
+  return `${file}\u0000${kind}\u0000${name}`;
+}
+
+/** kubeconform paths are JSON pointers; make sure of the leading slash. */
+function normalizePointer(pointer: string): string {
+  return pointer.startsWith('/') ? pointer : `/${pointerSegments(`/${pointer}`).join('/')}`;
+}
+
+/** Runs kubeconform on files on disk and maps its report. */
+export async function runKubeconform(binary: string, options: KubeconformOptions, kubernetesVersion: string, files: readonly ManifestFile[], cwd: string): Promise<ResourceResult[]> {
+  if (files.length === 0) return [];
+  const args = kubeconformArgs(options, kubernetesVersion, files.map((f) => f.file));
+  const { $ } = await import('zx');
+  const result = await $({ nothrow: true, quiet: true, cwd })`${binary} ${args}`;
+  if (result.exitCode !== 0 && result.exitCode !== 1) {
+    throw new Error(`kubeconform failed (exit ${result.exitCode}): ${result.stderr.trim()}`);
+  }
+  return parseKubeconformOutput(result.stdout, files);
+}

@@ -1,0 +1,172 @@
+/**
+ * npm run validate: strict, offline schema validation of rendered manifests (or any files),
+ * kubeconform-compatible in flags and output, with file-absolute line numbers.
+ */
+import path from 'node:path';
+import { text as readStdin } from 'node:stream/consumers';
+import { EXIT } from './lib/cli/exit-codes.js';
+import { parseFlags, runCli, UsageError } from './lib/cli/run-cli.js';
+import { parseManifestFile, type ManifestFile } from './lib/validate/manifest-documents.js';
+import { collectPaths, environmentFiles, environmentKubernetesVersion, environmentOf, type InputFile } from './lib/validate/collect-inputs.js';
+import { findKubeconform, runKubeconform } from './lib/validate/kubeconform-engine.js';
+import { formatReport, VALIDATE_FORMATS, type ValidateFormat } from './lib/validate/reports.js';
+import { normalizeKubernetesVersion, parseLocation, parseLocationList } from './lib/validate/schema-location.js';
+import { ResourceValidator, type ResourceResult } from './lib/validate/validate-resources.js';
+import { LOCATIONS_VARIABLE } from './lib/validate/locations-variable.js';
+import { readdir } from 'node:fs/promises';
+import { CLUSTERS_DIR } from './lib/config/load-fleet.js';
+
+/** Kubernetes version for files outside any environment, when --kubernetes-version is not given. */
+const DEFAULT_KUBERNETES_VERSION = '1.32.0';
+
+const USAGE = `Usage: npm run validate -- [options] [FILE|FOLDER|- ...]
+
+Validates Kubernetes objects against the schemas of their cluster's Kubernetes version and of the
+CRDs they use, strictly (an unknown field is an error). Without paths: every environment's
+rendered folders (clusters/<env>/manifests and bootstrap).
+
+  --env NAME                   validate this environment's rendered folders (repeatable)
+  --format F                   text (default), json, junit, tap or github
+  --schema-location TEMPLATE   kubeconform-style location, tried in order (repeatable); also
+                               read from $${LOCATIONS_VARIABLE} (comma-separated), after the flags;
+                               "default" is kubeconform's public registry
+  --kubernetes-version X.Y.Z   override the version (default: the environment's cluster.yaml;
+                               ${DEFAULT_KUBERNETES_VERSION} for files outside an environment)
+  --skip KIND,...              skip these kinds (or apiVersion/Kind)
+  --reject KIND,...            fail on these kinds
+  --ignore-missing-schemas     skip objects without a schema instead of failing
+  --no-builtin                 do not fall back to the validators shipped in npm packages
+  --no-strict                  allow fields the schema does not know
+  --ignore-filename-pattern RE skip files whose path matches (repeatable)
+  --engine native|kubeconform  validate with this tool or with the kubeconform binary
+  --cache DIR                  where downloaded schemas and compiled validators are kept
+                               (default: .cache/validate under the repository root)
+  --summary                    print a summary line
+  --verbose                    also list valid and skipped objects
+  --root DIR                   repository root (default: the current directory)
+  -h, --help                   show this help
+
+Exit codes: 0 all valid, 1 invalid objects or errors, 2 usage.
+`;
+
+function list(values: string[] | undefined): string[] {
+  return (values ?? []).flatMap((v) => v.split(',')).map((v) => v.trim()).filter((v) => v !== '');
+}
+
+interface Group {
+  readonly inputs: InputFile[];
+  readonly kubernetesVersion: string;
+}
+
+async function main(): Promise<number> {
+  const { values, positionals } = parseFlags(
+    process.argv.slice(2),
+    {
+      env: { type: 'string', multiple: true },
+      format: { type: 'string' },
+      'schema-location': { type: 'string', multiple: true },
+      'kubernetes-version': { type: 'string' },
+      skip: { type: 'string', multiple: true },
+      reject: { type: 'string', multiple: true },
+      'ignore-missing-schemas': { type: 'boolean', default: false },
+      'no-builtin': { type: 'boolean', default: false },
+      'no-strict': { type: 'boolean', default: false },
+      'ignore-filename-pattern': { type: 'string', multiple: true },
+      engine: { type: 'string' },
+      cache: { type: 'string' },
+      summary: { type: 'boolean', default: false },
+      verbose: { type: 'boolean', default: false },
+      root: { type: 'string' },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+    true,
+  );
+  if (values.help) {
+    process.stdout.write(USAGE);
+    return EXIT.ok;
+  }
+  const format = (values.format ?? 'text') as ValidateFormat;
+  if (!VALIDATE_FORMATS.includes(format)) throw new UsageError(`--format must be one of ${VALIDATE_FORMATS.join(', ')}, found "${values.format}"`);
+  const engine = values.engine ?? 'native';
+  if (engine !== 'native' && engine !== 'kubeconform') throw new UsageError(`--engine must be native or kubeconform, found "${engine}"`);
+  const root = path.resolve(values.root ?? process.cwd());
+  const versionOverride = values['kubernetes-version'] === undefined ? undefined : normalizeKubernetesVersion(values['kubernetes-version']);
+  const ignore = (values['ignore-filename-pattern'] ?? []).map((pattern) => {
+    try {
+      return new RegExp(pattern);
+    } catch {
+      throw new UsageError(`--ignore-filename-pattern "${pattern}" is not a valid regular expression`);
+    }
+  });
+  const options = {
+    locations: [...(values['schema-location'] ?? []).map(parseLocation), ...parseLocationList(process.env[LOCATIONS_VARIABLE])],
+    strict: !values['no-strict'],
+    skip: list(values.skip),
+    reject: list(values.reject),
+    ignoreMissingSchemas: values['ignore-missing-schemas'],
+    builtin: !values['no-builtin'],
+    cacheDir: path.resolve(root, values.cache ?? '.cache/validate'),
+  };
+
+  const groups = await inputGroups(root, values.env, positionals, ignore, versionOverride);
+  const results: ResourceResult[] = [];
+  if (engine === 'kubeconform') {
+    const binary = await findKubeconform();
+    if (!binary) throw new UsageError('--engine kubeconform: the kubeconform binary is not on PATH');
+    for (const group of groups) {
+      const files = group.inputs.map((i) => parseManifestFile(i.file, i.text));
+      results.push(...(await runKubeconform(binary, options, group.kubernetesVersion, files, root)));
+    }
+  } else {
+    const validator = new ResourceValidator({ ...options, skip: new Set(options.skip), reject: new Set(options.reject) });
+    for (const group of groups) {
+      const files: ManifestFile[] = group.inputs.map((i) => parseManifestFile(i.file, i.text));
+      results.push(...(await validator.validateGroup({ files, kubernetesVersion: group.kubernetesVersion })));
+    }
+  }
+
+  process.stdout.write(formatReport(results, format, { verbose: values.verbose, summary: values.summary }));
+  return results.some((r) => r.status === 'invalid' || r.status === 'error') ? EXIT.gateFailed : EXIT.ok;
+}
+
+/**
+ * What to validate, grouped by environment (duplicates are looked for within a group, and each
+ * group has one Kubernetes version).
+ */
+async function inputGroups(root: string, envs: string[] | undefined, paths: string[], ignore: RegExp[], versionOverride: string | undefined): Promise<Group[]> {
+  const versionOf = async (env: string | undefined): Promise<string> => {
+    if (versionOverride) return versionOverride;
+    if (env === undefined) return DEFAULT_KUBERNETES_VERSION;
+    const version = await environmentKubernetesVersion(root, env);
+    if (version === undefined) throw new UsageError(`cannot read aws.kubernetesVersion from ${CLUSTERS_DIR}/${env}/cluster.yaml; pass --kubernetes-version`);
+    return normalizeKubernetesVersion(version);
+  };
+
+  if (paths.length > 0) {
+    if (envs && envs.length > 0) throw new UsageError('give either --env or paths, not both');
+    const inputs = await collectPaths(root, paths, ignore, () => readStdin(process.stdin));
+    const byEnv = new Map<string | undefined, InputFile[]>();
+    for (const input of inputs) {
+      const env = environmentOf(input.file);
+      byEnv.set(env, [...(byEnv.get(env) ?? []), input]);
+    }
+    const groups: Group[] = [];
+    for (const [env, files] of byEnv) groups.push({ inputs: files, kubernetesVersion: await versionOf(env) });
+    return groups;
+  }
+
+  const known = (await readdir(path.join(root, CLUSTERS_DIR), { withFileTypes: true }).catch(() => []))
+    .filter((e) => e.isDirectory() && !e.name.startsWith('.'))
+    .map((e) => e.name)
+    .sort();
+  const selected = envs && envs.length > 0 ? [...new Set(envs)].sort() : known;
+  const unknown = selected.filter((env) => !known.includes(env));
+  if (unknown.length > 0) throw new UsageError(`unknown environment ${unknown.map((e) => `"${e}"`).join(', ')}; expected one of: ${known.join(', ')}`);
+  const groups: Group[] = [];
+  for (const env of selected) {
+    groups.push({ inputs: (await environmentFiles(root, env)).filter((f) => !ignore.some((re) => re.test(f.file))), kubernetesVersion: await versionOf(env) });
+  }
+  return groups;
+}
+
+await runCli(USAGE, main);
