@@ -37,11 +37,7 @@ async function timed(run: () => Promise<unknown>): Promise<number> {
 }
 
 async function main(): Promise<number> {
-  const { values } = parseFlags(process.argv.slice(2), { runs: { type: 'string' }, help: { type: 'boolean', short: 'h', default: false } });
-  if (values.help) {
-    process.stdout.write(USAGE);
-    return EXIT.ok;
-  }
+  const { values } = parseFlags(process.argv.slice(2), { runs: { type: 'string' } });
   const runs = Number(values.runs ?? 3);
   if (!Number.isInteger(runs) || runs < 1) throw new UsageError(`--runs must be a positive integer, found "${values.runs}"`);
 

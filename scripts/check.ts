@@ -22,12 +22,7 @@ async function main(): Promise<number> {
     env: { type: 'string', multiple: true },
     format: { type: 'string' },
     root: { type: 'string' },
-    help: { type: 'boolean', short: 'h', default: false },
   });
-  if (values.help) {
-    process.stdout.write(USAGE);
-    return EXIT.ok;
-  }
   const shared = [
     ...(values.env ?? []).flatMap((env) => ['--env', env]),
     ...(values.format ? ['--format', values.format] : []),

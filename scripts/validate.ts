@@ -77,14 +77,9 @@ async function main(): Promise<number> {
       summary: { type: 'boolean', default: false },
       verbose: { type: 'boolean', default: false },
       root: { type: 'string' },
-      help: { type: 'boolean', short: 'h', default: false },
     },
     true,
   );
-  if (values.help) {
-    process.stdout.write(USAGE);
-    return EXIT.ok;
-  }
   const format = (values.format ?? 'text') as ValidateFormat;
   if (!VALIDATE_FORMATS.includes(format)) throw new UsageError(`--format must be one of ${VALIDATE_FORMATS.join(', ')}, found "${values.format}"`);
   const engine = values.engine ?? 'native';
