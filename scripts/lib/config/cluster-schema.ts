@@ -85,6 +85,8 @@ export const clusterSchema = z.strictObject({
     z.strictObject({ version: modelVersion, replicas }),
     { error: 'expected a mapping of model name to { version, replicas }' },
   ),
+  /** Run platform controllers with standby replicas and disruption budgets (production). */
+  highAvailability: z.boolean({ error: 'expected true or false' }).default(false),
   promotion: z
     .strictObject({
       from: environmentName,

@@ -1,4 +1,5 @@
 import type { YamlPath } from '../yaml/source-map.js';
+import { byCodeUnit } from '../text/compare.js';
 
 /** One thing wrong with an input file, located for the person who has to fix it. */
 export interface ConfigProblem {
@@ -33,6 +34,6 @@ export function formatProblem(problem: ConfigProblem): string {
 export function sortProblems(problems: readonly ConfigProblem[]): ConfigProblem[] {
   return [...problems].sort(
     (a, b) =>
-      a.file.localeCompare(b.file) || (a.line ?? 0) - (b.line ?? 0) || a.message.localeCompare(b.message),
+      byCodeUnit(a.file, b.file) || (a.line ?? 0) - (b.line ?? 0) || byCodeUnit(a.message, b.message),
   );
 }

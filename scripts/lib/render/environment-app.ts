@@ -1,5 +1,7 @@
 import { App } from 'cdk8s';
 import { ModelServerChart } from '../../../apps/model-server/model-server-chart.js';
+import { HelmAddonChart } from '../../../platform/addons/helm-addon.js';
+import { kedaAddon } from '../../../platform/addons/keda.js';
 import { placeableFamilies } from '../config/cross-checks.js';
 import type { Fleet } from '../config/load-fleet.js';
 
@@ -9,6 +11,9 @@ export function buildEnvironmentApp(fleet: Fleet, environmentName: string): App 
   if (!environment) throw new Error(`unknown environment "${environmentName}"`);
   // outdir is never written: the renderer synthesises in memory and writes the files itself.
   const app = new App({ outdir: 'cdk8s.out' });
+  const gitops = { engine: environment.gitops.engine, project: environment.name };
+
+  for (const addon of [kedaAddon(environment)]) new HelmAddonChart(app, addon, gitops);
 
   for (const modelName of Object.keys(environment.models).sort()) {
     const deployment = environment.models[modelName];

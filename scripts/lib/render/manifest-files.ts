@@ -1,4 +1,6 @@
 import { dump } from 'js-yaml';
+import { byCodeUnit } from '../text/compare.js';
+import type { Manifest } from './manifest.js';
 import type { RenderedObject } from './synthesize.js';
 
 /** Folder (under clusters/<env>/) the rendered objects live in. */
@@ -19,37 +21,49 @@ export function manifestFileName(kind: string, name: string): string {
   return `${kind.toLowerCase()}-${name}.yaml`;
 }
 
-/**
- * The files of an environment's manifests folder: one file per object at
- * `manifests/<layer>/<component>/<kind>-<name>.yaml`, and a kustomization.yaml per component
- * listing them, so `kubectl kustomize`, Argo CD and Flux can each read a folder as one unit.
- * Paths are relative to clusters/<env>/.
- */
-export function manifestFiles(environment: string, objects: readonly RenderedObject[]): Map<string, string> {
-  const header = generatedHeader(environment);
-  const files = new Map<string, string>();
-  const components = new Map<string, string[]>();
+function kustomization(resources: readonly string[]): unknown {
+  return { apiVersion: 'kustomize.config.k8s.io/v1beta1', kind: 'Kustomization', resources: [...resources].sort(byCodeUnit) };
+}
 
-  for (const { layer, component, manifest } of objects) {
-    const folder = `${MANIFESTS_DIR}/${layer}/${component}`;
+/**
+ * One file per object in `folder`, plus a kustomization.yaml listing them, so `kubectl kustomize`,
+ * Argo CD and Flux can each read the folder as one unit.
+ */
+function folderFiles(folder: string, manifests: readonly Manifest[], header: string, files: Map<string, string>): void {
+  const names: string[] = [];
+  for (const manifest of manifests) {
     const fileName = manifestFileName(manifest.kind, manifest.metadata.name);
     const filePath = `${folder}/${fileName}`;
     if (files.has(filePath)) {
-      throw new Error(`chart bug: two ${manifest.kind} objects named "${manifest.metadata.name}" in component ${layer}/${component}`);
+      throw new Error(`chart bug: two ${manifest.kind} objects named "${manifest.metadata.name}" in ${folder}`);
     }
     files.set(filePath, header + toYaml(manifest));
-    const listed = components.get(folder) ?? [];
-    listed.push(fileName);
-    components.set(folder, listed);
+    names.push(fileName);
   }
+  files.set(`${folder}/kustomization.yaml`, header + toYaml(kustomization(names)));
+}
 
-  for (const [folder, resources] of components) {
-    const kustomization = {
-      apiVersion: 'kustomize.config.k8s.io/v1beta1',
-      kind: 'Kustomization',
-      resources: [...resources].sort(),
-    };
-    files.set(`${folder}/kustomization.yaml`, header + toYaml(kustomization));
+/**
+ * The files of an environment, paths relative to clusters/<env>/:
+ * `manifests/<layer>/<component>/<kind>-<name>.yaml` with a kustomization.yaml per component and
+ * per layer (Flux reconciles a layer as one unit), and `bootstrap/` with its own kustomization.yaml.
+ */
+export function environmentFiles(environment: string, objects: readonly RenderedObject[], bootstrap: readonly Manifest[], bootstrapDir: string): Map<string, string> {
+  const header = generatedHeader(environment);
+  const files = new Map<string, string>();
+
+  const byFolder = new Map<string, Manifest[]>();
+  const byLayer = new Map<string, Set<string>>();
+  for (const { layer, component, manifest } of objects) {
+    const folder = `${MANIFESTS_DIR}/${layer}/${component}`;
+    byFolder.set(folder, [...(byFolder.get(folder) ?? []), manifest]);
+    byLayer.set(layer, (byLayer.get(layer) ?? new Set()).add(component));
   }
-  return new Map([...files].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  for (const [folder, manifests] of byFolder) folderFiles(folder, manifests, header, files);
+  for (const [layer, components] of byLayer) {
+    files.set(`${MANIFESTS_DIR}/${layer}/kustomization.yaml`, header + toYaml(kustomization([...components])));
+  }
+  if (bootstrap.length > 0) folderFiles(bootstrapDir, bootstrap, header, files);
+
+  return new Map([...files].sort(([a], [b]) => byCodeUnit(a, b)));
 }

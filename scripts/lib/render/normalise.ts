@@ -1,4 +1,5 @@
 import type { Manifest } from './manifest.js';
+import { byCodeUnit } from '../text/compare.js';
 
 /** Keys printed first, in this order, wherever they occur; the rest follow sorted. */
 const LEADING_KEYS = ['apiVersion', 'kind', 'metadata', 'name', 'namespace'];
@@ -38,7 +39,7 @@ function compareKeys(a: string, b: string): number {
   const ia = LEADING_KEYS.indexOf(a);
   const ib = LEADING_KEYS.indexOf(b);
   if (ia !== -1 || ib !== -1) return (ia === -1 ? LEADING_KEYS.length : ia) - (ib === -1 ? LEADING_KEYS.length : ib);
-  return a < b ? -1 : a > b ? 1 : 0;
+  return byCodeUnit(a, b);
 }
 
 function assertNoBookkeeping(value: unknown, path: readonly string[]): void {

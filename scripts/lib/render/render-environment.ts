@@ -1,10 +1,12 @@
+import { BOOTSTRAP_DIR, bootstrapManifests } from '../../../platform/gitops/bootstrap.js';
 import type { Fleet } from '../config/load-fleet.js';
 import { buildEnvironmentApp } from './environment-app.js';
-import { manifestFiles, MANIFESTS_DIR } from './manifest-files.js';
+import { environmentInventory } from './inventory.js';
+import { environmentFiles, MANIFESTS_DIR } from './manifest-files.js';
 import { synthesize } from './synthesize.js';
 
 /** Folders under clusters/<env>/ that the renderer owns entirely (anything else in them is an orphan). */
-export const RENDERED_DIRS = [MANIFESTS_DIR] as const;
+export const RENDERED_DIRS = [MANIFESTS_DIR, BOOTSTRAP_DIR] as const;
 
 /** The rendered files of one environment, in memory. */
 export interface RenderedEnvironment {
@@ -15,8 +17,15 @@ export interface RenderedEnvironment {
   readonly objectCount: number;
 }
 
-/** Renders one environment of a loaded fleet. Pure: reads nothing, writes nothing. */
+/**
+ * Renders one environment of a loaded fleet. Pure: reads nothing, writes nothing. The manifests
+ * are synthesised first; the bootstrap (GitOps project and sync objects) is derived from what
+ * they contain, so its allow-lists are exactly as wide as the manifests need.
+ */
 export function renderEnvironment(fleet: Fleet, name: string): RenderedEnvironment {
-  const objects = synthesize(buildEnvironmentApp(fleet, name));
-  return { name, files: manifestFiles(name, objects), objectCount: objects.length };
+  const environment = fleet.environments.get(name)?.spec;
+  if (!environment) throw new Error(`unknown environment "${name}"`);
+  const { objects, components } = synthesize(buildEnvironmentApp(fleet, name));
+  const bootstrap = bootstrapManifests(environment, environmentInventory(objects, components));
+  return { name, files: environmentFiles(name, objects, bootstrap, BOOTSTRAP_DIR), objectCount: objects.length + bootstrap.length };
 }

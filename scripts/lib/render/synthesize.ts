@@ -1,5 +1,5 @@
 import type { App, Chart } from 'cdk8s';
-import { ComponentChart, type Layer } from './component-chart.js';
+import { ComponentChart, type ComponentOptions, type Layer } from './component-chart.js';
 import { isManifest, type Manifest } from './manifest.js';
 import { normaliseManifest } from './normalise.js';
 
@@ -10,19 +10,33 @@ export interface RenderedObject {
   readonly manifest: Manifest;
 }
 
+/** A component of the environment and what its chart declared about it. */
+export interface RenderedComponent {
+  readonly layer: Layer;
+  readonly component: string;
+  readonly options: ComponentOptions;
+}
+
 /** Synthesises every chart of `app` in memory (cdk8s writes nothing until `app.synth()`). */
-export function synthesize(app: App): RenderedObject[] {
+export function synthesize(app: App): { objects: RenderedObject[]; components: RenderedComponent[] } {
   const objects: RenderedObject[] = [];
+  const components: RenderedComponent[] = [];
   for (const chart of app.charts) {
     if (!isComponentChart(chart)) {
       throw new Error(`chart "${chart.node.path}" is not a ComponentChart: every chart must say which component folder it renders`);
     }
-    for (const json of chart.toJson()) {
-      if (!isManifest(json)) throw new Error(`chart "${chart.node.path}" produced an object without apiVersion, kind and metadata.name`);
-      objects.push({ layer: chart.layer, component: chart.component, manifest: normaliseManifest(json) });
-    }
+    components.push({ layer: chart.layer, component: chart.component, options: chart.options });
+    for (const manifest of chartManifests(chart)) objects.push({ layer: chart.layer, component: chart.component, manifest });
   }
-  return objects;
+  return { objects, components };
+}
+
+/** The normalised objects of one chart. */
+export function chartManifests(chart: Chart): Manifest[] {
+  return chart.toJson().map((json: unknown) => {
+    if (!isManifest(json)) throw new Error(`chart "${chart.node.path}" produced an object without apiVersion, kind and metadata.name`);
+    return normaliseManifest(json);
+  });
 }
 
 function isComponentChart(chart: Chart): chart is ComponentChart {

@@ -4,6 +4,7 @@ import { load } from 'js-yaml';
 import { UsageError } from '../cli/run-cli.js';
 import { CLUSTER_FILE, CLUSTERS_DIR } from '../config/load-fleet.js';
 import { MANIFESTS_DIR } from '../render/manifest-files.js';
+import { byCodeUnit } from '../text/compare.js';
 
 /** A file to validate, read into memory. */
 export interface InputFile {
@@ -53,7 +54,7 @@ async function walk(root: string, dir: string, ignore: readonly RegExp[]): Promi
     throw error;
   }
   // Read a folder's files in parallel; keep the (sorted) order in the result.
-  const sorted = entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const sorted = entries.sort((a, b) => byCodeUnit(a.name, b.name));
   const parts = await Promise.all(
     sorted.map(async (entry): Promise<InputFile[]> => {
       const absolute = path.join(dir, entry.name);

@@ -1,0 +1,62 @@
+import type { ClusterSpec } from '../../scripts/lib/config/cluster-schema.js';
+import type { HelmAddon } from './helm-addon.js';
+
+/**
+ * KEDA: event-driven autoscaling. It drives the HPA of each model server from the request queue,
+ * GPU and CloudWatch metrics (the ScaledObjects come with the platform work).
+ * Chart: https://github.com/kedacore/charts (values as of chart 2.21.1).
+ */
+export function kedaAddon(environment: ClusterSpec): HelmAddon {
+  // Highly available environments run a standby operator and metrics server: only one leads,
+  // the other cuts fail-over time. Elsewhere one replica is enough.
+  const replicas = environment.highAvailability ? 2 : 1;
+  const disruptionBudget = replicas > 1 ? { minAvailable: 1 } : {};
+  return {
+    name: 'keda',
+    namespace: 'keda',
+    chart: { repository: 'https://kedacore.github.io/charts', name: 'keda', version: '2.21.1' },
+    podSecurity: 'restricted',
+    // KEDA's ScaledJob CRD is larger than the 256 KiB that client-side apply can annotate.
+    serverSideApply: true,
+    syncWave: -20,
+    // The metrics API server is an aggregated API: it binds extension-apiserver-authentication-reader in kube-system.
+    otherNamespaces: ['kube-system'],
+    clusterResources: [
+      { group: 'apiextensions.k8s.io', kind: 'CustomResourceDefinition' },
+      { group: 'rbac.authorization.k8s.io', kind: 'ClusterRole' },
+      { group: 'rbac.authorization.k8s.io', kind: 'ClusterRoleBinding' },
+      { group: 'apiregistration.k8s.io', kind: 'APIService' },
+      { group: 'admissionregistration.k8s.io', kind: 'ValidatingWebhookConfiguration' },
+    ],
+    values: {
+      image: { pullPolicy: 'IfNotPresent' },
+      operator: { replicaCount: replicas },
+      metricsServer: { replicaCount: replicas },
+      webhooks: { replicaCount: replicas },
+      podDisruptionBudget: { operator: disruptionBudget, metricServer: disruptionBudget, webhooks: disruptionBudget },
+      // The chart's own secure defaults, stated so that a chart upgrade cannot loosen them silently.
+      podSecurityContext: {
+        operator: { runAsNonRoot: true },
+        metricServer: { runAsNonRoot: true },
+        webhooks: { runAsNonRoot: true },
+      },
+      securityContext: Object.fromEntries(
+        ['operator', 'metricServer', 'webhooks'].map((component) => [
+          component,
+          {
+            capabilities: { drop: ['ALL'] },
+            allowPrivilegeEscalation: false,
+            readOnlyRootFilesystem: true,
+            seccompProfile: { type: 'RuntimeDefault' },
+          },
+        ]),
+      ),
+      resources: {
+        operator: { requests: { cpu: '100m', memory: '128Mi' }, limits: { cpu: '1', memory: '1000Mi' } },
+        metricServer: { requests: { cpu: '100m', memory: '128Mi' }, limits: { cpu: '1', memory: '1000Mi' } },
+        webhooks: { requests: { cpu: '10m', memory: '32Mi' }, limits: { cpu: '100m', memory: '128Mi' } },
+      },
+      logging: { operator: { format: 'json' }, webhooks: { format: 'json' } },
+    },
+  };
+}
