@@ -9,7 +9,8 @@ import { loadFleet, type Fleet } from '../scripts/lib/config/load-fleet.js';
 import { renderEnvironment } from '../scripts/lib/render/render-environment.js';
 import { writeEnvironment } from '../scripts/lib/render/write-environment.js';
 import { App } from 'cdk8s';
-import { makeFixtureRepo, REPO_ROOT, type FixtureRepo } from './helpers/fixture-repo.js';
+import { makeFixtureRepo, REPO_ROOT, runScript, type FixtureRepo } from './helpers/fixture-repo.js';
+import { MIRROR_LOCATIONS } from './helpers/schema-mirror.js';
 
 type Json = Record<string, any>;
 
@@ -198,6 +199,21 @@ describe('GitOps wiring', () => {
       }
     }
   });
+});
+
+describe('both engines render objects that validate', () => {
+  for (const engine of ['argocd', 'flux'] as const) {
+    test(`${engine}: every rendered file of every environment is valid (strict mirror when configured, else built-in)`, async ({ onTestFinished }) => {
+      const { repo, fleet } = await withEngine(engine);
+      onTestFinished(() => repo.dispose());
+      for (const env of fleet.environments.keys()) await writeEnvironment(repo.root, renderEnvironment(fleet, env));
+      const result = await runScript('validate', ['--format', 'json'], repo.root, { VALIDATE_SCHEMA_LOCATIONS: MIRROR_LOCATIONS });
+      const report = JSON.parse(result.stdout) as { resources: unknown[]; summary: { valid: number; invalid: number; errors: number } };
+      expect(report.resources).toEqual([]);
+      expect(result.code).toBe(0);
+      expect(report.summary.valid).toBeGreaterThan(50);
+    });
+  }
 });
 
 describe('the Helm add-on abstraction', () => {
