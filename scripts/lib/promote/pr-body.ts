@@ -1,0 +1,82 @@
+import type { DiffSummary } from './diff-summary.js';
+
+/** GitHub refuses issue and PR bodies longer than this many characters. */
+export const GITHUB_BODY_LIMIT = 65_536;
+/** What we allow ourselves, leaving room for GitHub's own counting of line endings. */
+const BUDGET = 60_000;
+
+export interface PromotionFacts {
+  readonly model: string;
+  readonly environment: string;
+  readonly source: string;
+  readonly from: string;
+  readonly to: string;
+  /** When `to` was first set in the source environment on the base branch, and by which commit. */
+  readonly soakedSince: Date;
+  readonly sourceCommit: string;
+  readonly soakHours: number;
+  readonly rollback: boolean;
+}
+
+export interface GateResult {
+  readonly name: string;
+  readonly passed: boolean;
+  readonly detail: string;
+}
+
+const cell = (value: string | undefined) => (value === undefined ? '—' : `\`${value.replace(/\|/g, '\\|').replace(/`/g, "'")}\``);
+
+/** `promote <model> <old> -> <new> to <env>` */
+export function pullRequestTitle(facts: Pick<PromotionFacts, 'model' | 'from' | 'to' | 'environment'>): string {
+  return `promote ${facts.model} ${facts.from} -> ${facts.to} to ${facts.environment}`;
+}
+
+/**
+ * The PR description: what moves where and why it may (soak), what the render changes, and the
+ * gate results. Long tables are cut at a row boundary with a count of what was left out, so the
+ * body stays under GitHub's limit and never ends mid-table.
+ */
+export function pullRequestBody(facts: PromotionFacts, diff: DiffSummary, gates: readonly GateResult[]): string {
+  // Shrink every table by whole rows until the body fits: a cut table says how much it left out.
+  for (let maxRows = Number.POSITIVE_INFINITY; ; maxRows = maxRows === Number.POSITIVE_INFINITY ? 1000 : Math.floor(maxRows / 2)) {
+    const body = render(facts, diff, gates, maxRows);
+    if (body.length <= BUDGET || maxRows === 0) return body;
+  }
+}
+
+function render(facts: PromotionFacts, diff: DiffSummary, gates: readonly GateResult[], maxRows: number): string {
+  const sections = [
+    [
+      `## ${facts.rollback ? 'Roll back' : 'Promote'} \`${facts.model}\` to **${facts.environment}**`,
+      '',
+      `This version has run in **${facts.source}** (on the base branch) since ${facts.soakedSince.toISOString()}, at least the required ${facts.soakHours} h soak. Merging this PR deploys it to ${facts.environment}.`,
+      '',
+      '| model | from | to | soaked since | source commit |',
+      '| --- | --- | --- | --- | --- |',
+      `| ${facts.model} | ${cell(facts.from)} | ${cell(facts.to)} | ${facts.soakedSince.toISOString()} in ${facts.source} | ${facts.sourceCommit.slice(0, 12)} |`,
+    ].join('\n'),
+    table(
+      `### Rendered changes in \`clusters/${facts.environment}/\``,
+      ['kind', 'added', 'changed', 'removed'],
+      diff.byKind.map((k) => [k.kind, String(k.added), String(k.changed), String(k.removed)]),
+      'objects',
+      maxRows,
+    ),
+    table('### Model versions', ['model', 'from', 'to'], diff.modelVersions.map((m) => [m.model, cell(m.from), cell(m.to)]), 'model versions', maxRows),
+    table('### Images', ['workload', 'container', 'from', 'to'], diff.images.map((i) => [i.workload, i.container, cell(i.from), cell(i.to)]), 'images', maxRows),
+    gates.length === 0
+      ? '### Gates\n\nNo gate results were available to the promotion job; the PR workflow runs them on this PR.'
+      : `### Gates\n\n${gates.map((g) => `- ${g.passed ? 'passed' : '**failed**'}: ${g.name}: ${g.detail}`).join('\n')}`,
+    '<sub>Opened by `npm run promote`. A newer soaked version refreshes this PR in place; closing it without merging stops this version from being proposed again.</sub>',
+  ];
+  return `${sections.join('\n\n')}\n`;
+}
+
+/** A Markdown table of at most `maxRows` rows, or a line saying nothing changed. */
+function table(heading: string, columns: readonly string[], rows: readonly string[][], noun: string, maxRows: number): string {
+  if (rows.length === 0) return `${heading}\n\nNo ${noun} changed.`;
+  const shown = rows.slice(0, maxRows);
+  const lines = [heading, '', `| ${columns.join(' | ')} |`, `| ${columns.map(() => '---').join(' | ')} |`, ...shown.map((r) => `| ${r.join(' | ')} |`)];
+  if (shown.length < rows.length) lines.push('', `... and ${rows.length - shown.length} more rows, left out to keep this description under GitHub's 65,536-character limit.`);
+  return lines.join('\n');
+}

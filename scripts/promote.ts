@@ -1,0 +1,143 @@
+/**
+ * npm run promote: open (or refresh) one pull request per model that has soaked long enough in
+ * the target environment's promotion source. Never pushes to the base branch.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { EXIT } from './lib/cli/exit-codes.js';
+import { parseFlags, runCli, UsageError } from './lib/cli/run-cli.js';
+import { loadFleet } from './lib/config/load-fleet.js';
+import { formatProblem } from './lib/config/problem.js';
+import { Git, GitError } from './lib/promote/git.js';
+import { gitHubClient } from './lib/promote/github.js';
+import { PromotionError, promoteModel, type PromotionContext } from './lib/promote/promotion.js';
+
+const USAGE = `Usage: npm run promote -- --to ENV [--model NAME [--version V] | --all] [--dry-run]
+                              [--repo OWNER/NAME] [--base BRANCH] [--now ISO-8601]
+
+For each model whose version in ENV's promotion source (promotion.from) differs from ENV's and
+has run there, on the base branch, for at least promotion.soakHours: commit the version change and
+the re-rendered ENV on branch promote/ENV/MODEL, push it, and open a pull request (or refresh the
+open one). Merging the PR is the deployment.
+
+  --to ENV          the environment to promote into (required)
+  --model NAME      only this model; --all (the default) every model both environments run
+  --version V       with --model: promote this version from the source's history (rollback)
+  --dry-run         print what would be done; change nothing locally or on GitHub
+  --repo OWNER/NAME GitHub repository (default: $GITHUB_REPOSITORY)
+  --base BRANCH     branch the environments track and PRs target (default: main)
+  --now ISO-8601    the time soak is measured against (default: now)
+
+Environment: GITHUB_TOKEN (required unless --dry-run; never printed), GITHUB_API_URL (GitHub
+Enterprise; default https://api.github.com). The git remote is "origin".
+Exit codes: 0 done (including nothing to do), 1 a remote (GitHub, git push) failed, 2 bad input.
+`;
+
+async function main(): Promise<number> {
+  const { values } = parseFlags(process.argv.slice(2), {
+    to: { type: 'string' },
+    model: { type: 'string' },
+    version: { type: 'string' },
+    all: { type: 'boolean', default: false },
+    'dry-run': { type: 'boolean', default: false },
+    repo: { type: 'string' },
+    base: { type: 'string' },
+    now: { type: 'string' },
+  });
+  if (!values.to) throw new UsageError('--to ENV is required');
+  if (values.model && values.all) throw new UsageError('give --model NAME or --all, not both');
+  if (values.version && !values.model) throw new UsageError('--version needs --model: a specific version is promoted one model at a time');
+  const now = values.now === undefined ? new Date() : new Date(values.now);
+  if (Number.isNaN(now.getTime())) throw new UsageError(`--now must be an ISO-8601 time such as 2026-11-27T12:00:00Z, found "${values.now}"`);
+  const dryRun = values['dry-run'];
+  const base = values.base ?? 'main';
+
+  const token = process.env.GITHUB_TOKEN ?? '';
+  if (token === '' && !dryRun) throw new PromotionError('GITHUB_TOKEN is not set: promotion opens pull requests and needs a token with contents and pull-requests write access (or use --dry-run)', 'input');
+  const repoName = values.repo ?? process.env.GITHUB_REPOSITORY ?? '';
+  const repoMatch = /^([A-Za-z0-9_.-]+)\/([A-Za-z0-9_.-]+)$/.exec(repoName);
+  if (token !== '' && !repoMatch) throw new PromotionError(`the GitHub repository must be OWNER/NAME (--repo or GITHUB_REPOSITORY), found "${repoName}"`, 'input');
+
+  const log = (line: string) => process.stderr.write(`${redact(line, token)}\n`);
+  const git = new Git(process.cwd());
+  const top = await git.run(['rev-parse', '--show-toplevel']).catch(() => {
+    throw new PromotionError('promote must run inside the git checkout of the repository', 'input');
+  });
+  const repository = new Git(top);
+  if ((await repository.statusPorcelain()) !== '') {
+    throw new PromotionError('the working tree has uncommitted changes; commit or stash them first (promotion renders with the code you have checked out)', 'input');
+  }
+  const baseCommit = await repository.fetchBranch('origin', base).catch((error: unknown) => {
+    throw new PromotionError(`cannot fetch ${base} from origin: ${(error as Error).message}`, 'remote');
+  });
+
+  const worktreeDir = await mkdtemp(path.join(tmpdir(), 'promote-'));
+  await repository.run(['worktree', 'add', '--quiet', '--detach', worktreeDir, baseCommit]);
+  try {
+    const loaded = await loadFleet(worktreeDir);
+    if (!loaded.ok) throw new PromotionError(`the inputs on ${base} do not load:\n${loaded.problems.map(formatProblem).join('\n')}`, 'input');
+    const environments = new Map([...loaded.fleet.environments].map(([name, located]) => [name, located.spec]));
+    const target = environments.get(values.to);
+    if (!target) throw new PromotionError(`unknown environment "${values.to}"; expected one of: ${[...environments.keys()].join(', ')}`, 'input');
+    if (!target.promotion) throw new PromotionError(`${values.to} has no promotion source (promotion.from in clusters/${values.to}/cluster.yaml): its versions are set by hand`, 'input');
+    const source = environments.get(target.promotion.from)!;
+
+    const models = values.model ? [values.model] : Object.keys(target.models).sort();
+    for (const model of models) {
+      if (!target.models[model]) throw new PromotionError(`unknown model "${model}" in ${values.to}; it runs: ${Object.keys(target.models).join(', ')}`, 'input');
+    }
+    const context: PromotionContext = {
+      git: repository,
+      worktree: new Git(worktreeDir),
+      baseBranch: base,
+      baseCommit,
+      now,
+      dryRun,
+      github:
+        token === '' || !repoMatch
+          ? undefined
+          : {
+              client: gitHubClient({ token, baseUrl: process.env.GITHUB_API_URL || 'https://api.github.com', log }),
+              repository: { owner: repoMatch[1] as string, repo: repoMatch[2] as string },
+            },
+      cacheDir: path.join(top, '.cache/validate'),
+      log,
+    };
+    if (dryRun) process.stdout.write(`dry run: nothing will be committed, pushed or sent to GitHub\n`);
+    for (const model of models) {
+      if (!source.models[model]) {
+        process.stdout.write(`${values.to}: ${model}: not run in ${source.name}, nothing to promote\n`);
+        continue;
+      }
+      const outcome = await promoteModel(context, { target: values.to, source: source.name, soakHours: target.promotion.soakHours, model, version: values.version }, environments);
+      process.stdout.write(`${redact(outcome.message, token)}\n`);
+    }
+    return EXIT.ok;
+  } finally {
+    await repository.run(['worktree', 'remove', '--force', worktreeDir]).catch(() => undefined);
+    await rm(worktreeDir, { recursive: true, force: true });
+    await repository.run(['worktree', 'prune']).catch(() => undefined);
+  }
+}
+
+/** The token never reaches output, whatever a library put in a message. */
+function redact(text: string, token: string): string {
+  return token === '' ? text : text.split(token).join('***');
+}
+
+await runCli(USAGE, async () => {
+  try {
+    return await main();
+  } catch (error) {
+    if (error instanceof PromotionError) {
+      process.stderr.write(`error: ${redact(error.message, process.env.GITHUB_TOKEN ?? '')}\n`);
+      return error.kind === 'input' ? EXIT.badInput : EXIT.gateFailed;
+    }
+    if (error instanceof GitError) {
+      process.stderr.write(`error: ${redact(error.message, process.env.GITHUB_TOKEN ?? '')}\n`);
+      return EXIT.gateFailed;
+    }
+    throw error;
+  }
+});

@@ -1,0 +1,65 @@
+import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { $ } from 'zx';
+import { REPO_ROOT, runScript, type CliResult } from './fixture-repo.js';
+
+/**
+ * A real git repository for promotion tests: a bare repository as `origin` and a clone holding
+ * the sample fleet, with commits dated on purpose so soak times are known.
+ */
+export interface PromotionRepo {
+  readonly work: string;
+  readonly origin: string;
+  /** git in the working clone. */
+  git(args: string[], env?: Record<string, string>): Promise<string>;
+  /** git in the bare origin. */
+  originGit(args: string[]): Promise<string>;
+  /** Commits an edit of one file (exact text replacement) at `date` and pushes it to origin/main. */
+  commitEdit(file: string, from: string, to: string, date: Date, message: string): Promise<string>;
+  /** Runs `npm run promote` in the clone. */
+  promote(args: string[], env: Record<string, string>): Promise<CliResult>;
+  read(file: string): Promise<string>;
+  dispose(): Promise<void>;
+}
+
+const IDENTITY = ['-c', 'user.name=Fleet Maintainer', '-c', 'user.email=maintainer@example.com'];
+
+export async function promotionRepo(initialDate: Date): Promise<PromotionRepo> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'promotion-'));
+  const origin = path.join(dir, 'origin.git');
+  const work = path.join(dir, 'work');
+  const dated = (date: Date) => ({ GIT_AUTHOR_DATE: date.toISOString(), GIT_COMMITTER_DATE: date.toISOString() });
+  const git = async (args: string[], env: Record<string, string> = {}, cwd = work) =>
+    (await $({ cwd, quiet: true, env: { ...process.env, GIT_CONFIG_NOSYSTEM: '1', ...env } })`git ${args}`).stdout.trim();
+
+  await $({ quiet: true })`git init --quiet --bare --initial-branch=main ${origin}`;
+  await $({ quiet: true })`git init --quiet --initial-branch=main ${work}`;
+  await cp(path.join(REPO_ROOT, 'apps/models'), path.join(work, 'apps/models'), { recursive: true });
+  await cp(path.join(REPO_ROOT, 'clusters'), path.join(work, 'clusters'), { recursive: true, filter: (s) => !path.basename(s).startsWith('.render-') });
+  await writeFile(path.join(work, '.gitignore'), 'node_modules/\n.cache/\n');
+  await git(['add', '--all']);
+  await git([...IDENTITY, 'commit', '--quiet', '-m', 'initial fleet'], dated(initialDate));
+  await git(['remote', 'add', 'origin', origin]);
+  await git(['push', '--quiet', 'origin', 'main']);
+
+  return {
+    work,
+    origin,
+    git: (args, env) => git(args, env),
+    originGit: (args) => git(args, {}, origin),
+    read: (file) => readFile(path.join(work, file), 'utf8'),
+    async commitEdit(file, from, to, date, message) {
+      const absolute = path.join(work, file);
+      const text = await readFile(absolute, 'utf8');
+      if (!text.includes(from)) throw new Error(`${file} does not contain ${JSON.stringify(from)}`);
+      await writeFile(absolute, text.replace(from, to));
+      await git(['add', file]);
+      await git([...IDENTITY, 'commit', '--quiet', '-m', message], dated(date));
+      await git(['push', '--quiet', 'origin', 'main']);
+      return git(['rev-parse', 'HEAD']);
+    },
+    promote: (args, env) => runScript('promote', args, work, env),
+    dispose: () => rm(dir, { recursive: true, force: true }),
+  };
+}
