@@ -13,6 +13,7 @@ import { formatReport, VALIDATE_FORMATS, type ValidateFormat } from './lib/valid
 import { normalizeKubernetesVersion, parseLocation, parseLocationList } from './lib/validate/schema-location.js';
 import { ResourceValidator, type ResourceResult } from './lib/validate/validate-resources.js';
 import { LOCATIONS_VARIABLE } from './lib/validate/locations-variable.js';
+import { withVendoredLocation } from './lib/validate/vendored-schemas.js';
 import { readdir } from 'node:fs/promises';
 import { CLUSTERS_DIR } from './lib/config/load-fleet.js';
 
@@ -27,9 +28,10 @@ rendered folders (clusters/<env>/manifests and bootstrap).
 
   --env NAME                   validate this environment's rendered folders (repeatable)
   --format F                   text (default), json, junit, tap or github
-  --schema-location TEMPLATE   kubeconform-style location, tried in order (repeatable); also
-                               read from $${LOCATIONS_VARIABLE} (comma-separated), after the flags;
-                               "default" is kubeconform's public registry
+  --schema-location TEMPLATE   kubeconform-style location, tried in order (repeatable); then
+                               $${LOCATIONS_VARIABLE} (comma-separated), then the CRD schemas
+                               vendored in platform/schemas/crds; "default" is kubeconform's
+                               public registry
   --kubernetes-version X.Y.Z   override the version (default: the environment's cluster.yaml;
                                ${DEFAULT_KUBERNETES_VERSION} for files outside an environment)
   --skip KIND,...              skip these kinds (or apiVersion/Kind)
@@ -94,7 +96,7 @@ async function main(): Promise<number> {
     }
   });
   const options = {
-    locations: [...(values['schema-location'] ?? []).map(parseLocation), ...parseLocationList(process.env[LOCATIONS_VARIABLE])],
+    locations: withVendoredLocation([...(values['schema-location'] ?? []).map(parseLocation), ...parseLocationList(process.env[LOCATIONS_VARIABLE])]),
     strict: !values['no-strict'],
     skip: list(values.skip),
     reject: list(values.reject),

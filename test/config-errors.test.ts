@@ -46,7 +46,7 @@ const cases: BadInput[] = [
       const line = await repo.lineOf(DEV, 'replicaz');
       return [
         `${DEV}:${line - 2}: models.llama-3-3-70b-instruct.replicas: required field is missing (expected a mapping with min, max)`,
-        `${DEV}:${line}: models.llama-3-3-70b-instruct.replicaz: unknown key (did you mean "replicas"?); expected one of: version, replicas`,
+        `${DEV}:${line}: models.llama-3-3-70b-instruct.replicaz: unknown key (did you mean "replicas"?); expected one of: version, replicas, autoscaling`,
       ];
     },
   },
@@ -152,6 +152,24 @@ const cases: BadInput[] = [
       await repo.edit(SMALL, '  max-num-seqs: 128', '  trust-remote-code: true');
       return [
         `${SMALL}:${await repo.lineOf(SMALL, 'trust-remote-code')}: extraArgs.trust-remote-code: "trust-remote-code" cannot be set here: it runs code shipped with the weights; not allowed on the shared platform`,
+      ];
+    },
+  },
+  {
+    name: 'internet-facing load balancer without a WAF ACL',
+    breakIt: async (repo) => {
+      await repo.edit(DEV, 'scheme: internal', 'scheme: internet-facing');
+      return [
+        `${DEV}:${await repo.lineOf(DEV, 'scheme:')}: ingress.scheme: expected ingress.wafAclArn with an internet-facing load balancer: the public endpoint must sit behind a WAF ACL (or use scheme: internal behind API Gateway)`,
+      ];
+    },
+  },
+  {
+    name: 'an AMI that is not pinned',
+    breakIt: async (repo) => {
+      await repo.edit(DEV, 'amiVersion: v20261110', 'amiVersion: latest');
+      return [
+        `${DEV}:${await repo.lineOf(DEV, 'amiVersion')}: karpenter.amiVersion: expected a pinned AMI release such as "v20261110" (not "latest": each AMI release would replace every node), found "latest"`,
       ];
     },
   },

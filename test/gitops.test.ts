@@ -3,7 +3,7 @@ import { load } from 'js-yaml';
 import path from 'node:path';
 import { $ } from 'zx';
 import { kedaAddon } from '../platform/addons/keda.js';
-import { HelmAddonChart } from '../platform/addons/helm-addon.js';
+import { PlatformComponentChart } from '../platform/addons/helm-addon.js';
 import { application } from '../platform/gitops/argocd-objects.js';
 import { loadFleet, type Fleet } from '../scripts/lib/config/load-fleet.js';
 import { renderEnvironment } from '../scripts/lib/render/render-environment.js';
@@ -130,7 +130,8 @@ describe('GitOps wiring', () => {
         if (o.kind === 'Namespace') rendered.add(o.metadata.name);
         if (o.kind === 'Application' && o.spec.source.chart) rendered.add(o.spec.destination.namespace);
       }
-      for (const other of kedaAddon(repoFleet.environments.get(r.env)!.spec).otherNamespaces ?? []) rendered.add(other);
+      // Charts that bind into kube-system (aggregated APIs) or live there (Karpenter, LBC, EFS CSI).
+      rendered.add('kube-system');
       const destinations = project.spec.destinations.map((d: Json) => d.namespace).sort();
       expect(destinations).toEqual([...rendered].sort());
       expect(project.spec.destinations.every((d: Json) => d.server === 'https://kubernetes.default.svc')).toBe(true);
@@ -142,7 +143,8 @@ describe('GitOps wiring', () => {
         expect(allowed.has(`${group}/${o.kind}`), `${o.kind} must be allowed`).toBe(true);
       }
       expect(allowed.has('/*')).toBe(false);
-      expect(project.spec.sourceRepos).toEqual(['https://github.com/acme/llm-fleet.git', 'https://kedacore.github.io/charts']);
+      const chartRepos = objects(r, 'Application').filter((a) => a.spec.source.chart).map((a) => a.spec.source.repoURL);
+      expect(project.spec.sourceRepos).toEqual([...new Set(['https://github.com/acme/llm-fleet.git', ...chartRepos])].sort());
     }
   });
 
@@ -221,8 +223,8 @@ describe('the Helm add-on abstraction', () => {
     const env = repoFleet.environments.get('dev')!.spec;
     const keda = kedaAddon(env);
     const gitops = { engine: 'argocd' as const, project: 'dev' };
-    expect(() => new HelmAddonChart(new App(), { ...keda, chart: { ...keda.chart, version: '^2.21.0' } }, gitops)).toThrow('is not an exact version');
-    expect(() => new HelmAddonChart(new App(), { ...keda, chart: { ...keda.chart, repository: 'http://kedacore.github.io/charts' } }, gitops)).toThrow('must be an https URL');
+    expect(() => new PlatformComponentChart(new App(), 'keda', [{ ...keda, chart: { ...keda.chart, version: '^2.21.0' } }], gitops)).toThrow('is not an exact version');
+    expect(() => new PlatformComponentChart(new App(), 'keda', [{ ...keda, chart: { ...keda.chart, repository: 'http://kedacore.github.io/charts' } }], gitops)).toThrow('must be an https:// or oci:// URL');
   });
 
   test('renders KEDA for Argo CD as an Application with a pinned Helm source and inline values', () => {

@@ -55,16 +55,26 @@ describe('every model server in every environment', () => {
     ]);
   });
 
-  test('renders exactly its namespace, service account, cache claim, deployment, service and PDB', () => {
+  test('renders its namespace, service account, cache claim, deployment, service, PDB, ScaledObject and network policies', () => {
     for (const server of servers) {
-      expect([...server.objects.keys()].sort(), server.model).toEqual([
+      const files = [...server.objects.keys()].sort();
+      expect(files.filter((f) => !f.startsWith('networkpolicy-') && !f.startsWith('triggerauthentication-')), server.model).toEqual([
         `deployment-${server.model}.yaml`,
         'kustomization.yaml',
         `namespace-llm-${server.model}.yaml`,
         'persistentvolumeclaim-model-cache.yaml',
         `poddisruptionbudget-${server.model}.yaml`,
+        `scaledobject-${server.model}.yaml`,
         `service-${server.model}.yaml`,
         `serviceaccount-${server.model}.yaml`,
+      ]);
+      expect(files.filter((f) => f.startsWith('networkpolicy-'))).toEqual([
+        'networkpolicy-allow-dns.yaml',
+        'networkpolicy-allow-gateway.yaml',
+        'networkpolicy-allow-https-egress.yaml',
+        'networkpolicy-allow-pod-identity-agent.yaml',
+        'networkpolicy-allow-prometheus-scrape.yaml',
+        'networkpolicy-default-deny.yaml',
       ]);
     }
   });
@@ -232,7 +242,7 @@ describe('every model server in every environment', () => {
       const pdb = server.objects.get(`poddisruptionbudget-${server.model}.yaml`)!;
       expect(pdb.spec.selector).toEqual({ matchLabels: stable });
       for (const [file, object] of server.objects) {
-        if (file === 'kustomization.yaml') continue;
+        if (file === 'kustomization.yaml' || object.kind === 'NetworkPolicy') continue;
         expect(object.metadata.labels['app.kubernetes.io/instance'], file).toBe(server.model);
       }
     }
@@ -247,7 +257,12 @@ describe('every model server in every environment', () => {
         expect.objectContaining({ topologyKey: 'topology.kubernetes.io/zone', maxSkew: 1, labelSelector: deployment.spec.selector }),
       );
       expect(deployment.spec.strategy.rollingUpdate).toEqual({ maxSurge: 1, maxUnavailable: 0 });
-      expect(deployment.spec.replicas).toBe(fleet.environments.get(server.env)!.spec.models[server.model]!.replicas.min);
+      // KEDA's HPA owns the replica count between the environment's bounds.
+      expect(deployment.spec.replicas).toBeUndefined();
+      const bounds = fleet.environments.get(server.env)!.spec.models[server.model]!.replicas;
+      const scaled = server.objects.get(`scaledobject-${server.model}.yaml`)!;
+      expect([scaled.spec.minReplicaCount, scaled.spec.maxReplicaCount]).toEqual([bounds.min, bounds.max]);
+      expect(template.spec.priorityClassName).toBe('llm-serving');
     }
   });
 

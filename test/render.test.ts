@@ -52,7 +52,7 @@ describe.concurrent('npm run render', () => {
 
   test('--check finds a hand edit, a deleted file and a stray file, names them, exits 1, and writes nothing', async ({ onTestFinished }) => {
     const repo = await fixture(onTestFinished);
-    await repo.edit(`clusters/staging/${SMALL_DEPLOYMENT}`, 'replicas: 1', 'replicas: 3');
+    await repo.edit(`clusters/staging/${SMALL_DEPLOYMENT}`, 'revisionHistoryLimit: 5', 'revisionHistoryLimit: 9');
     await rm(path.join(repo.root, 'clusters/prod/manifests/apps/llm-llama-3-3-70b-instruct/service-llama-3-3-70b-instruct.yaml'));
     await repo.write('clusters/dev/manifests/apps/llm-llama-3-1-8b-instruct/configmap-hand-made.yaml', 'apiVersion: v1\n');
     const before = await repo.clustersTree();
@@ -73,7 +73,7 @@ describe.concurrent('npm run render', () => {
 
   test('--check --format github annotates each out-of-date file', async ({ onTestFinished }) => {
     const repo = await fixture(onTestFinished);
-    await repo.edit(`clusters/staging/${SMALL_DEPLOYMENT}`, 'replicas: 1', 'replicas: 3');
+    await repo.edit(`clusters/staging/${SMALL_DEPLOYMENT}`, 'revisionHistoryLimit: 5', 'revisionHistoryLimit: 9');
     const result = await runScript('render', ['--check', '--format', 'github'], repo.root);
     expect(result.code).toBe(1);
     expect(result.stdout).toContain(
@@ -83,7 +83,7 @@ describe.concurrent('npm run render', () => {
 
   test('--check --format json reports drift per environment', async ({ onTestFinished }) => {
     const repo = await fixture(onTestFinished);
-    await repo.edit(`clusters/staging/${SMALL_DEPLOYMENT}`, 'replicas: 1', 'replicas: 3');
+    await repo.edit(`clusters/staging/${SMALL_DEPLOYMENT}`, 'revisionHistoryLimit: 5', 'revisionHistoryLimit: 9');
     const result = await runScript('render', ['--check', '--format', 'json'], repo.root);
     expect(result.code).toBe(1);
     const report = JSON.parse(result.stdout);
@@ -117,10 +117,11 @@ describe.concurrent('npm run render', () => {
     expect(check.stdout).toContain('extra   clusters/dev/manifests/apps/llm-llama-3-3-70b-instruct/deployment-llama-3-3-70b-instruct.yaml');
 
     expect((await runScript('render', [], repo.root)).code).toBe(0);
-    expect((await readdir(path.join(repo.root, 'clusters/dev/manifests/apps'))).sort()).toEqual(['kustomization.yaml', 'llm-llama-3-1-8b-instruct']);
+    expect((await readdir(path.join(repo.root, 'clusters/dev/manifests/apps'))).sort()).toEqual(['gateway', 'kustomization.yaml', 'llm-llama-3-1-8b-instruct']);
+    expect(await repo.read('clusters/dev/manifests/apps/gateway/kustomization.yaml')).not.toContain('llama-3-3-70b');
     expect(await repo.read('clusters/dev/manifests/apps/kustomization.yaml')).not.toContain('llama-3-3-70b');
     await expect(stat(path.join(repo.root, 'clusters/dev/bootstrap/application-dev-apps-llm-llama-3-3-70b-instruct.yaml'))).rejects.toThrow(/ENOENT/);
-    expect(await readdir(path.join(repo.root, 'clusters/staging/manifests/apps'))).toHaveLength(3);
+    expect(await readdir(path.join(repo.root, 'clusters/staging/manifests/apps'))).toHaveLength(4);
   });
 
   test('--env renders only the environments named', async ({ onTestFinished }) => {
@@ -133,7 +134,9 @@ describe.concurrent('npm run render', () => {
 
     expect(result.code).toBe(0);
     expect(result.stdout).not.toContain('dev:');
-    expect(changedFiles(before, await repo.clustersTree())).toEqual([`clusters/staging/${SMALL_DEPLOYMENT}`]);
+    expect(changedFiles(before, await repo.clustersTree()).filter((f) => !f.endsWith('cluster.yaml'))).toEqual([
+      'clusters/staging/manifests/apps/llm-llama-3-1-8b-instruct/scaledobject-llama-3-1-8b-instruct.yaml',
+    ]);
   });
 
   test('usage: --help exits 0; an unknown environment or flag exits 2', async ({ onTestFinished }) => {

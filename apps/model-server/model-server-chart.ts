@@ -6,6 +6,14 @@ import type { ClusterSpec } from '../../scripts/lib/config/cluster-schema.js';
 import type { ModelSpec } from '../../scripts/lib/config/model-schema.js';
 import { recommendedLabels, selectorLabels, type AppIdentity } from '../../scripts/lib/k8s/labels.js';
 import { ComponentChart } from '../../scripts/lib/render/component-chart.js';
+import type { AutoscalingSpec } from '../../scripts/lib/config/platform-schema.js';
+import { asApiObject } from '../../platform/addons/helm-addon.js';
+import { EFA_NODE_POOL, GPU_NODE_POOL } from '../../platform/karpenter/karpenter.js';
+import { defaultDenyPolicies, HTTPS_ANYWHERE, POD_IDENTITY_AGENT, scrapedBy } from '../../platform/network/network-policies.js';
+import { SERVING_PRIORITY_CLASS } from '../../platform/scheduling/priority-classes.js';
+import { MODEL_CACHE_STORAGE_CLASS } from '../../platform/storage/efs.js';
+import { GATEWAY_NAMESPACE } from '../gateway/gateway-chart.js';
+import { cloudwatchAuthentication, scaledObject } from './autoscaling.js';
 import { progressDeadlineSeconds } from './time-budgets.js';
 import { SERVING_PORT, SERVING_PORT_NAME, preStopSleep, vllmPodTemplate } from './vllm-pod.js';
 
@@ -16,13 +24,15 @@ export interface ModelServerProps {
   readonly model: ModelSpec;
   /** The version this environment runs: a sub-prefix of `model.source`. */
   readonly version: string;
-  /** Replicas the Deployment starts with: the environment's `replicas.min`. */
-  readonly replicas: number;
+  /** Replica bounds from the environment, enforced by the KEDA ScaledObject. */
+  readonly replicas: { readonly min: number; readonly max: number };
+  /** Autoscaling targets from the environment (defaults apply when absent). */
+  readonly autoscaling?: AutoscalingSpec;
   /** Instance families the pods may use (the model's, narrowed to the environment's pool). */
   readonly instanceFamilies: readonly string[];
   /**
    * The Karpenter NodePool whose GPU nodes the pods select.
-   * @default 'gpu'
+   * @default 'gpu' ('gpu-efa' for models that need EFA)
    */
   readonly nodePool?: string;
   /**
@@ -76,7 +86,7 @@ export class ModelServerChart extends ComponentChart {
       metadata: metadata('model-cache'),
       spec: {
         accessModes: ['ReadWriteMany'],
-        storageClassName: props.cacheStorageClass ?? 'efs-sc',
+        storageClassName: props.cacheStorageClass ?? MODEL_CACHE_STORAGE_CLASS,
         // EFS is elastic and ignores the size; the API requires one.
         resources: { requests: { storage: k8s.Quantity.fromString('1Ti') } },
       },
@@ -91,7 +101,8 @@ export class ModelServerChart extends ComponentChart {
         annotations: { 'eks-llm-gitops.io/engine-tag': model.engine.tag },
       },
       spec: {
-        replicas: props.replicas,
+        // No replicas field: the HPA that KEDA drives owns the count, and a value here would
+        // make Argo CD or Flux reset it on every sync.
         revisionHistoryLimit: 5,
         progressDeadlineSeconds: progressDeadlineSeconds(model),
         selector: { matchLabels: selector },
@@ -108,9 +119,10 @@ export class ModelServerChart extends ComponentChart {
           selector,
           serviceAccountName: serviceAccount.name,
           cacheClaimName: cacheClaim.name,
-          nodePool: props.nodePool ?? 'gpu',
+          nodePool: props.nodePool ?? (model.gpu.efa ? EFA_NODE_POOL : GPU_NODE_POOL),
           instanceFamilies: props.instanceFamilies,
           awsRegion: props.environment.aws.region,
+          priorityClassName: SERVING_PRIORITY_CLASS,
         }),
       },
     }));
@@ -122,6 +134,24 @@ export class ModelServerChart extends ComponentChart {
       ports: [{ name: SERVING_PORT_NAME, port: SERVING_PORT, targetPort: SERVING_PORT }],
     });
     for (const [key, value] of Object.entries(selector)) service.selectLabel(key, value);
+
+    new ApiObject(
+      this,
+      'scaled-object',
+      asApiObject(
+        scaledObject({ name, namespace, labels, model, replicas: props.replicas, autoscaling: props.autoscaling, awsRegion: props.environment.aws.region }),
+      ),
+    );
+    if (props.autoscaling?.cloudwatch) new ApiObject(this, 'trigger-authentication', asApiObject(cloudwatchAuthentication(namespace, labels)));
+
+    defaultDenyPolicies(this, namespace, {
+      ingress: [
+        { name: 'gateway', peers: [{ namespace: GATEWAY_NAMESPACE }], ports: [{ port: SERVING_PORT }] },
+        scrapedBy([{ port: SERVING_PORT }]),
+      ],
+      // Weights from S3 (HTTPS) with credentials from EKS Pod Identity; nothing else leaves.
+      egress: [HTTPS_ANYWHERE, POD_IDENTITY_AGENT],
+    });
 
     new k8s.KubePodDisruptionBudget(this, 'disruption-budget', {
       metadata: metadata(name),

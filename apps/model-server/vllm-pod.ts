@@ -5,6 +5,7 @@ import { CACHE_FILL_SCRIPT } from './cache-fill.js';
 import { AWS_CLI_IMAGE, imageReference } from './images.js';
 import { STARTUP_PERIOD_SECONDS, startupBudgetSeconds, stopTimings } from './time-budgets.js';
 import { vllmFlagArgs } from './vllm-flags.js';
+import { MODEL_CACHE_OWNER_ID } from '../../platform/storage/efs.js';
 
 /** The port vLLM serves the OpenAI-compatible API and /metrics on. */
 export const SERVING_PORT = 8000;
@@ -13,8 +14,8 @@ export const SERVING_PORT_NAME = 'http';
 /** Where the model cache volume is mounted; each version is a folder in it. */
 export const CACHE_MOUNT = '/model-cache';
 
-/** UID/GID the containers run as (the EFS access point of the cache must grant it write access). */
-export const RUN_AS_ID = 1000;
+/** UID/GID the containers run as: the owner of the cache's EFS access points. */
+export const RUN_AS_ID = MODEL_CACHE_OWNER_ID;
 
 /** The GPU resource the NVIDIA device plugin advertises, and the taint GPU nodes carry. */
 export const GPU_RESOURCE = 'nvidia.com/gpu';
@@ -31,6 +32,7 @@ export interface VllmPodOptions {
   readonly instanceFamilies: readonly string[];
   /** Region of the S3 client that fills the cache (the cluster's). */
   readonly awsRegion: string;
+  readonly priorityClassName: string;
 }
 
 /** Shared memory: the catalogue's value, else 2 GiB per GPU (vLLM's advice for tensor parallelism). */
@@ -70,6 +72,7 @@ export function vllmPodTemplate(options: VllmPodOptions): k8s.PodTemplateSpec {
     },
     spec: {
       serviceAccountName: options.serviceAccountName,
+      priorityClassName: options.priorityClassName,
       // The server never calls the Kubernetes API. AWS credentials (EKS Pod Identity or IRSA)
       // arrive through their own projected token volume, not this one.
       automountServiceAccountToken: false,

@@ -1,5 +1,8 @@
 import type { ClusterSpec } from '../../scripts/lib/config/cluster-schema.js';
 import type { HelmAddon } from './helm-addon.js';
+import { CONTROLLER_IDENTITIES } from '../identity/controller-identities.js';
+import { HTTPS_ANYWHERE, POD_IDENTITY_AGENT, scrapedBy } from '../network/network-policies.js';
+import { ADMISSION_WEBHOOKS, API_SERVICES, CLUSTER_RBAC, CUSTOM_RESOURCE_DEFINITIONS } from './cluster-kinds.js';
 
 /**
  * KEDA: event-driven autoscaling. It drives the HPA of each model server from the request queue,
@@ -18,18 +21,22 @@ export function kedaAddon(environment: ClusterSpec): HelmAddon {
     podSecurity: 'restricted',
     // KEDA's ScaledJob CRD is larger than the 256 KiB that client-side apply can annotate.
     serverSideApply: true,
-    syncWave: -20,
     // The metrics API server is an aggregated API: it binds extension-apiserver-authentication-reader in kube-system.
     otherNamespaces: ['kube-system'],
-    clusterResources: [
-      { group: 'apiextensions.k8s.io', kind: 'CustomResourceDefinition' },
-      { group: 'rbac.authorization.k8s.io', kind: 'ClusterRole' },
-      { group: 'rbac.authorization.k8s.io', kind: 'ClusterRoleBinding' },
-      { group: 'apiregistration.k8s.io', kind: 'APIService' },
-      { group: 'admissionregistration.k8s.io', kind: 'ValidatingWebhookConfiguration' },
-    ],
+    clusterResources: [...CUSTOM_RESOURCE_DEFINITIONS, ...CLUSTER_RBAC, ...API_SERVICES, ...ADMISSION_WEBHOOKS],
+    network: {
+      // The API server calls the admission webhooks and the metrics API server from the VPC.
+      ingress: [
+        { name: 'api-server-to-webhooks', peers: [{ cidr: environment.network.vpcCidr }], ports: [{ port: 9443 }, { port: 6443 }] },
+        scrapedBy([{ port: 8080 }, { port: 9022 }]),
+      ],
+      egress: [HTTPS_ANYWHERE, POD_IDENTITY_AGENT, { name: 'prometheus-queries', peers: [{ namespace: 'monitoring' }], ports: [{ port: 9090 }] }],
+    },
     values: {
       image: { pullPolicy: 'IfNotPresent' },
+      // EKS Pod Identity binds the operator's role to this service account (see platform/identity).
+      serviceAccount: { operator: { name: CONTROLLER_IDENTITIES.keda.serviceAccount } },
+      prometheus: { operator: { enabled: true, serviceMonitor: { enabled: true } }, metricServer: { enabled: true, serviceMonitor: { enabled: true } } },
       operator: { replicaCount: replicas },
       metricsServer: { replicaCount: replicas },
       webhooks: { replicaCount: replicas },

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { MODEL_NAME_MAX, gpuInstanceFamily } from './model-schema.js';
-import { dnsName, fieldsValid, modelVersion, objectName, positiveInt, uniqueList } from './field-rules.js';
+import { byteQuantity, cpuQuantity, dnsName, fieldsValid, modelVersion, objectName, positiveInt, uniqueList } from './field-rules.js';
+import { autoscalingSchema, ingressSchema, karpenterSchema, networkSchema, storageSchema } from './platform-schema.js';
 
 /** Newest Kubernetes minor with offline schemas here; older EKS standard-support versions are accepted. */
 const KUBERNETES_VERSIONS = ['1.29', '1.30', '1.31', '1.32', '1.33', '1.34'];
@@ -60,7 +61,13 @@ export const clusterSchema = z.strictObject({
       .regex(/^arn:aws[a-z-]*:acm:[a-z0-9-]+:[0-9]{12}:certificate\/[0-9a-f-]{36}$/, {
         error: 'expected an ACM certificate ARN such as "arn:aws:acm:us-west-2:111122223333:certificate/<uuid>"',
       }),
+    /** external-dns: "sync" also deletes records it owns; "upsert-only" never deletes (production). */
+    recordPolicy: z.enum(['sync', 'upsert-only'], { error: 'expected "sync" or "upsert-only"' }).default('sync'),
   }),
+  network: networkSchema,
+  karpenter: karpenterSchema,
+  storage: storageSchema,
+  ingress: ingressSchema,
   gpu: z.strictObject({
     instanceFamilies: uniqueList(gpuInstanceFamily, 'GPU instance families'),
     capacityTypes: uniqueList(
@@ -69,6 +76,9 @@ export const clusterSchema = z.strictObject({
     ),
     limits: z.strictObject({
       gpus: positiveInt('the most GPUs the GPU NodePool may launch', 100_000),
+      /** CPU and memory caps of the GPU pool; default to 32 vCPU and 320Gi per GPU (the largest GPU instances' ratio, with room). */
+      cpu: cpuQuantity.optional(),
+      memory: byteQuantity.optional(),
     }),
   }),
   gitops: z.strictObject({
@@ -82,7 +92,7 @@ export const clusterSchema = z.strictObject({
   }),
   models: z.record(
     objectName(MODEL_NAME_MAX, 'a model name from apps/models'),
-    z.strictObject({ version: modelVersion, replicas }),
+    z.strictObject({ version: modelVersion, replicas, autoscaling: autoscalingSchema.optional() }),
     { error: 'expected a mapping of model name to { version, replicas }' },
   ),
   /** Run platform controllers with standby replicas and disruption budgets (production). */

@@ -42,6 +42,25 @@ function checkEndpoint({ spec, file, lineOf }: Located<ClusterSpec>): ConfigProb
       message: `expected a certificate in the cluster's account and region (${spec.aws.accountId}, ${spec.aws.region}): an ALB can only use those; found ${account}, ${region}`,
     });
   }
+  const ingressHost = spec.ingress.host;
+  if (ingressHost !== undefined && ingressHost !== zone && !ingressHost.endsWith(`.${zone}`)) {
+    problems.push({ file, line: lineOf(['ingress', 'host']), path: ['ingress', 'host'], message: `expected a name inside the zone "${zone}", found "${ingressHost}"` });
+  }
+  const waf = spec.ingress.wafAclArn;
+  if (spec.ingress.scheme === 'internet-facing' && waf === undefined) {
+    problems.push({
+      file,
+      line: lineOf(['ingress', 'scheme']),
+      path: ['ingress', 'scheme'],
+      message: 'expected ingress.wafAclArn with an internet-facing load balancer: the public endpoint must sit behind a WAF ACL (or use scheme: internal behind API Gateway)',
+    });
+  }
+  if (waf !== undefined) {
+    const [, , , wafRegion, wafAccount] = waf.split(':');
+    if (wafRegion !== spec.aws.region || wafAccount !== spec.aws.accountId) {
+      problems.push({ file, line: lineOf(['ingress', 'wafAclArn']), path: ['ingress', 'wafAclArn'], message: `expected a web ACL in the cluster's account and region (${spec.aws.accountId}, ${spec.aws.region}), found ${wafAccount}, ${wafRegion}` });
+    }
+  }
   return problems;
 }
 
@@ -74,6 +93,10 @@ function checkModels(env: Located<ClusterSpec>, fleet: Fleet, unchecked: Uncheck
         path: at,
         message: `instance families not allowed: the model runs on ${list(model.gpu.instanceFamilies)} but gpu.instanceFamilies here allows ${list(spec.gpu.instanceFamilies)}; expected at least one in common`,
       });
+      continue;
+    }
+    if (model.gpu.efa && !families.some((family) => GPU_INSTANCE_FAMILIES[family]?.efa)) {
+      problems.push({ file, line: lineOf(at), path: at, message: `the model needs EFA but none of ${list(families)} has it; expected an EFA-capable family such as p4d or p5` });
       continue;
     }
     const fits = families.filter((family) => (GPU_INSTANCE_FAMILIES[family]?.maxGpusPerNode ?? 0) >= model.gpu.count);

@@ -45,6 +45,8 @@ export const modelSchema = z
     gpu: z.strictObject({
       count: positiveInt('GPUs per replica', 8),
       instanceFamilies: uniqueList(gpuInstanceFamily, 'GPU instance families'),
+      /** Needs Elastic Fabric Adapter networking (multi-node or GPUDirect RDMA): runs on the gpu-efa pool. */
+      efa: z.boolean({ error: 'expected true or false' }).default(false),
     }),
     tensorParallelSize: positiveInt('the tensor-parallel size', 8),
     pipelineParallelSize: positiveInt('the pipeline-parallel size', 8).optional(),

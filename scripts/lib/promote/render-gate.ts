@@ -10,6 +10,7 @@ import { LOCATIONS_VARIABLE } from '../validate/locations-variable.js';
 import { summarize } from '../validate/reports.js';
 import { parseLocationList, normalizeKubernetesVersion } from '../validate/schema-location.js';
 import { ResourceValidator } from '../validate/validate-resources.js';
+import { withVendoredLocation } from '../validate/vendored-schemas.js';
 import type { GateResult } from './pr-body.js';
 
 /** The rendered files of an environment on disk (paths relative to clusters/<env>/). */
@@ -30,7 +31,7 @@ export async function rerender(root: string, fleet: Fleet, env: string): Promise
  */
 export async function validationGate(files: ReadonlyMap<string, string>, env: string, kubernetesVersion: string, cacheDir: string): Promise<GateResult> {
   const validator = new ResourceValidator({
-    locations: parseLocationList(process.env[LOCATIONS_VARIABLE]),
+    locations: withVendoredLocation(parseLocationList(process.env[LOCATIONS_VARIABLE])),
     strict: true,
     skip: new Set(),
     reject: new Set(),

@@ -14,8 +14,10 @@ export interface GroupKind {
 export interface ComponentOptions {
   /** Order among components (lower first); defaults to the layer's wave. */
   readonly syncWave?: number;
-  /** Helm chart repositories the component installs from. */
+  /** Helm chart repositories the component installs from (as Argo CD names them). */
   readonly chartRepositories?: readonly string[];
+  /** Those of them that are OCI registries (Argo CD must be told, see the bootstrap). */
+  readonly ociChartRepositories?: readonly string[];
   /** Cluster-scoped kinds created by something other than the rendered objects (a Helm chart). */
   readonly extraClusterResources?: readonly GroupKind[];
   /** Namespaces written to by something other than the rendered objects (a Helm release). */

@@ -79,3 +79,8 @@ async function load(resource: Pick<ResourceSignature, 'group' | 'version' | 'kin
     },
   };
 }
+
+/** Whether a kind is part of the Kubernetes API itself (kubernetes-models has it), not a custom resource. */
+export async function isCoreKubernetesKind(resource: Pick<ResourceSignature, 'group' | 'version' | 'kind'>): Promise<boolean> {
+  return packageFor(resource.group) === 'kubernetes-models' && (await builtinCheck(resource, false)) !== undefined;
+}

@@ -1,0 +1,117 @@
+import { ScaledObject, type IScaledObject } from '@kubernetes-models/keda/keda.sh/v1alpha1/ScaledObject';
+import { TriggerAuthentication } from '@kubernetes-models/keda/keda.sh/v1alpha1/TriggerAuthentication';
+import type { AutoscalingSpec } from '../../scripts/lib/config/platform-schema.js';
+import type { ModelSpec } from '../../scripts/lib/config/model-schema.js';
+import { PROMETHEUS_URL } from '../../platform/observability/observability.js';
+import { startupBudgetSeconds } from './time-budgets.js';
+
+/** Waiting requests per replica before scaling out, when cluster.yaml does not say. */
+export const DEFAULT_QUEUE_PER_REPLICA = 4;
+/** Average GPU utilisation (percent) to scale to, when cluster.yaml does not say. */
+export const DEFAULT_GPU_UTILIZATION = 80;
+/** CPU and memory utilisation (percent of requests) to scale to: the seed's HPA signals. */
+const RESOURCE_UTILIZATION = '80';
+
+export interface ScalingOptions {
+  readonly name: string;
+  readonly namespace: string;
+  readonly labels: Record<string, string>;
+  readonly model: ModelSpec;
+  readonly replicas: { readonly min: number; readonly max: number };
+  readonly autoscaling: AutoscalingSpec | undefined;
+  readonly awsRegion: string;
+}
+
+/** The name of the TriggerAuthentication a model's CloudWatch trigger uses. */
+export const CLOUDWATCH_AUTH = 'keda-aws';
+
+/**
+ * KEDA ScaledObject for a model server (KEDA creates and drives its HPA; nothing else scales the
+ * Deployment). Triggers: vLLM's request queue per replica and GPU utilisation (Prometheus), CPU
+ * and memory utilisation, and an optional CloudWatch metric. Scaling in waits longer than a cold
+ * start, so a replica is not removed while its replacement would still be loading.
+ */
+export function scaledObject(options: ScalingOptions): Record<string, unknown> {
+  const { model, autoscaling, namespace } = options;
+  const queue = autoscaling?.queuePerReplica ?? DEFAULT_QUEUE_PER_REPLICA;
+  const gpu = autoscaling?.gpuUtilization ?? DEFAULT_GPU_UTILIZATION;
+  const scaleDownWindow = Math.max(600, startupBudgetSeconds(model));
+  const triggers: NonNullable<IScaledObject['spec']>['triggers'] = [
+    {
+      type: 'prometheus',
+      name: 'request-queue',
+      metadata: {
+        serverAddress: PROMETHEUS_URL,
+        // Summed over replicas; KEDA's default AverageValue divides it per replica.
+        query: `sum(vllm:num_requests_waiting{namespace="${namespace}"})`,
+        threshold: String(queue),
+        activationThreshold: '0',
+      },
+    },
+    {
+      type: 'prometheus',
+      name: 'gpu-utilization',
+      // Value: the average itself is compared with the target, not divided by replicas.
+      metricType: 'Value',
+      metadata: {
+        serverAddress: PROMETHEUS_URL,
+        query: `avg(DCGM_FI_DEV_GPU_UTIL{namespace="${namespace}"})`,
+        threshold: String(gpu),
+      },
+    },
+    { type: 'cpu', metricType: 'Utilization', metadata: { value: RESOURCE_UTILIZATION, containerName: 'vllm' } },
+    { type: 'memory', metricType: 'Utilization', metadata: { value: RESOURCE_UTILIZATION, containerName: 'vllm' } },
+  ];
+  const cloudwatch = autoscaling?.cloudwatch;
+  if (cloudwatch) {
+    const dimensions = Object.keys(cloudwatch.dimensions).sort();
+    triggers.push({
+      type: 'aws-cloudwatch',
+      name: 'cloudwatch',
+      authenticationRef: { name: CLOUDWATCH_AUTH },
+      metadata: {
+        namespace: cloudwatch.namespace,
+        metricName: cloudwatch.metricName,
+        dimensionName: dimensions.join(';'),
+        dimensionValue: dimensions.map((d) => cloudwatch.dimensions[d]).join(';'),
+        targetMetricValue: String(cloudwatch.target),
+        minMetricValue: '0',
+        metricStat: cloudwatch.statistic,
+        awsRegion: options.awsRegion,
+      },
+    });
+  }
+  const object = new ScaledObject({
+    metadata: { name: options.name, namespace, labels: options.labels },
+    spec: {
+      scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: options.name },
+      minReplicaCount: options.replicas.min,
+      maxReplicaCount: options.replicas.max,
+      pollingInterval: 15,
+      cooldownPeriod: 300,
+      // If a metrics source fails, keep what runs (or the minimum), never drop capacity blindly.
+      fallback: { failureThreshold: 3, replicas: Math.max(options.replicas.min, 1), behavior: 'currentReplicasIfHigher' },
+      advanced: {
+        horizontalPodAutoscalerConfig: {
+          behavior: {
+            scaleUp: { stabilizationWindowSeconds: 0, policies: [{ type: 'Pods', value: 2, periodSeconds: 60 }] },
+            scaleDown: { stabilizationWindowSeconds: scaleDownWindow, policies: [{ type: 'Pods', value: 1, periodSeconds: 300 }] },
+          },
+        },
+      },
+      triggers,
+    },
+  });
+  object.validate();
+  return object.toJSON() as Record<string, unknown>;
+}
+
+/** CloudWatch triggers read metrics as the KEDA operator (its EKS Pod Identity role). */
+export function cloudwatchAuthentication(namespace: string, labels: Record<string, string>): Record<string, unknown> {
+  const object = new TriggerAuthentication({
+    metadata: { name: CLOUDWATCH_AUTH, namespace, labels },
+    spec: { podIdentity: { provider: 'aws' } },
+  });
+  object.validate();
+  return object.toJSON() as Record<string, unknown>;
+}

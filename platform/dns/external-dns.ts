@@ -1,0 +1,35 @@
+import type { ClusterSpec } from '../../scripts/lib/config/cluster-schema.js';
+import type { HelmAddon } from '../addons/helm-addon.js';
+import { CONTROLLER_IDENTITIES } from '../identity/controller-identities.js';
+import { HTTPS_ANYWHERE, POD_IDENTITY_AGENT, scrapedBy } from '../network/network-policies.js';
+import { CLUSTER_RBAC } from '../addons/cluster-kinds.js';
+
+/**
+ * external-dns: publishes the API Ingress's hostname in the environment's Route 53 zone, and only
+ * there. It owns its records through TXT records tagged with the cluster's name, and in
+ * environments with `dns.recordPolicy: upsert-only` (production) it never deletes a record.
+ */
+export function externalDnsAddon(environment: ClusterSpec): HelmAddon {
+  const identity = CONTROLLER_IDENTITIES['external-dns'];
+  return {
+    name: 'external-dns',
+    namespace: identity.namespace,
+    chart: { repository: 'https://kubernetes-sigs.github.io/external-dns/', name: 'external-dns', version: '1.21.1' },
+    podSecurity: 'restricted',
+    serverSideApply: false,
+    clusterResources: CLUSTER_RBAC,
+    network: { ingress: [scrapedBy([{ port: 7979 }])], egress: [HTTPS_ANYWHERE, POD_IDENTITY_AGENT] },
+    values: {
+      provider: { name: 'aws' },
+      sources: ['ingress'],
+      domainFilters: [environment.dns.zone],
+      txtOwnerId: environment.aws.clusterName,
+      policy: environment.dns.recordPolicy,
+      registry: 'txt',
+      interval: '1m',
+      env: [{ name: 'AWS_DEFAULT_REGION', value: environment.aws.region }],
+      serviceAccount: { create: true, name: identity.serviceAccount },
+      resources: { requests: { cpu: '50m', memory: '64Mi' }, limits: { cpu: '200m', memory: '256Mi' } },
+    },
+  };
+}

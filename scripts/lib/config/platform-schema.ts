@@ -1,0 +1,77 @@
+import { z } from 'zod';
+
+/*
+ * The parts of cluster.yaml that drive the EKS platform: network, Karpenter, storage, ingress
+ * and per-model autoscaling. Every message starts with "expected".
+ */
+
+const awsId = (prefix: string, what: string) =>
+  z.string().regex(new RegExp(`^${prefix}-[0-9a-f]{8}([0-9a-f]{9})?$`), { error: `expected ${what} such as "${prefix}-0a1b2c3d4e5f60718"` });
+
+const ipv4Cidr = z
+  .string()
+  .regex(/^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}\/([0-9]|[12]\d|3[0-2])$/, { error: 'expected an IPv4 CIDR such as "10.10.0.0/16"' });
+
+/** Go duration as Karpenter and Flux write it: 30m, 8h, 1h30m. */
+const duration = z.string().regex(/^([0-9]+(s|m|h))+$/, { error: 'expected a duration such as "30m" or "8h"' });
+
+export const networkSchema = z.strictObject({
+  /** The cluster's VPC: the load balancer controller needs it (pods cannot reach IMDS). */
+  vpcId: awsId('vpc', 'a VPC id'),
+  /** The VPC's CIDR: the API server's webhook calls and in-VPC endpoints come from it. */
+  vpcCidr: ipv4Cidr,
+});
+
+export const karpenterSchema = z.strictObject({
+  /** EKS-optimized AMI family; Karpenter picks the NVIDIA variant for GPU instances. */
+  amiFamily: z.enum(['al2023', 'bottlerocket'], { error: 'expected "al2023" or "bottlerocket"' }),
+  /** Pinned AMI release (the alias al2023@<version>); "latest" would roll every node on each AMI release. */
+  amiVersion: z
+    .string()
+    .regex(/^v[0-9][0-9.]*$/, { error: 'expected a pinned AMI release such as "v20261110" (not "latest": each AMI release would replace every node)' }),
+  /** IAM role of the nodes Karpenter launches. */
+  nodeRole: z.string().regex(/^[A-Za-z0-9+=,.@_-]{1,64}$/, { error: 'expected an IAM role name' }),
+  /** SQS queue with spot interruption and scheduled maintenance events. */
+  interruptionQueue: z.string().regex(/^[A-Za-z0-9_-]{1,80}$/, { error: 'expected an SQS queue name' }),
+  /** A window (UTC cron and duration) with no voluntary GPU node disruption, e.g. business hours. */
+  disruptionFreeze: z.strictObject({ schedule: z.string().min(9, { error: 'expected a cron schedule such as "0 8 * * mon-fri"' }), duration }).optional(),
+});
+
+export const storageSchema = z.strictObject({
+  /** EFS file system of the shared model cache (StorageClass efs-sc). */
+  efsFileSystemId: awsId('fs', 'an EFS file system id'),
+});
+
+export const ingressSchema = z.strictObject({
+  /** internet-facing needs a WAF ACL; internal when API Gateway fronts the load balancer. */
+  scheme: z.enum(['internet-facing', 'internal'], { error: 'expected "internet-facing" or "internal"' }),
+  /** The load balancer's hostname (external-dns publishes it); defaults to dns.host. */
+  host: z.string().regex(/^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/, { error: 'expected a lowercase DNS name' }).optional(),
+  wafAclArn: z
+    .string()
+    .regex(/^arn:aws[a-z-]*:wafv2:[a-z0-9-]+:[0-9]{12}:regional\/webacl\/[A-Za-z0-9_-]+\/[0-9a-f-]{36}$/, {
+      error: 'expected a regional WAFv2 web ACL ARN',
+    })
+    .optional(),
+});
+
+/** Per-model autoscaling in an environment (KEDA); every field has a default. */
+export const autoscalingSchema = z.strictObject({
+  /** Requests waiting in vLLM's queue per replica before another replica is added. */
+  queuePerReplica: z.number({ error: 'expected a number of waiting requests' }).positive({ error: 'expected a positive number' }).optional(),
+  /** Average GPU utilisation (percent) the replicas are scaled to. */
+  gpuUtilization: z.number({ error: 'expected a percentage' }).min(10, { error: 'expected at least 10 (%)' }).max(100, { error: 'expected at most 100 (%)' }).optional(),
+  /** Also scale on a CloudWatch metric (read with the KEDA operator's pod identity). */
+  cloudwatch: z
+    .strictObject({
+      namespace: z.string().regex(/^[A-Za-z0-9/_.#:-]{1,255}$/, { error: 'expected a CloudWatch namespace such as "AWS/SQS"' }),
+      metricName: z.string().regex(/^[A-Za-z0-9/_.#:-]{1,255}$/, { error: 'expected a CloudWatch metric name' }),
+      dimensions: z.record(z.string().min(1), z.string().min(1), { error: 'expected a mapping of dimension name to value' }),
+      /** Metric value per replica. */
+      target: z.number({ error: 'expected the target value per replica' }).positive({ error: 'expected a positive number' }),
+      statistic: z.enum(['Average', 'Sum', 'Maximum', 'Minimum', 'SampleCount'], { error: 'expected a CloudWatch statistic' }).default('Average'),
+    })
+    .optional(),
+});
+
+export type AutoscalingSpec = z.infer<typeof autoscalingSchema>;

@@ -1,0 +1,24 @@
+import path from 'node:path';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+/** Where the repository keeps the schemas of the custom resources it renders (see npm run schemas:vendor). */
+export const VENDORED_SCHEMAS_DIR = 'platform/schemas/crds';
+
+/**
+ * The vendored schemas as a kubeconform location: part of this repository (next to the code that
+ * renders the kinds), so CRD validation is strict and offline in every clone.
+ */
+export function vendoredLocation(): string {
+  const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+  return path.join(root, VENDORED_SCHEMAS_DIR, '{{.Group}}/{{.ResourceKind}}_{{.ResourceAPIVersion}}.json');
+}
+
+/**
+ * Schema locations in the order they are tried: explicit ones (flags, then the environment
+ * variable), then the repository's vendored CRD schemas. The built-in validators come last.
+ */
+export function withVendoredLocation(explicit: readonly string[]): string[] {
+  const vendored = vendoredLocation();
+  return existsSync(path.dirname(path.dirname(vendored))) ? [...explicit, vendored] : [...explicit];
+}

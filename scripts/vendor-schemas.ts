@@ -1,0 +1,95 @@
+/**
+ * npm run schemas:vendor: copy the JSON schema of every custom resource kind the fleet renders
+ * (with either GitOps engine) into platform/schemas/crds/, from kubeconform-format locations, so
+ * that strict CRD validation works offline in any clone. Core Kubernetes kinds are not vendored:
+ * the built-in validators cover them.
+ */
+import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { load } from 'js-yaml';
+import { EXIT } from './lib/cli/exit-codes.js';
+import { parseFlags, runCli, UsageError } from './lib/cli/run-cli.js';
+import { loadFleet, type Fleet } from './lib/config/load-fleet.js';
+import { renderEnvironment } from './lib/render/render-environment.js';
+import { isCoreKubernetesKind } from './lib/validate/builtin-schemas.js';
+import { LOCATIONS_VARIABLE } from './lib/validate/locations-variable.js';
+import { resourceSignature, type ResourceSignature } from './lib/validate/resource-signature.js';
+import { expandLocation, parseLocation, parseLocationList } from './lib/validate/schema-location.js';
+import { readSchema } from './lib/validate/schema-store.js';
+import { VENDORED_SCHEMAS_DIR } from './lib/validate/vendored-schemas.js';
+import { byCodeUnit } from './lib/text/compare.js';
+
+const USAGE = `Usage: npm run schemas:vendor -- [--schema-location TEMPLATE ...] [--root DIR]
+
+Copies the schema of every custom resource kind the fleet renders (Argo CD and Flux variants)
+into ${VENDORED_SCHEMAS_DIR}/<group>/<kind>_<version>.json, and removes schemas no longer used.
+Locations are kubeconform templates (flags, then $${LOCATIONS_VARIABLE}), e.g. the public catalog
+https://raw.githubusercontent.com/datreeio/CRDs-catalog/main/{{.Group}}/{{.ResourceKind}}_{{.ResourceAPIVersion}}.json
+`;
+
+const TOOL_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+/** Custom resource kinds rendered by the fleet with both engines. */
+export async function renderedCustomKinds(fleet: Fleet): Promise<ResourceSignature[]> {
+  const kinds = new Map<string, ResourceSignature>();
+  for (const [name, located] of fleet.environments) {
+    for (const engine of ['argocd', 'flux'] as const) {
+      const spec = { ...located.spec, gitops: { ...located.spec.gitops, engine } };
+      const variant: Fleet = { ...fleet, environments: new Map([...fleet.environments, [name, { ...located, spec }]]) };
+      for (const text of renderEnvironment(variant, name).files.values()) {
+        const signature = resourceSignature(load(text));
+        if (!signature || signature.group === 'kustomize.config.k8s.io') continue;
+        kinds.set(`${signature.group}/${signature.version}/${signature.kind}`, signature);
+      }
+    }
+  }
+  const custom: ResourceSignature[] = [];
+  for (const signature of kinds.values()) if (!(await isCoreKubernetesKind(signature))) custom.push(signature);
+  return custom.sort((a, b) => byCodeUnit(`${a.group}/${a.kind}`, `${b.group}/${b.kind}`));
+}
+
+export function vendoredFile(root: string, signature: Pick<ResourceSignature, 'group' | 'kind' | 'version'>): string {
+  return path.join(root, VENDORED_SCHEMAS_DIR, signature.group, `${signature.kind.toLowerCase()}_${signature.version}.json`);
+}
+
+async function main(): Promise<number> {
+  const { values } = parseFlags(process.argv.slice(2), { 'schema-location': { type: 'string', multiple: true }, root: { type: 'string' } });
+  const root = path.resolve(values.root ?? TOOL_ROOT);
+  const locations = [...(values['schema-location'] ?? []).map(parseLocation), ...parseLocationList(process.env[LOCATIONS_VARIABLE])];
+  if (locations.length === 0) throw new UsageError(`no schema location: pass --schema-location or set ${LOCATIONS_VARIABLE}`);
+  const loaded = await loadFleet(root);
+  if (!loaded.ok) throw new UsageError('the inputs do not load; run npm run render for the problems');
+
+  const wanted = new Set<string>();
+  for (const signature of await renderedCustomKinds(loaded.fleet)) {
+    let text: string | undefined;
+    for (const template of locations) {
+      const found = await readSchema(expandLocation(template, signature, '1.32.0', true), undefined);
+      if (found.found) {
+        text = found.text;
+        break;
+      }
+    }
+    if (text === undefined) throw new UsageError(`no location has a schema for ${signature.apiVersion}/${signature.kind}`);
+    const file = vendoredFile(root, signature);
+    await mkdir(path.dirname(file), { recursive: true });
+    await writeFile(file, `${JSON.stringify(JSON.parse(text), null, 2)}\n`);
+    wanted.add(file);
+    process.stdout.write(`vendored ${path.relative(root, file)}\n`);
+  }
+  // Drop schemas of kinds the fleet no longer renders.
+  const dir = path.join(root, VENDORED_SCHEMAS_DIR);
+  for (const group of await readdir(dir).catch(() => [] as string[])) {
+    for (const name of await readdir(path.join(dir, group)).catch(() => [] as string[])) {
+      const file = path.join(dir, group, name);
+      if (name.endsWith('.json') && !wanted.has(file)) {
+        await rm(file);
+        process.stdout.write(`removed ${path.relative(root, file)}\n`);
+      }
+    }
+  }
+  return EXIT.ok;
+}
+
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) await runCli(USAGE, main);

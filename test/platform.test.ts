@@ -1,0 +1,260 @@
+import { beforeAll, describe, expect, test } from 'vitest';
+import { existsSync } from 'node:fs';
+import { load } from 'js-yaml';
+import { loadFleet, type Fleet } from '../scripts/lib/config/load-fleet.js';
+import { renderEnvironment } from '../scripts/lib/render/render-environment.js';
+import { renderedCustomKinds, vendoredFile } from '../scripts/vendor-schemas.js';
+import { makeFixtureRepo, REPO_ROOT } from './helpers/fixture-repo.js';
+
+/* The EKS platform as rendered for each environment, asserted on the YAML. */
+
+type Json = Record<string, any>;
+
+interface Env {
+  readonly name: string;
+  readonly spec: ReturnType<Fleet['environments']['get']> extends infer L ? (L extends { spec: infer S } ? S : never) : never;
+  readonly files: Map<string, Json>;
+}
+
+let fleet: Fleet;
+let envs: Env[];
+
+async function fleetAt(root: string): Promise<Fleet> {
+  const loaded = await loadFleet(root);
+  if (!loaded.ok) throw new Error(JSON.stringify(loaded.problems));
+  return loaded.fleet;
+}
+
+function renderAll(f: Fleet): Env[] {
+  return [...f.environments.keys()].map((name) => ({
+    name,
+    spec: f.environments.get(name)!.spec,
+    files: new Map([...renderEnvironment(f, name).files].map(([file, text]) => [file, load(text) as Json])),
+  }));
+}
+
+beforeAll(async () => {
+  fleet = await fleetAt(REPO_ROOT);
+  envs = renderAll(fleet);
+});
+
+const objects = (env: Env, kind?: string) => [...env.files.entries()].filter(([f, o]) => !f.endsWith('kustomization.yaml') && (kind === undefined || o.kind === kind)).map(([, o]) => o);
+const file = (env: Env, path: string) => {
+  const object = env.files.get(path);
+  expect(object, path).toBeDefined();
+  return object!;
+};
+const helmApp = (env: Env, name: string) => objects(env, 'Application').find((a) => a.metadata.name === name && a.spec.source.chart)!;
+
+describe('Karpenter capacity', () => {
+  test('the GPU pool: the environment\'s families and capacity types, the GPU taint, limits from cluster.yaml, GPU-friendly disruption', () => {
+    for (const env of envs) {
+      const pool = file(env, 'manifests/platform/karpenter/nodepool-gpu.yaml');
+      const requirement = (key: string) => pool.spec.template.spec.requirements.find((r: Json) => r.key === key);
+      expect(requirement('karpenter.k8s.aws/instance-family').values).toEqual([...env.spec.gpu.instanceFamilies].sort());
+      expect(requirement('karpenter.sh/capacity-type').values).toEqual([...env.spec.gpu.capacityTypes].sort());
+      expect(requirement('kubernetes.io/arch').values).toEqual(['amd64']);
+      expect(pool.spec.template.spec.taints).toEqual([{ key: 'nvidia.com/gpu', value: 'true', effect: 'NoSchedule' }]);
+      expect(pool.spec.limits['nvidia.com/gpu']).toBe(String(env.spec.gpu.limits.gpus));
+      expect(pool.spec.limits.cpu).toBeDefined();
+      expect(pool.spec.limits.memory).toBeDefined();
+      expect(pool.spec.disruption.consolidationPolicy).toBe('WhenEmpty');
+      expect(pool.spec.disruption.budgets[0]).toEqual({ nodes: '1' });
+      expect(pool.spec.template.spec.expireAfter).toBe('720h');
+    }
+    const prod = envs.find((e) => e.name === 'prod')!;
+    expect(file(prod, 'manifests/platform/karpenter/nodepool-gpu.yaml').spec.disruption.budgets).toContainEqual({ nodes: '0', schedule: '0 8 * * mon-fri', duration: '10h' });
+    expect(file(envs.find((e) => e.name === 'dev')!, 'manifests/platform/karpenter/nodepool-gpu.yaml').spec.disruption.budgets).toHaveLength(1);
+  });
+
+  test('node classes: pinned AMI alias, IMDSv2 only with hop limit 1, encrypted gp3, discovery by the cluster tag', () => {
+    for (const env of envs) {
+      for (const name of ['gpu', 'general']) {
+        const nodeClass = file(env, `manifests/platform/karpenter/ec2nodeclass-${name}.yaml`).spec;
+        expect(nodeClass.amiSelectorTerms).toEqual([{ alias: `${env.spec.karpenter.amiFamily}@${env.spec.karpenter.amiVersion}` }]);
+        expect(nodeClass.amiSelectorTerms[0].alias).not.toMatch(/@latest$/);
+        expect(nodeClass.metadataOptions).toEqual({ httpEndpoint: 'enabled', httpProtocolIPv6: 'disabled', httpPutResponseHopLimit: 1, httpTokens: 'required' });
+        for (const device of nodeClass.blockDeviceMappings) expect(device.ebs).toMatchObject({ encrypted: true, volumeType: 'gp3' });
+        expect(nodeClass.subnetSelectorTerms).toEqual([{ tags: { 'karpenter.sh/discovery': env.spec.aws.clusterName } }]);
+        expect(nodeClass.securityGroupSelectorTerms).toEqual(nodeClass.subnetSelectorTerms);
+        expect(nodeClass.role).toBe(env.spec.karpenter.nodeRole);
+      }
+      const controller = helmApp(env, 'karpenter').spec.source.helm.valuesObject;
+      expect(controller.settings).toEqual({ clusterName: env.spec.aws.clusterName, interruptionQueue: env.spec.karpenter.interruptionQueue });
+    }
+  });
+
+  test('a general pool for CPU workloads carries no GPU taint', () => {
+    for (const env of envs) {
+      const pool = file(env, 'manifests/platform/karpenter/nodepool-general.yaml');
+      expect(pool.spec.template.spec.taints).toBeUndefined();
+      expect(pool.spec.limits.cpu).toBeDefined();
+    }
+  });
+});
+
+describe('GPU node agents', () => {
+  test('the device plugin and DCGM exporter run only on NVIDIA GPU nodes and tolerate their taint', () => {
+    for (const env of envs) {
+      for (const name of ['nvidia-device-plugin', 'dcgm-exporter']) {
+        const values = helmApp(env, name).spec.source.helm.valuesObject;
+        expect(values.tolerations).toEqual([{ key: 'nvidia.com/gpu', operator: 'Exists', effect: 'NoSchedule' }]);
+        expect(values.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms).toEqual([
+          { matchExpressions: [{ key: 'karpenter.k8s.aws/instance-gpu-manufacturer', operator: 'In', values: ['nvidia'] }] },
+        ]);
+      }
+      expect(helmApp(env, 'dcgm-exporter').spec.source.helm.valuesObject.serviceMonitor).toMatchObject({ enabled: true, honorLabels: true });
+    }
+  });
+});
+
+describe('KEDA autoscaling', () => {
+  test('every ScaledObject targets an existing Deployment of its namespace, and no HPA targets one too', () => {
+    for (const env of envs) {
+      const deployments = objects(env, 'Deployment');
+      const scaled = objects(env, 'ScaledObject');
+      expect(scaled.length).toBe(Object.keys(env.spec.models).length);
+      for (const so of scaled) {
+        const target = deployments.find((d) => d.metadata.name === so.spec.scaleTargetRef.name && d.metadata.namespace === so.metadata.namespace);
+        expect(target, `${env.name}: ${so.metadata.name}`).toBeDefined();
+        expect(target!.spec.replicas, 'the HPA owns the replica count').toBeUndefined();
+      }
+      expect(objects(env, 'HorizontalPodAutoscaler')).toEqual([]);
+    }
+  });
+
+  test('triggers: request queue and GPU utilisation from Prometheus, CPU and memory, and CloudWatch where configured', () => {
+    for (const env of envs) {
+      for (const so of objects(env, 'ScaledObject')) {
+        const byName = new Map(so.spec.triggers.map((t: Json) => [t.name ?? t.type, t]));
+        expect((byName.get('request-queue') as Json).metadata.query).toBe(`sum(vllm:num_requests_waiting{namespace="${so.metadata.namespace}"})`);
+        expect((byName.get('request-queue') as Json).metadata.serverAddress).toBe('http://kube-prometheus-stack-prometheus.monitoring.svc:9090');
+        expect((byName.get('gpu-utilization') as Json).metadata.query).toContain('DCGM_FI_DEV_GPU_UTIL');
+        expect(byName.get('cpu')).toMatchObject({ metricType: 'Utilization' });
+        expect(byName.get('memory')).toMatchObject({ metricType: 'Utilization' });
+        expect(so.spec.advanced.horizontalPodAutoscalerConfig.behavior.scaleDown.stabilizationWindowSeconds).toBeGreaterThanOrEqual(600);
+        expect(so.spec.fallback).toMatchObject({ failureThreshold: 3 });
+      }
+    }
+    const prod = envs.find((e) => e.name === 'prod')!;
+    const small = file(prod, 'manifests/apps/llm-llama-3-1-8b-instruct/scaledobject-llama-3-1-8b-instruct.yaml');
+    const cloudwatch = small.spec.triggers.find((t: Json) => t.type === 'aws-cloudwatch');
+    expect(cloudwatch).toMatchObject({
+      authenticationRef: { name: 'keda-aws' },
+      metadata: { namespace: 'AWS/SQS', metricName: 'ApproximateNumberOfMessagesVisible', dimensionName: 'QueueName', dimensionValue: 'llm-prod-async-requests', targetMetricValue: '50', awsRegion: 'us-west-2' },
+    });
+    const auth = file(prod, 'manifests/apps/llm-llama-3-1-8b-instruct/triggerauthentication-keda-aws.yaml');
+    expect(auth.spec).toEqual({ podIdentity: { provider: 'aws' } });
+  });
+});
+
+describe('network policy', () => {
+  test('every namespace we render has a default-deny policy of its own, for ingress and egress', () => {
+    for (const env of envs) {
+      const namespaces = objects(env, 'Namespace').map((n) => n.metadata.name);
+      expect(namespaces.length).toBeGreaterThan(5);
+      const policies = objects(env, 'NetworkPolicy');
+      for (const namespace of namespaces) {
+        const deny = policies.find((p) => p.metadata.namespace === namespace && p.metadata.name === 'default-deny');
+        expect(deny?.spec, `${env.name}/${namespace}`).toEqual({ podSelector: {}, policyTypes: ['Ingress', 'Egress'] });
+        expect(policies.some((p) => p.metadata.namespace === namespace && p.metadata.name === 'allow-dns'), `${namespace} DNS`).toBe(true);
+      }
+    }
+  });
+
+  test('each serving flow is allowed by a policy: gateway to each model server on 8000, Prometheus to metrics, model servers to S3', () => {
+    for (const env of envs) {
+      const policies = objects(env, 'NetworkPolicy');
+      for (const model of Object.keys(env.spec.models)) {
+        const namespace = `llm-${model}`;
+        const fromGateway = policies.find((p) => p.metadata.namespace === namespace && p.metadata.name === 'allow-gateway')!;
+        expect(fromGateway.spec.ingress).toEqual([
+          { from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'gateway' } } }], ports: [{ port: 8000, protocol: 'TCP' }] },
+        ]);
+        const toModel = policies.find((p) => p.metadata.namespace === 'gateway' && p.metadata.name === `allow-to-${namespace}`)!;
+        expect(toModel.spec.egress[0].to).toEqual([{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': namespace } } }]);
+        const scrape = policies.find((p) => p.metadata.namespace === namespace && p.metadata.name === 'allow-prometheus-scrape')!;
+        expect(scrape.spec.ingress[0].from).toEqual([{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } }]);
+        expect(policies.some((p) => p.metadata.namespace === namespace && p.metadata.name === 'allow-https-egress')).toBe(true);
+      }
+    }
+  });
+});
+
+describe('ingress and DNS', () => {
+  test('the API Ingress is HTTPS-only with the environment\'s certificate, target type ip, and a long idle timeout', () => {
+    for (const env of envs) {
+      const ingress = file(env, 'manifests/apps/gateway/ingress-api.yaml');
+      const a = ingress.metadata.annotations;
+      expect(a['alb.ingress.kubernetes.io/certificate-arn']).toBe(env.spec.dns.certificateArn);
+      expect(JSON.parse(a['alb.ingress.kubernetes.io/listen-ports'])).toEqual([{ HTTP: 80 }, { HTTPS: 443 }]);
+      expect(a['alb.ingress.kubernetes.io/ssl-redirect']).toBe('443');
+      expect(a['alb.ingress.kubernetes.io/target-type']).toBe('ip');
+      expect(a['alb.ingress.kubernetes.io/healthcheck-path']).toBe('/health/liveliness');
+      expect(ingress.spec.ingressClassName).toBe('alb');
+      expect(ingress.spec.tls).toEqual([{ hosts: [env.spec.ingress.host ?? env.spec.dns.host] }]);
+      expect(ingress.spec.rules[0].host).toBe(env.spec.ingress.host ?? env.spec.dns.host);
+      const params = file(env, 'manifests/platform/aws-load-balancer/ingressclassparams-alb.yaml').spec;
+      expect(params.scheme).toBe(env.spec.ingress.scheme);
+      expect(params.loadBalancerAttributes).toContainEqual({ key: 'idle_timeout.timeout_seconds', value: '600' });
+      expect(params.sslPolicy).toMatch(/^ELBSecurityPolicy-TLS13/);
+      const controller = helmApp(env, 'aws-load-balancer-controller').spec.source.helm.valuesObject;
+      expect(controller).toMatchObject({ clusterName: env.spec.aws.clusterName, region: env.spec.aws.region, vpcId: env.spec.network.vpcId });
+    }
+  });
+
+  test('external-dns manages only the environment\'s zone, owned by the cluster; production never deletes records', () => {
+    for (const env of envs) {
+      const values = helmApp(env, 'external-dns').spec.source.helm.valuesObject;
+      expect(values.domainFilters).toEqual([env.spec.dns.zone]);
+      expect(values.txtOwnerId).toBe(env.spec.aws.clusterName);
+      expect(values.policy).toBe(env.name === 'prod' ? 'upsert-only' : 'sync');
+      expect(values.provider).toEqual({ name: 'aws' });
+    }
+  });
+});
+
+describe('storage, scheduling and observability', () => {
+  test('StorageClass efs-sc provisions EFS access points owned by the model servers\' UID on the configured file system', () => {
+    for (const env of envs) {
+      const sc = file(env, 'manifests/platform/storage/storageclass-efs-sc.yaml');
+      expect(sc.provisioner).toBe('efs.csi.aws.com');
+      expect(sc.parameters).toMatchObject({ provisioningMode: 'efs-ap', fileSystemId: env.spec.storage.efsFileSystemId, uid: '1000', gid: '1000' });
+      expect(sc.reclaimPolicy).toBe('Retain');
+    }
+  });
+
+  test('priority classes for serving and batch exist, and the vLLM ServiceMonitor selects the model servers\' Services', () => {
+    for (const env of envs) {
+      expect(file(env, 'manifests/platform/scheduling/priorityclass-llm-serving.yaml').value).toBeGreaterThan(file(env, 'manifests/platform/scheduling/priorityclass-llm-batch.yaml').value);
+      const monitor = file(env, 'manifests/platform/monitoring/servicemonitor-vllm.yaml');
+      for (const service of objects(env, 'Service').filter((s) => s.metadata.namespace.startsWith('llm-'))) {
+        for (const [key, value] of Object.entries(monitor.spec.selector.matchLabels)) expect(service.metadata.labels[key]).toBe(value);
+        expect(service.spec.ports.map((p: Json) => p.name)).toContain(monitor.spec.endpoints[0].port);
+      }
+    }
+  });
+});
+
+describe('EFA capacity', () => {
+  test('a model that needs EFA gets the gpu-efa pool, EFA interfaces and the EFA device plugin', async ({ onTestFinished }) => {
+    const repo = await makeFixtureRepo();
+    onTestFinished(() => repo.dispose());
+    await repo.edit('apps/models/llama-3-3-70b-instruct.yaml', '  count: 8\n', '  count: 8\n  efa: true\n');
+    const prod = renderAll(await fleetAt(repo.root)).find((e) => e.name === 'prod')!;
+    const pool = file(prod, 'manifests/platform/karpenter/nodepool-gpu-efa.yaml');
+    expect(pool.spec.template.spec.requirements.find((r: Json) => r.key === 'karpenter.k8s.aws/instance-family').values).toEqual(['g6e', 'p4d', 'p5']);
+    expect(file(prod, 'manifests/platform/karpenter/ec2nodeclass-gpu-efa.yaml').spec.networkInterfaces).toContainEqual({ networkCardIndex: 1, deviceIndex: 0, interfaceType: 'efa-only' });
+    expect(helmApp(prod, 'aws-efa-k8s-device-plugin').spec.source.helm.valuesObject.nodeSelector).toEqual({ 'karpenter.sh/nodepool': 'gpu-efa' });
+    const deployment = file(prod, 'manifests/apps/llm-llama-3-3-70b-instruct/deployment-llama-3-3-70b-instruct.yaml');
+    expect(deployment.spec.template.spec.nodeSelector).toEqual({ 'karpenter.sh/nodepool': 'gpu-efa' });
+  });
+});
+
+describe('vendored CRD schemas', () => {
+  test('every custom resource kind the fleet renders (either engine) has a vendored schema', async () => {
+    const kinds = await renderedCustomKinds(fleet);
+    expect(kinds.map((k) => k.kind)).toEqual(expect.arrayContaining(['NodePool', 'EC2NodeClass', 'ScaledObject', 'Application', 'HelmRelease', 'IngressClassParams', 'ServiceMonitor']));
+    for (const kind of kinds) expect(existsSync(vendoredFile(REPO_ROOT, kind)), `${kind.apiVersion}/${kind.kind}: run npm run schemas:vendor`).toBe(true);
+  });
+});
