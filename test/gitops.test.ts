@@ -242,6 +242,22 @@ describe('the Helm add-on abstraction', () => {
     expect(r.files.get('manifests/platform/keda/namespace-keda.yaml')!.metadata.labels['pod-security.kubernetes.io/enforce']).toBe('restricted');
   });
 
+  test('an OCI chart (Karpenter) gets an Argo CD repository entry marked OCI, without credentials; Flux uses an OCI HelmRepository', async ({ onTestFinished }) => {
+    for (const r of renderAll(repoFleet)) {
+      const karpenter = r.files.get('manifests/platform/karpenter/application-karpenter.yaml')!;
+      expect(karpenter.spec.source.repoURL).toBe('public.ecr.aws/karpenter');
+      const secret = r.files.get('bootstrap/secret-helm-oci-public-ecr-aws-karpenter.yaml')!;
+      expect(secret.metadata.labels['argocd.argoproj.io/secret-type']).toBe('repository');
+      expect(Object.keys(secret.stringData).sort()).toEqual(['enableOCI', 'name', 'type', 'url']);
+      expect(secret.stringData).toMatchObject({ enableOCI: 'true', type: 'helm', url: 'public.ecr.aws/karpenter' });
+    }
+    const { repo, fleet } = await withEngine('flux');
+    onTestFinished(() => repo.dispose());
+    const flux = renderAll(fleet)[0]!;
+    expect(flux.files.get('manifests/platform/karpenter/helmrepository-karpenter-charts.yaml')!.spec).toMatchObject({ type: 'oci', url: 'oci://public.ecr.aws/karpenter' });
+    expect([...flux.files.keys()].filter((f) => f.includes('secret-'))).toEqual([]);
+  });
+
   test('typed Argo CD objects are validated against the CRD schema before they are rendered', () => {
     expect(() =>
       application({ name: 'x', project: 'dev', source: { repoURL: 'https://example.com/r.git', targetRevision: 7 as unknown as string, path: 'p' }, syncWave: 0, serverSideApply: false }),

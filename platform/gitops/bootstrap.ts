@@ -56,6 +56,7 @@ function argoCdObjects(environment: ClusterSpec, inventory: EnvironmentInventory
       syncWave: SYNC_WAVE.project,
       serverSideApply: false,
     }),
+    ...inventory.ociChartRepositories.map((url) => ociRepository(url)),
     ...inventory.components.map((component) =>
       application({
         name: `${name}-${component.layer}-${component.component}`,
@@ -67,6 +68,25 @@ function argoCdObjects(environment: ClusterSpec, inventory: EnvironmentInventory
       }),
     ),
   ];
+}
+
+/**
+ * Argo CD reads a Helm chart from an OCI registry only if a repository entry marks it as OCI.
+ * The registries we use are public, so the entry carries no credentials: only type, URL and the
+ * OCI flag.
+ */
+function ociRepository(url: string): Record<string, unknown> {
+  return {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: {
+      name: `helm-oci-${url.replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '')}`,
+      namespace: ARGOCD_NAMESPACE,
+      labels: { 'argocd.argoproj.io/secret-type': 'repository' },
+    },
+    type: 'Opaque',
+    stringData: { type: 'helm', name: url.split('/').pop() ?? url, url, enableOCI: 'true' },
+  };
 }
 
 /**

@@ -9,6 +9,8 @@ export interface EnvironmentInventory {
   /** Cluster-scoped kinds rendered or installed by add-ons. */
   readonly clusterResources: readonly GroupKind[];
   readonly chartRepositories: readonly string[];
+  /** The chart repositories that are OCI registries. */
+  readonly ociChartRepositories: readonly string[];
   readonly components: readonly RenderedComponent[];
 }
 
@@ -27,7 +29,9 @@ export function environmentInventory(objects: readonly RenderedObject[], compone
     if (manifest.apiVersion === 'v1' && manifest.kind === 'Namespace') namespaces.add(manifest.metadata.name);
   }
   const chartRepositories = new Set<string>();
+  const ociChartRepositories = new Set<string>();
   for (const { options } of components) {
+    for (const repository of options.ociChartRepositories ?? []) ociChartRepositories.add(repository);
     for (const namespace of options.extraNamespaces ?? []) namespaces.add(namespace);
     for (const kind of options.extraClusterResources ?? []) addKind(kind);
     for (const repository of options.chartRepositories ?? []) chartRepositories.add(repository);
@@ -36,6 +40,7 @@ export function environmentInventory(objects: readonly RenderedObject[], compone
     namespaces: [...namespaces].sort(byCodeUnit),
     clusterResources: [...clusterResources.values()].sort((a, b) => byCodeUnit(`${a.group}/${a.kind}`, `${b.group}/${b.kind}`)),
     chartRepositories: [...chartRepositories].sort(byCodeUnit),
+    ociChartRepositories: [...ociChartRepositories].sort(byCodeUnit),
     components: [...components].sort((a, b) => byCodeUnit(`${a.layer}/${a.component}`, `${b.layer}/${b.component}`)),
   };
 }
