@@ -98,7 +98,11 @@ export class ModelServerChart extends ComponentChart {
       metadata: {
         ...metadata(name),
         labels: versionedLabels,
-        annotations: { 'eks-llm-gitops.io/engine-tag': model.engine.tag },
+        annotations: {
+          'eks-llm-gitops.io/engine-tag': model.engine.tag,
+          // The policy pack checks the startupProbe budget against the model's size (WL-002).
+          'eks-llm-gitops.io/parameters-billions': String(model.parametersBillions),
+        },
       },
       spec: {
         // No replicas field: the HPA that KEDA drives owns the count, and a value here would
