@@ -1,13 +1,13 @@
 /**
  * npm run schemas:vendor: copy the JSON schema of every custom resource kind the fleet renders
- * (with either GitOps engine) into platform/schemas/crds/, from kubeconform-format locations, so
- * that strict CRD validation works offline in any clone. Core Kubernetes kinds are not vendored:
- * the built-in validators cover them.
+ * (with either GitOps engine) or the policy samples use into platform/schemas/crds/, from
+ * kubeconform-format locations, so that strict CRD validation works offline in any clone. Core
+ * Kubernetes kinds are not vendored: the built-in validators cover them.
  */
-import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { load } from 'js-yaml';
+import { load, loadAll } from 'js-yaml';
 import { EXIT } from './lib/cli/exit-codes.js';
 import { parseFlags, runCli, UsageError } from './lib/cli/run-cli.js';
 import { loadFleet, type Fleet } from './lib/config/load-fleet.js';
@@ -23,7 +23,7 @@ import { byCodeUnit } from './lib/text/compare.js';
 const USAGE = `Usage: npm run schemas:vendor -- [--schema-location TEMPLATE ...] [--root DIR]
 
 Copies the schema of every custom resource kind the fleet renders (Argo CD and Flux variants)
-into ${VENDORED_SCHEMAS_DIR}/<group>/<kind>_<version>.json, and removes schemas no longer used.
+or the policy samples (policies/samples) use into ${VENDORED_SCHEMAS_DIR}/<group>/<kind>_<version>.json, and removes schemas no longer used.
 Locations are kubeconform templates (flags, then $${LOCATIONS_VARIABLE}), e.g. the public catalog
 https://raw.githubusercontent.com/datreeio/CRDs-catalog/main/{{.Group}}/{{.ResourceKind}}_{{.ResourceAPIVersion}}.json
 `;
@@ -49,6 +49,25 @@ export async function renderedCustomKinds(fleet: Fleet): Promise<ResourceSignatu
   return custom.sort((a, b) => byCodeUnit(`${a.group}/${a.kind}`, `${b.group}/${b.kind}`));
 }
 
+/** Custom resource kinds the policy samples use (they must validate offline too). */
+export async function sampleCustomKinds(root: string): Promise<ResourceSignature[]> {
+  const kinds = new Map<string, ResourceSignature>();
+  const walk = async (dir: string): Promise<void> => {
+    for (const entry of await readdir(dir, { withFileTypes: true }).catch(() => [])) {
+      const full = path.join(dir, entry.name);
+      if (entry.isDirectory()) await walk(full);
+      else if (entry.name.endsWith('.yaml')) {
+        for (const document of loadAll(await readFile(full, 'utf8'))) {
+          const signature = resourceSignature(document);
+          if (signature && !(await isCoreKubernetesKind(signature))) kinds.set(`${signature.group}/${signature.version}/${signature.kind}`, signature);
+        }
+      }
+    }
+  };
+  await walk(path.join(root, 'policies', 'samples'));
+  return [...kinds.values()].sort((a, b) => byCodeUnit(`${a.group}/${a.kind}`, `${b.group}/${b.kind}`));
+}
+
 export function vendoredFile(root: string, signature: Pick<ResourceSignature, 'group' | 'kind' | 'version'>): string {
   return path.join(root, VENDORED_SCHEMAS_DIR, signature.group, `${signature.kind.toLowerCase()}_${signature.version}.json`);
 }
@@ -62,7 +81,11 @@ async function main(): Promise<number> {
   if (!loaded.ok) throw new UsageError('the inputs do not load; run npm run render for the problems');
 
   const wanted = new Set<string>();
-  for (const signature of await renderedCustomKinds(loaded.fleet)) {
+  const signatures = new Map<string, ResourceSignature>();
+  for (const signature of [...(await renderedCustomKinds(loaded.fleet)), ...(await sampleCustomKinds(root))]) {
+    signatures.set(`${signature.group}/${signature.version}/${signature.kind}`, signature);
+  }
+  for (const signature of signatures.values()) {
     let text: string | undefined;
     for (const template of locations) {
       const found = await readSchema(expandLocation(template, signature, '1.32.0', true), undefined);

@@ -1,0 +1,45 @@
+package gpu.gpu_resources_test
+
+import data.gpu.gpu_resources
+import data.lib.fixtures
+
+test_equal_whole_gpus_pass if {
+	count(gpu_resources.deny) == 0 with input as fixtures.model_server
+}
+
+test_string_quantities_are_understood if {
+	obj := json.patch(fixtures.model_server, [
+		{"op": "replace", "path": "/spec/template/spec/containers/0/resources/requests/nvidia.com~1gpu", "value": "1"},
+	])
+	count(gpu_resources.deny) == 0 with input as obj
+}
+
+test_request_without_limit_is_denied if {
+	obj := json.patch(fixtures.model_server, [{"op": "remove", "path": "/spec/template/spec/containers/0/resources/limits/nvidia.com~1gpu"}])
+	findings := gpu_resources.deny with input as obj
+	count(findings) == 1
+	some f in findings
+	f.policy == "GPU-001"
+	f.container == "vllm"
+	contains(f.msg, "without a limit")
+}
+
+test_unequal_request_and_limit_are_denied if {
+	obj := json.patch(fixtures.model_server, [{"op": "replace", "path": "/spec/template/spec/containers/0/resources/limits/nvidia.com~1gpu", "value": 2}])
+	findings := gpu_resources.deny with input as obj
+	count(findings) == 1
+	some f in findings
+	contains(f.msg, "make them equal")
+}
+
+test_fractional_gpu_is_denied if {
+	obj := json.patch(fixtures.model_server, [
+		{"op": "replace", "path": "/spec/template/spec/containers/0/resources/limits/nvidia.com~1gpu", "value": "500m"},
+		{"op": "replace", "path": "/spec/template/spec/containers/0/resources/requests/nvidia.com~1gpu", "value": "500m"},
+	])
+	findings := gpu_resources.deny with input as obj
+	count(findings) == 2
+	every f in findings {
+		contains(f.msg, "whole number")
+	}
+}

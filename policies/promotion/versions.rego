@@ -1,0 +1,51 @@
+# METADATA
+# title: Versions reach an environment only after running in its promotion source
+# description: >-
+#   For an environment with promotion.from, every model version that the change sets (a version
+#   that differs from the base branch, or a model new to the environment) is already running in
+#   the source environment's render: a model-server Deployment there carries that model and
+#   version. Run over the environment's cluster.yaml and the source's rendered model servers with
+#   conftest --combine; the runner passes the base branch's versions as data.llm.baseline so that
+#   versions already deployed stay valid after the source moves on.
+# custom:
+#   id: PRM-001
+#   severity: critical
+#   kinds: [ClusterConfig]
+#   input: promotion
+package promotion.versions
+
+import data.lib.k8s
+import data.lib.policy
+
+configs := [doc |
+	is_array(input)
+	some file in input
+	some doc in k8s.documents(file.contents)
+	policy.is_config(doc)
+]
+
+# [model, version] pairs that model servers of the source render run.
+running contains [labels["app.kubernetes.io/instance"], labels["app.kubernetes.io/version"]] if {
+	is_array(input)
+	some server in k8s.combined_objects(input)
+	server.kind == "Deployment"
+	k8s.is_model_server(server)
+	labels := k8s.labels(server)
+}
+
+problems contains {"object": policy.config_object(config), "msg": msg} if {
+	some config in configs
+	source := config.promotion.from
+	some model, spec in config.models
+	not data.llm.baseline[config.name][model] == spec.version
+	not [model, spec.version] in running
+	msg := sprintf("sets models.%s.version to %s, which %s does not run; promote versions through %s first (npm run promote)", [model, spec.version, source, source])
+}
+
+deny contains f if {
+	some f in policy.denied(problems, rego.metadata.chain())
+}
+
+warn contains w if {
+	some w in policy.excepted_warnings(problems, rego.metadata.chain())
+}
