@@ -1,18 +1,22 @@
 /**
  * npm run check: every gate over the repository, in order: the rendered manifests are what the
- * inputs render (render --check), then they validate against their schemas (validate). Every
- * gate runs even when an earlier one fails, so one run shows everything to fix.
+ * inputs render (render --check), they validate against their schemas (validate), and they pass
+ * the policy pack (policy, when conftest is installed). Every gate runs even when an earlier one
+ * fails, so one run shows everything to fix.
  */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { $ } from 'zx';
 import { EXIT } from './lib/cli/exit-codes.js';
 import { parseFlags, runCli } from './lib/cli/run-cli.js';
+import { CONFTEST_INSTALL_HINT, CONFTEST_MISSING, findConftest } from './lib/policy/conftest.js';
 
-const USAGE = `Usage: npm run check -- [--env NAME ...] [--format text|json|github] [--root DIR]
+const USAGE = `Usage: npm run check -- [--env NAME ...] [--format text|json|github] [--require-policy] [--root DIR]
 
-Runs the gates: render --check (drift), then validate (schemas). Exit 0 when all pass, 1 when a
-gate fails, 2 on bad input or usage.
+Runs the gates: render --check (drift), validate (schemas), then policy (the conftest policy
+pack). Without conftest the policy gate is reported as NOT run and does not fail the check,
+unless --require-policy is given (CI sets it). Exit 0 when all pass, 1 when a gate fails, 2 on
+bad input or usage (or a required policy gate that cannot run).
 `;
 
 const SCRIPTS = path.dirname(fileURLToPath(import.meta.url));
@@ -22,6 +26,7 @@ async function main(): Promise<number> {
     env: { type: 'string', multiple: true },
     format: { type: 'string' },
     root: { type: 'string' },
+    'require-policy': { type: 'boolean' },
   });
   const shared = [
     ...(values.env ?? []).flatMap((env) => ['--env', env]),
@@ -35,6 +40,10 @@ async function main(): Promise<number> {
   const json = values.format === 'json';
   let worst: number = EXIT.ok;
   const reports: Array<{ gate: string; exitCode: number; report: unknown }> = [];
+  // The policy gate needs conftest; without it the check says so loudly and, unless required,
+  // does not fail (a laptop without conftest can still render and validate).
+  const policyRuns = values['require-policy'] || (await findConftest()) !== undefined;
+  if (policyRuns) gates.push({ name: 'policy', args: shared });
   for (const gate of gates) {
     if (!json) process.stdout.write(`\n== ${gate.name} ${gate.args.join(' ')}\n`);
     // JSON reports are collected into one document; otherwise the gate prints as it goes.
@@ -43,6 +52,11 @@ async function main(): Promise<number> {
     if (json) reports.push({ gate: gate.name, exitCode: code, report: parseReport(result.stdout) });
     // Bad input (2) outranks a failed gate (1): it means a gate could not even run properly.
     worst = Math.max(worst, code === EXIT.badInput ? EXIT.badInput : code === EXIT.ok ? EXIT.ok : EXIT.gateFailed);
+  }
+  if (!policyRuns) {
+    const line = `${CONFTEST_MISSING}; ${CONFTEST_INSTALL_HINT} (--require-policy makes this fail)`;
+    process.stderr.write(`\n== policy\n!! ${line}\n`);
+    if (json) reports.push({ gate: 'policy', exitCode: EXIT.ok, report: { ran: false, reason: line } });
   }
   if (json) process.stdout.write(`${JSON.stringify({ ok: worst === EXIT.ok, gates: reports }, null, 2)}\n`);
   return worst;

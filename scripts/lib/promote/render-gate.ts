@@ -6,11 +6,9 @@ import { writeEnvironment } from '../render/write-environment.js';
 import { RENDERED_DIRS } from '../render/render-environment.js';
 import { CLUSTERS_DIR } from '../config/load-fleet.js';
 import { parseManifestFile } from '../validate/manifest-documents.js';
-import { LOCATIONS_VARIABLE } from '../validate/locations-variable.js';
 import { summarize } from '../validate/reports.js';
-import { parseLocationList, normalizeKubernetesVersion } from '../validate/schema-location.js';
-import { ResourceValidator } from '../validate/validate-resources.js';
-import { withVendoredLocation } from '../validate/vendored-schemas.js';
+import { normalizeKubernetesVersion } from '../validate/schema-location.js';
+import { strictValidator } from '../validate/strict-validator.js';
 import type { GateResult } from './pr-body.js';
 
 /** The rendered files of an environment on disk (paths relative to clusters/<env>/). */
@@ -30,15 +28,7 @@ export async function rerender(root: string, fleet: Fleet, env: string): Promise
  * locations from the environment variable, then the built-in validators).
  */
 export async function validationGate(files: ReadonlyMap<string, string>, env: string, kubernetesVersion: string, cacheDir: string): Promise<GateResult> {
-  const validator = new ResourceValidator({
-    locations: withVendoredLocation(parseLocationList(process.env[LOCATIONS_VARIABLE])),
-    strict: true,
-    skip: new Set(),
-    reject: new Set(),
-    ignoreMissingSchemas: false,
-    builtin: true,
-    cacheDir,
-  });
+  const validator = strictValidator(cacheDir);
   const manifests = [...files].map(([file, text]) => parseManifestFile(`${CLUSTERS_DIR}/${env}/${file}`, text));
   const results = await validator.validateGroup({ files: manifests, kubernetesVersion: normalizeKubernetesVersion(kubernetesVersion) });
   const s = summarize(results);
