@@ -32,6 +32,12 @@ describe('conftest JSON output', () => {
     expect(findings.find((f) => f.policy === 'data.main.deny')).toMatchObject({ level: 'failure', msg: 'a team rule that returns a plain string' });
   });
 
+  test('conftest\'s own whole-document exceptions are shown as warnings, never dropped', () => {
+    const results = parseConftestJson('[{"filename":"a.yaml","namespace":"main","successes":0,"exceptions":[{"msg":"data.main.exception[_][_] == \\"run_as_root\\""}]}]');
+    const findings = toFindings(results, { env: 'dev', pass: 'objects', locate: (file) => ({ file }) });
+    expect(findings).toEqual([expect.objectContaining({ level: 'warning', policy: 'main', file: 'a.yaml', msg: 'conftest exception suppressed main for the whole document: data.main.exception[_][_] == "run_as_root"' })]);
+  });
+
   test('a missing failures or warnings key means none', () => {
     expect(toFindings(parseConftestJson('[{"filename":"a.yaml","namespace":"x","successes":2}]'), { env: 'dev', pass: 'objects', locate: (file) => ({ file }) })).toEqual([]);
   });

@@ -73,6 +73,11 @@ export function toFindings(results: readonly CheckResult[], context: FindingCont
     for (const warning of result.warnings ?? []) {
       findings.push(finding(warning, warning.metadata?.excepted === true ? 'excepted' : 'warning', result, context));
     }
+    // conftest's own `exception` rules drop a whole document's results (conftest#545); the pack
+    // does not use them, but a team rule might: show them, they never pass silently.
+    for (const exception of result.exceptions ?? []) {
+      findings.push({ ...finding(exception, 'warning', result, context), policy: result.namespace, msg: `conftest exception suppressed ${result.namespace} for the whole document: ${exception.msg}` });
+    }
   }
   return findings;
 }
