@@ -10,11 +10,12 @@ import { parseFlags, runCli, UsageError } from './lib/cli/run-cli.js';
 import { loadFleet } from './lib/config/load-fleet.js';
 import { formatProblem } from './lib/config/problem.js';
 import { Git, GitError } from './lib/promote/git.js';
-import { gitHubClient } from './lib/promote/github.js';
+import { gitHubClient } from './lib/github/client.js';
 import { PromotionError, promoteModel, type PromotionContext } from './lib/promote/promotion.js';
 
 const USAGE = `Usage: npm run promote -- --to ENV [--model NAME [--version V] | --all] [--dry-run]
                               [--repo OWNER/NAME] [--base BRANCH] [--now ISO-8601]
+       npm run promote -- --list-targets
 
 For each model whose version in ENV's promotion source (promotion.from) differs from ENV's and
 has run there, on the base branch, for at least promotion.soakHours: commit the version change and
@@ -28,6 +29,8 @@ open one). Merging the PR is the deployment.
   --repo OWNER/NAME GitHub repository (default: $GITHUB_REPOSITORY)
   --base BRANCH     branch the environments track and PRs target (default: main)
   --now ISO-8601    the time soak is measured against (default: now)
+  --list-targets    print the environments that have a promotion source, as a JSON array (for
+                    the workflow's matrix), and do nothing else
 
 Environment: GITHUB_TOKEN (required unless --dry-run; never printed), GITHUB_API_URL (GitHub
 Enterprise; default https://api.github.com). The git remote is "origin".
@@ -44,7 +47,9 @@ async function main(): Promise<number> {
     repo: { type: 'string' },
     base: { type: 'string' },
     now: { type: 'string' },
+    'list-targets': { type: 'boolean', default: false },
   });
+  if (values['list-targets']) return listTargets();
   if (!values.to) throw new UsageError('--to ENV is required');
   if (values.model && values.all) throw new UsageError('give --model NAME or --all, not both');
   if (values.version && !values.model) throw new UsageError('--version needs --model: a specific version is promoted one model at a time');
@@ -119,6 +124,15 @@ async function main(): Promise<number> {
     await rm(worktreeDir, { recursive: true, force: true });
     await repository.run(['worktree', 'prune']).catch(() => undefined);
   }
+}
+
+/** Environments with promotion.from in the checked-out inputs, as JSON. */
+async function listTargets(): Promise<number> {
+  const loaded = await loadFleet(process.cwd());
+  if (!loaded.ok) throw new PromotionError(`the inputs do not load:\n${loaded.problems.map(formatProblem).join('\n')}`, 'input');
+  const targets = [...loaded.fleet.environments].filter(([, located]) => located.spec.promotion).map(([name]) => name);
+  process.stdout.write(`${JSON.stringify(targets)}\n`);
+  return EXIT.ok;
 }
 
 /** The token never reaches output, whatever a library put in a message. */

@@ -22,7 +22,7 @@ describe('PR body', () => {
     const images = Array.from({ length: 3000 }, (_, i) => ({ workload: `Deployment ns/w${i}`, container: 'c', from: `repo@sha256:${'a'.repeat(64)}`, to: `repo@sha256:${'b'.repeat(64)}` }));
     const body = pullRequestBody(facts, { byKind, images, modelVersions: [] }, []);
     expect(body.length).toBeLessThan(GITHUB_BODY_LIMIT);
-    expect(body).toMatch(/\.\.\. and \d+ more rows, left out to keep this description under GitHub's 65,536-character limit\./);
+    expect(body).toMatch(/\.\.\. and \d+ more rows, left out to keep this under GitHub's 65,536-character limit\./);
     // Never cut mid-table: every table line is a whole row.
     for (const line of body.split('\n').filter((l) => l.startsWith('|'))) expect(line.endsWith('|')).toBe(true);
     expect(body).toContain('| m | `v1` | `v2` |');

@@ -1,9 +1,10 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 
 /**
- * A local server that answers the GitHub REST endpoints promotion calls, in the shapes GitHub
- * documents (pulls list/create/update, issue labels), keeps the pull requests it was told about,
- * and records every request. Failures can be scripted per method and path.
+ * A local server that answers the GitHub REST endpoints our scripts call, in the shapes GitHub
+ * documents (pulls list/create/update, issue labels, issue comments with Link-header
+ * pagination), keeps the pull requests and comments it was told about, and records every
+ * request. Failures can be scripted per method and path.
  */
 
 export interface FakePull {
@@ -16,6 +17,14 @@ export interface FakePull {
   base: { ref: string };
   html_url: string;
   labels: Array<{ name: string }>;
+}
+
+export interface FakeComment {
+  id: number;
+  issue_number: number;
+  body: string;
+  user: { login: string; type: 'User' | 'Bot' };
+  html_url: string;
 }
 
 export interface RecordedRequest {
@@ -37,6 +46,7 @@ interface ScriptedFailure {
 
 export class FakeGitHub {
   readonly pulls: FakePull[] = [];
+  readonly comments: FakeComment[] = [];
   readonly requests: RecordedRequest[] = [];
   private readonly failures: ScriptedFailure[] = [];
   private server: Server | undefined;
@@ -100,6 +110,8 @@ export class FakeGitHub {
     const prefix = `/repos/${this.owner}/${this.repo}`;
     const pullNumber = new RegExp(`^${prefix}/pulls/(\\d+)$`).exec(request.path);
     const labels = new RegExp(`^${prefix}/issues/(\\d+)/labels$`).exec(request.path);
+    const issueComments = new RegExp(`^${prefix}/issues/(\\d+)/comments$`).exec(request.path);
+    const comment = new RegExp(`^${prefix}/issues/comments/(\\d+)$`).exec(request.path);
 
     if (request.method === 'GET' && request.path === `${prefix}/pulls`) {
       const head = request.query.head;
@@ -135,6 +147,27 @@ export class FakeGitHub {
       if (!pull) return send(404, { message: 'Not Found' });
       for (const name of (request.body as { labels: string[] }).labels) if (!pull.labels.some((l) => l.name === name)) pull.labels.push({ name });
       send(200, pull.labels.map((l, id) => ({ id, name: l.name, color: 'ededed', default: false })));
+    } else if (request.method === 'GET' && issueComments) {
+      const all = this.comments.filter((c) => c.issue_number === Number(issueComments[1]));
+      const perPage = Number(request.query.per_page ?? 30);
+      const page = Number(request.query.page ?? 1);
+      const next: Record<string, string> = page * perPage < all.length ? { link: `<${this.url}${request.path}?per_page=${perPage}&page=${page + 1}>; rel="next"` } : {};
+      send(200, all.slice((page - 1) * perPage, page * perPage), next);
+    } else if (request.method === 'POST' && issueComments) {
+      const created: FakeComment = {
+        id: 1000 + this.comments.length,
+        issue_number: Number(issueComments[1]),
+        body: (request.body as { body: string }).body,
+        user: { login: 'github-actions[bot]', type: 'Bot' },
+        html_url: `https://github.example/${this.owner}/${this.repo}/pull/${issueComments[1]}#issuecomment-${1000 + this.comments.length}`,
+      };
+      this.comments.push(created);
+      send(201, created);
+    } else if (request.method === 'PATCH' && comment) {
+      const existing = this.comments.find((c) => c.id === Number(comment[1]));
+      if (!existing) return send(404, { message: 'Not Found' });
+      existing.body = (request.body as { body: string }).body;
+      send(200, existing);
     } else {
       send(404, { message: 'Not Found', documentation_url: 'https://docs.github.com/rest' });
     }

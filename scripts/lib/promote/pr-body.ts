@@ -1,9 +1,7 @@
+import { codeCell as cell, fitToBudget, markdownTable as table } from '../text/markdown.js';
 import type { DiffSummary } from './diff-summary.js';
 
-/** GitHub refuses issue and PR bodies longer than this many characters. */
-export const GITHUB_BODY_LIMIT = 65_536;
-/** What we allow ourselves, leaving room for GitHub's own counting of line endings. */
-const BUDGET = 60_000;
+export { GITHUB_BODY_LIMIT } from '../text/markdown.js';
 
 export interface PromotionFacts {
   readonly model: string;
@@ -24,8 +22,6 @@ export interface GateResult {
   readonly detail: string;
 }
 
-const cell = (value: string | undefined) => (value === undefined ? '—' : `\`${value.replace(/\|/g, '\\|').replace(/`/g, "'")}\``);
-
 /** `promote <model> <old> -> <new> to <env>` */
 export function pullRequestTitle(facts: Pick<PromotionFacts, 'model' | 'from' | 'to' | 'environment'>): string {
   return `promote ${facts.model} ${facts.from} -> ${facts.to} to ${facts.environment}`;
@@ -38,10 +34,7 @@ export function pullRequestTitle(facts: Pick<PromotionFacts, 'model' | 'from' | 
  */
 export function pullRequestBody(facts: PromotionFacts, diff: DiffSummary, gates: readonly GateResult[]): string {
   // Shrink every table by whole rows until the body fits: a cut table says how much it left out.
-  for (let maxRows = Number.POSITIVE_INFINITY; ; maxRows = maxRows === Number.POSITIVE_INFINITY ? 1000 : Math.floor(maxRows / 2)) {
-    const body = render(facts, diff, gates, maxRows);
-    if (body.length <= BUDGET || maxRows === 0) return body;
-  }
+  return fitToBudget((maxRows) => render(facts, diff, gates, maxRows));
 }
 
 function render(facts: PromotionFacts, diff: DiffSummary, gates: readonly GateResult[], maxRows: number): string {
@@ -70,13 +63,4 @@ function render(facts: PromotionFacts, diff: DiffSummary, gates: readonly GateRe
     '<sub>Opened by `npm run promote`. A newer soaked version refreshes this PR in place; closing it without merging stops this version from being proposed again.</sub>',
   ];
   return `${sections.join('\n\n')}\n`;
-}
-
-/** A Markdown table of at most `maxRows` rows, or a line saying nothing changed. */
-function table(heading: string, columns: readonly string[], rows: readonly string[][], noun: string, maxRows: number): string {
-  if (rows.length === 0) return `${heading}\n\nNo ${noun} changed.`;
-  const shown = rows.slice(0, maxRows);
-  const lines = [heading, '', `| ${columns.join(' | ')} |`, `| ${columns.map(() => '---').join(' | ')} |`, ...shown.map((r) => `| ${r.join(' | ')} |`)];
-  if (shown.length < rows.length) lines.push('', `... and ${rows.length - shown.length} more rows, left out to keep this description under GitHub's 65,536-character limit.`);
-  return lines.join('\n');
 }

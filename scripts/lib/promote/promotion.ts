@@ -6,7 +6,7 @@ import { formatProblem } from '../config/problem.js';
 import { summarizeDiff } from './diff-summary.js';
 import { setModelVersion } from './edit-version.js';
 import { GitError, type Git } from './git.js';
-import type { GitHubClient, Repository } from './github.js';
+import type { GitHubClient, Repository } from '../github/client.js';
 import { pullRequestBody, pullRequestTitle, type PromotionFacts } from './pr-body.js';
 import { renderedFiles, rerender, validationGate } from './render-gate.js';
 import { formatDuration, lastRun, runDuration, versionHistory } from './version-history.js';

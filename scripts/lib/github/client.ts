@@ -3,12 +3,13 @@ import { throttling } from '@octokit/plugin-throttling';
 import { Octokit } from '@octokit/rest';
 
 /**
- * The GitHub REST calls promotion makes (pulls list/create/update, issue labels), through
- * @octokit/rest with the retry plugin (5xx and network errors, exponential backoff) and the
- * throttling plugin (waits out primary and secondary rate limits as GitHub asks).
+ * The GitHub REST calls our scripts make (promotion: pulls list/create/update and issue labels;
+ * the PR report: issue comments), through @octokit/rest with the retry plugin (5xx and network
+ * errors, exponential backoff) and the throttling plugin (waits out primary and secondary rate
+ * limits as GitHub asks).
  */
 
-const PromotionOctokit = Octokit.plugin(retry, throttling);
+const RetryingOctokit = Octokit.plugin(retry, throttling);
 
 export interface Repository {
   readonly owner: string;
@@ -24,6 +25,12 @@ export interface PullRequest {
   readonly url: string;
 }
 
+export interface Comment {
+  readonly id: number;
+  readonly body: string;
+  readonly url: string;
+}
+
 export interface GitHubOptions {
   readonly token: string;
   /** GITHUB_API_URL: GitHub Enterprise or a test server; the public API otherwise. */
@@ -35,10 +42,10 @@ export interface GitHubOptions {
 const MAX_RATE_LIMIT_RETRIES = 3;
 
 export function gitHubClient(options: GitHubOptions) {
-  const octokit = new PromotionOctokit({
+  const octokit = new RetryingOctokit({
     auth: options.token,
     baseUrl: options.baseUrl,
-    userAgent: 'eks-llm-gitops-promote',
+    userAgent: 'eks-llm-gitops',
     log: { debug: () => {}, info: () => {}, warn: options.log, error: options.log },
     retry: { retries: 3 },
     throttle: {
@@ -78,6 +85,23 @@ export function gitHubClient(options: GitHubOptions) {
     },
     async addLabels(repository: Repository, number: number, labels: readonly string[]): Promise<void> {
       await octokit.rest.issues.addLabels({ ...repository, issue_number: number, labels: [...labels] });
+    },
+    /**
+     * The first comment on an issue or PR that contains `marker` and was written by a bot (the
+     * workflow's token), following every page. A person quoting the marker is not mistaken for it.
+     */
+    async findBotComment(repository: Repository, number: number, marker: string): Promise<Comment | undefined> {
+      const comments = await octokit.paginate(octokit.rest.issues.listComments, { ...repository, issue_number: number, per_page: 100 });
+      const found = comments.find((c) => c.user?.type === 'Bot' && (c.body ?? '').includes(marker));
+      return found ? { id: found.id, body: found.body ?? '', url: found.html_url } : undefined;
+    },
+    async createComment(repository: Repository, number: number, body: string): Promise<Comment> {
+      const { data } = await octokit.rest.issues.createComment({ ...repository, issue_number: number, body });
+      return { id: data.id, body: data.body ?? '', url: data.html_url };
+    },
+    async updateComment(repository: Repository, id: number, body: string): Promise<Comment> {
+      const { data } = await octokit.rest.issues.updateComment({ ...repository, comment_id: id, body });
+      return { id: data.id, body: data.body ?? '', url: data.html_url };
     },
   };
 }
