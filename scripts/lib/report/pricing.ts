@@ -1,0 +1,74 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { load } from 'js-yaml';
+import { z } from 'zod';
+import type { ModelServerFacts } from './model-servers.js';
+
+/** A small, dated table of on-demand prices: facts with their date, region and source. */
+export const PRICES_FILE = 'platform/pricing/ec2-gpu-on-demand.yaml';
+
+const priceTableSchema = z.strictObject({
+  region: z.string().min(1),
+  currency: z.literal('USD'),
+  /** The day the prices were read from the source. */
+  capturedOn: z.string().regex(/^\d{4}-\d{2}-\d{2}$/),
+  source: z.string().url(),
+  note: z.string().optional(),
+  instances: z.record(
+    z.string().regex(/^[a-z0-9-]+\.[a-z0-9]+$/),
+    z.strictObject({ gpus: z.number().int().positive(), usdPerHour: z.number().positive() }),
+  ),
+});
+
+export type PriceTable = z.infer<typeof priceTableSchema>;
+
+export async function loadPriceTable(root: string): Promise<PriceTable> {
+  const text = await readFile(path.join(root, PRICES_FILE), 'utf8');
+  return priceTableSchema.parse(load(text));
+}
+
+/**
+ * The instance a replica needs: the cheapest priced type of an allowed family with at least the
+ * replica's GPUs (a replica's GPUs are on one node). Undefined when none is priced.
+ */
+export function instanceFor(server: Pick<ModelServerFacts, 'gpusPerReplica' | 'families'>, prices: PriceTable): { type: string; usdPerHour: number } | undefined {
+  let best: { type: string; usdPerHour: number } | undefined;
+  for (const [type, price] of Object.entries(prices.instances)) {
+    const family = type.split('.')[0]!;
+    if (server.families.length > 0 && !server.families.includes(family)) continue;
+    if (price.gpus < server.gpusPerReplica) continue;
+    if (!best || price.usdPerHour < best.usdPerHour) best = { type, usdPerHour: price.usdPerHour };
+  }
+  return best;
+}
+
+/** GPUs and estimated on-demand cost of an environment's model servers at min and max replicas. */
+export interface Capacity {
+  readonly gpusAtMin: number;
+  readonly gpusAtMax: number;
+  readonly usdPerHourAtMin: number;
+  readonly usdPerHourAtMax: number;
+  /** Models no priced instance type fits: left out of the cost, named in the report. */
+  readonly unpriced: readonly string[];
+}
+
+export function capacity(servers: Iterable<ModelServerFacts>, prices: PriceTable): Capacity {
+  let gpusAtMin = 0;
+  let gpusAtMax = 0;
+  let usdPerHourAtMin = 0;
+  let usdPerHourAtMax = 0;
+  const unpriced: string[] = [];
+  for (const server of servers) {
+    if (server.gpusPerReplica === 0) continue;
+    gpusAtMin += server.minReplicas * server.gpusPerReplica;
+    gpusAtMax += server.maxReplicas * server.gpusPerReplica;
+    const instance = instanceFor(server, prices);
+    if (!instance) {
+      unpriced.push(server.model);
+      continue;
+    }
+    usdPerHourAtMin += server.minReplicas * instance.usdPerHour;
+    usdPerHourAtMax += server.maxReplicas * instance.usdPerHour;
+  }
+  return { gpusAtMin, gpusAtMax, usdPerHourAtMin, usdPerHourAtMax, unpriced: unpriced.sort() };
+}
