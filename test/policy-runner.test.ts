@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, test } from 'vitest';
-import { cp, readFile } from 'node:fs/promises';
+import { cp, mkdtemp, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { $ } from 'zx';
 import { ConftestOutputError, parseConftestJson, toFindings } from '../scripts/lib/policy/findings.js';
@@ -219,9 +220,19 @@ describe('npm run policy with a stand-in conftest', () => {
 describe('npm run check and the policy gate', () => {
   test('without conftest the check says loudly that the policy gate did not run, and fails only when it is required', async () => {
     const env = { CONFTEST: '/nonexistent/conftest' };
-    const relaxed = await runScript('check', ['--env', 'dev'], REPO_ROOT, env);
+    const results = path.join(await mkdtemp(path.join(tmpdir(), 'gates-')), 'dev.json');
+    const relaxed = await runScript('check', ['--env', 'dev', '--gate-results', results], REPO_ROOT, env);
     expect(relaxed.code, relaxed.stderr).toBe(0);
     expect(relaxed.stderr).toContain('!! policy gate NOT run: conftest not found');
+    // What the PR report shows for this environment.
+    expect(JSON.parse(await readFile(results, 'utf8'))).toEqual({
+      scope: 'dev',
+      results: [
+        { name: 'render drift', outcome: 'success' },
+        { name: 'schemas', outcome: 'success' },
+        { name: 'policy', outcome: 'skipped' },
+      ],
+    });
     const required = await runScript('check', ['--env', 'dev', '--require-policy'], REPO_ROOT, env);
     expect(required.code).toBe(2);
     expect(required.stderr).toContain('policy gate NOT run: conftest not found');
