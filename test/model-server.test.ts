@@ -64,6 +64,8 @@ describe('every model server in every environment', () => {
         `namespace-llm-${server.model}.yaml`,
         'persistentvolumeclaim-model-cache.yaml',
         `poddisruptionbudget-${server.model}.yaml`,
+        `podidentityassociation-model-${server.model}.yaml`,
+        `role-${fleet.environments.get(server.env)!.spec.aws.clusterName}-model-${server.model}.yaml`,
         `scaledobject-${server.model}.yaml`,
         `service-${server.model}.yaml`,
         `serviceaccount-${server.model}.yaml`,

@@ -2,6 +2,8 @@ import { ApiObject, JsonPatch } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { k8s } from 'cdk8s-plus-27';
 import type { Construct } from 'constructs';
+import { addWorkloadIdentity, CALLS_AWS_ANNOTATION } from '../../platform/aws/identities.js';
+import { modelServerPolicy } from '../../platform/aws/iam/workload-policies.js';
 import type { ClusterSpec } from '../../scripts/lib/config/cluster-schema.js';
 import type { ModelSpec } from '../../scripts/lib/config/model-schema.js';
 import { recommendedLabels, selectorLabels, type AppIdentity } from '../../scripts/lib/k8s/labels.js';
@@ -77,10 +79,25 @@ export class ModelServerChart extends ComponentChart {
       },
     });
 
+    // The cache-fill init container reads the weights from S3 as this service account: its role
+    // may list and read this model's prefix of the bucket and nothing else.
     const serviceAccount = new kplus.ServiceAccount(this, 'service-account', {
-      metadata: metadata(name),
+      metadata: { ...metadata(name), annotations: { [CALLS_AWS_ANNOTATION]: 'true' } },
       automountToken: false,
     });
+    addWorkloadIdentity(
+      this,
+      props.environment,
+      {
+        key: `model-${name}`,
+        namespace,
+        serviceAccount: name,
+        description: `Model server ${name}: reads its weights from ${model.source}`,
+        policy: modelServerPolicy(model.source),
+      },
+      namespace,
+      labels,
+    );
 
     const cacheClaim = new k8s.KubePersistentVolumeClaim(this, 'model-cache', {
       metadata: metadata('model-cache'),

@@ -47,6 +47,7 @@ export async function generateFleet(root: string, environments: number, models: 
       aws: { accountId: account, region: 'us-west-2', clusterName: `llm-${name}`, kubernetesVersion: '1.32' },
       dns: {
         zone: `${name}.llm.example.com`,
+        hostedZoneId: `Z0${String(index).padStart(2, '0')}0000000000000BENCH`,
         host: `api.${name}.llm.example.com`,
         certificateArn: `arn:aws:acm:us-west-2:${account}:certificate/00000000-0000-4000-8000-${String(index).padStart(12, '0')}`,
       },

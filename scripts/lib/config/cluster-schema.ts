@@ -55,6 +55,10 @@ export const clusterSchema = z.strictObject({
   }),
   dns: z.strictObject({
     zone: dnsName,
+    /** The zone's Route 53 id: external-dns may change records in this zone and no other. */
+    hostedZoneId: z
+      .string({ error: 'expected the Route 53 hosted zone id of dns.zone, such as "Z0123456789ABCDEFGHIJ"' })
+      .regex(/^Z[A-Z0-9]{1,31}$/, { error: 'expected a Route 53 hosted zone id such as "Z0123456789ABCDEFGHIJ"' }),
     host: dnsName,
     certificateArn: z
       .string()

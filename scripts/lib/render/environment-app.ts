@@ -3,6 +3,7 @@ import { GatewayChart } from '../../../apps/gateway/gateway-chart.js';
 import { ModelServerChart, modelServerComponent } from '../../../apps/model-server/model-server-chart.js';
 import { PlatformComponentChart } from '../../../platform/addons/helm-addon.js';
 import { kedaAddon } from '../../../platform/addons/keda.js';
+import { AckChart, AwsChart } from '../../../platform/aws/aws-chart.js';
 import { metricsServerAddon } from '../../../platform/autoscaling/metrics-server.js';
 import { externalDnsAddon } from '../../../platform/dns/external-dns.js';
 import { GpuNodeAgentsChart } from '../../../platform/gpu/gpu-node-agents.js';
@@ -35,6 +36,8 @@ export function buildEnvironmentApp(fleet: Fleet, environmentName: string): App 
       return { model, deployment };
     });
 
+  new AckChart(app, environment, gitops);
+  new AwsChart(app, environment);
   new SchedulingChart(app, gitops);
   new MonitoringChart(app, environment, gitops);
   new CloudWatchChart(app, environment, gitops);

@@ -1,0 +1,24 @@
+import { allow, arn, policy, type AwsScope, type PolicyDocument } from './document.js';
+
+/** `s3://bucket/some/prefix` -> { bucket, prefix } (prefix without slashes at either end). */
+export function parseS3Uri(uri: string): { bucket: string; prefix: string } {
+  const match = /^s3:\/\/([^/]+)\/?(.*)$/.exec(uri);
+  if (!match) throw new Error(`not an s3:// URI: ${uri}`);
+  return { bucket: match[1]!, prefix: match[2]!.replace(/\/+$/, '') };
+}
+
+/** A model server: list and read its model's prefix of the weights bucket, nothing else. */
+export function modelServerPolicy(source: string): PolicyDocument {
+  const { bucket, prefix } = parseS3Uri(source);
+  return policy(
+    allow('ListOnlyTheModelPrefix', 's3:ListBucket', arn.s3(bucket), { StringLike: { 's3:prefix': [`${prefix}/*`] } }),
+    allow('ReadTheModelPrefix', 's3:GetObject', arn.s3(`${bucket}/${prefix}/*`)),
+  );
+}
+
+/** External Secrets Operator: read the environment's secrets (Secrets Manager adds a 6-character suffix). */
+export function externalSecretsPolicy(scope: AwsScope, options: { secretPrefix: string }): PolicyDocument {
+  return policy(
+    allow('ReadEnvironmentSecrets', ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'], arn.secretsmanager(scope, `secret:${options.secretPrefix}*`)),
+  );
+}
