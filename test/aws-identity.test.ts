@@ -30,7 +30,7 @@ beforeAll(async () => {
 
 const list = (value: string | string[] | undefined) => (value === undefined ? [] : Array.isArray(value) ? value : [value]);
 const of = (objects: Json[], kind: string) => objects.filter((o) => o.kind === kind);
-const statements = (document: string): Statement[] => list(JSON.parse(document).Statement);
+const statements = (document: string): Statement[] => { const s = JSON.parse(document).Statement as Statement | Statement[]; return Array.isArray(s) ? s : [s]; };
 
 describe('AWS identities', () => {
   test('every service account that calls AWS has a Pod Identity association whose role is rendered', () => {
@@ -50,6 +50,7 @@ describe('AWS identities', () => {
   test('every platform controller and every ACK controller but the bootstrap ones has an association', () => {
     const wanted = [
       ...Object.values(CONTROLLER_IDENTITIES).map((c) => `${c.namespace}/${c.serviceAccount}`),
+      'external-secrets/external-secrets',
       ...(Object.keys(ACK_CONTROLLERS) as AckService[]).filter((s) => !BOOTSTRAP_ACK_SERVICES.includes(s)).map((s) => `ack-system/${ackServiceAccount(s)}`),
     ].sort();
     for (const env of envs) {

@@ -1,11 +1,19 @@
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { ApiObject } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { k8s } from 'cdk8s-plus-27';
 import type { Construct } from 'constructs';
 import type { ClusterSpec } from '../../scripts/lib/config/cluster-schema.js';
-import { recommendedLabels } from '../../scripts/lib/k8s/labels.js';
+import { recommendedLabels, selectorLabels } from '../../scripts/lib/k8s/labels.js';
 import { ComponentChart } from '../../scripts/lib/render/component-chart.js';
+import { toYaml } from '../../scripts/lib/render/manifest-files.js';
 import { ALB_INGRESS_CLASS, ALB_SSL_POLICY } from '../../platform/ingress/aws-load-balancer.js';
 import { defaultDenyPolicies, scrapedBy, type Flow } from '../../platform/network/network-policies.js';
+import { SERVING_PRIORITY_CLASS } from '../../platform/scheduling/priority-classes.js';
+import { SECRET_STORE } from '../../platform/secrets/external-secrets.js';
+import { API_KEYS_FILE, CONFIG_DIR, KEYS_DIR, litellmConfig, type GatewayRoute } from './litellm-config.js';
+import { addResponseCache, CACHE_AUTH_TOKEN_KEY, CACHE_ENDPOINT_CONFIGMAP, CACHE_HOST_KEY, CACHE_PORT, GATEWAY_SECRET } from './response-cache.js';
 
 export const GATEWAY_NAMESPACE = 'gateway';
 /** The gateway's Service, port name and port: the only backend of the API load balancer. */
@@ -14,6 +22,14 @@ export const GATEWAY_PORT_NAME = 'http';
 export const GATEWAY_PORT = 4000;
 /** The gateway's liveness endpoint, which the load balancer health-checks. */
 export const GATEWAY_HEALTH_PATH = '/health/liveliness';
+
+/** LiteLLM proxy, pinned by digest (the tag says which release it is). */
+export const GATEWAY_IMAGE = 'ghcr.io/berriai/litellm:v1.103.0@sha256:bd089afdcd35b894b14a93f9743cdc8b591f82da1a38dd43a010a7b0c9de5fd7';
+
+/** How long a streamed completion may still run when a gateway pod is told to stop. */
+const DRAIN_SECONDS = 120;
+
+const CUSTOM_AUTH = readFileSync(new URL('./custom_auth.py', import.meta.url), 'utf8');
 
 /** The hostname the API load balancer answers on (ingress.host, else dns.host). */
 export function ingressHost(environment: ClusterSpec): string {
@@ -27,10 +43,12 @@ export function ingressHost(environment: ClusterSpec): string {
  * minutes, and sits behind a WAF ACL when one is configured. external-dns publishes its host.
  */
 export class GatewayChart extends ComponentChart {
-  constructor(scope: Construct, environment: ClusterSpec, modelNamespaces: readonly string[]) {
+  constructor(scope: Construct, environment: ClusterSpec, routes: readonly GatewayRoute[], modelNamespaces: readonly string[]) {
     super(scope, 'apps', 'gateway');
     const identity = { name: 'gateway', instance: 'gateway', component: 'gateway' };
     const labels = recommendedLabels(identity);
+    const selector = selectorLabels(identity);
+    const metadata = (name: string) => ({ name, namespace: GATEWAY_NAMESPACE, labels });
 
     new kplus.Namespace(this, 'namespace', {
       metadata: {
@@ -83,11 +101,145 @@ export class GatewayChart extends ComponentChart {
       },
     });
 
+    this.addGateway(environment, routes, labels, selector, metadata);
+    addResponseCache(this, environment, GATEWAY_NAMESPACE, labels);
+
     const toModels: Flow[] = modelNamespaces.map((namespace) => ({ name: `to-${namespace}`, peers: [{ namespace }], ports: [{ port: 8000 }] }));
     defaultDenyPolicies(this, GATEWAY_NAMESPACE, {
       // The ALB's nodes are in the VPC (target type ip sends to pod IPs directly).
       ingress: [{ name: 'load-balancer', peers: [{ cidr: environment.network.vpcCidr }], ports: [{ port: GATEWAY_PORT }] }, scrapedBy([{ port: GATEWAY_PORT }])],
-      egress: toModels,
+      egress: [...toModels, { name: 'to-response-cache', peers: [{ cidr: environment.network.vpcCidr }], ports: [{ port: CACHE_PORT }] }],
     });
   }
+
+  /**
+   * LiteLLM: routes by model name to each model server's Service, caches completions in Redis,
+   * checks API keys (custom_auth.py) and enforces each key's rate limits, exposes Prometheus
+   * metrics. Its keys and the cache's auth token come from Secrets Manager through External
+   * Secrets Operator; the cache's host from ACK's FieldExport.
+   */
+  private addGateway(
+    environment: ClusterSpec,
+    routes: readonly GatewayRoute[],
+    labels: Record<string, string>,
+    selector: Record<string, string>,
+    metadata: (name: string) => { name: string; namespace: string; labels: Record<string, string> },
+  ): void {
+    new ApiObject(this, 'service-account', { apiVersion: 'v1', kind: 'ServiceAccount', metadata: metadata(GATEWAY_SERVICE), automountServiceAccountToken: false });
+    new ApiObject(this, 'config', {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: metadata('gateway-config'),
+      data: { 'config.yaml': toYaml(litellmConfig(routes, { ttlSeconds: environment.gateway.cache.ttlSeconds })), 'custom_auth.py': CUSTOM_AUTH },
+    });
+    const secret = environment.gateway.secretName;
+    new ApiObject(this, 'secrets', {
+      apiVersion: 'external-secrets.io/v1',
+      kind: 'ExternalSecret',
+      metadata: metadata('gateway'),
+      spec: {
+        refreshInterval: '1h',
+        secretStoreRef: { kind: 'ClusterSecretStore', name: SECRET_STORE },
+        target: { name: GATEWAY_SECRET, creationPolicy: 'Owner', deletionPolicy: 'Retain' },
+        data: [
+          { secretKey: 'master-key', remoteRef: { key: secret, property: 'master_key' } },
+          { secretKey: CACHE_AUTH_TOKEN_KEY, remoteRef: { key: secret, property: 'redis_auth_token' } },
+          { secretKey: 'api-keys.json', remoteRef: { key: secret, property: 'api_keys' } },
+        ],
+      },
+    });
+    const restricted = { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] }, readOnlyRootFilesystem: true, runAsNonRoot: true };
+    const resources = { cpu: '1', memory: '2Gi' };
+    const probe = (path: string, period: number, failures: number) => ({ httpGet: { path, port: GATEWAY_PORT_NAME }, periodSeconds: period, failureThreshold: failures, timeoutSeconds: 5 });
+    new ApiObject(this, 'deployment', {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: metadata(GATEWAY_SERVICE),
+      spec: {
+        // No replicas: KEDA's HPA owns the count between gateway.replicas.min and max.
+        revisionHistoryLimit: 5,
+        selector: { matchLabels: selector },
+        strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } },
+        template: {
+          metadata: { labels, annotations: { 'eks-llm-gitops.io/config-sha256': sha256(toYaml(litellmConfig(routes, { ttlSeconds: environment.gateway.cache.ttlSeconds })) + CUSTOM_AUTH) } },
+          spec: {
+            serviceAccountName: GATEWAY_SERVICE,
+            automountServiceAccountToken: false,
+            enableServiceLinks: false,
+            priorityClassName: SERVING_PRIORITY_CLASS,
+            securityContext: { runAsNonRoot: true, runAsUser: 1000, runAsGroup: 1000, fsGroup: 1000, seccompProfile: { type: 'RuntimeDefault' } },
+            terminationGracePeriodSeconds: DRAIN_SECONDS + 30,
+            topologySpreadConstraints: [
+              { maxSkew: 1, topologyKey: 'topology.kubernetes.io/zone', whenUnsatisfiable: 'ScheduleAnyway', labelSelector: { matchLabels: selector } },
+            ],
+            containers: [
+              {
+                name: 'litellm',
+                image: GATEWAY_IMAGE,
+                imagePullPolicy: 'IfNotPresent',
+                args: ['--config', `${CONFIG_DIR}/config.yaml`, '--port', String(GATEWAY_PORT), '--num_workers', '1'],
+                env: [
+                  { name: 'HOME', value: '/tmp' },
+                  { name: 'GATEWAY_API_KEYS_FILE', value: API_KEYS_FILE },
+                  { name: 'REDIS_HOST', valueFrom: { configMapKeyRef: { name: CACHE_ENDPOINT_CONFIGMAP, key: CACHE_HOST_KEY } } },
+                  { name: 'REDIS_PORT', value: String(CACHE_PORT) },
+                  { name: 'REDIS_SSL', value: 'True' },
+                  { name: 'REDIS_PASSWORD', valueFrom: { secretKeyRef: { name: GATEWAY_SECRET, key: CACHE_AUTH_TOKEN_KEY } } },
+                  { name: 'LITELLM_MASTER_KEY', valueFrom: { secretKeyRef: { name: GATEWAY_SECRET, key: 'master-key' } } },
+                  { name: 'LITELLM_TELEMETRY', value: 'False' },
+                ],
+                ports: [{ name: GATEWAY_PORT_NAME, containerPort: GATEWAY_PORT, protocol: 'TCP' }],
+                resources: { requests: resources, limits: resources },
+                readinessProbe: probe('/health/readiness', 10, 3),
+                livenessProbe: probe(GATEWAY_HEALTH_PATH, 20, 3),
+                startupProbe: probe(GATEWAY_HEALTH_PATH, 5, 24),
+                lifecycle: { preStop: { sleep: { seconds: DRAIN_SECONDS } } },
+                securityContext: restricted,
+                volumeMounts: [
+                  { name: 'config', mountPath: CONFIG_DIR, readOnly: true },
+                  { name: 'keys', mountPath: KEYS_DIR, readOnly: true },
+                  { name: 'tmp', mountPath: '/tmp' },
+                ],
+              },
+            ],
+            volumes: [
+              { name: 'config', configMap: { name: 'gateway-config' } },
+              { name: 'keys', secret: { secretName: GATEWAY_SECRET, items: [{ key: 'api-keys.json', path: 'api-keys.json' }] } },
+              { name: 'tmp', emptyDir: { sizeLimit: '1Gi' } },
+            ],
+          },
+        },
+      },
+    });
+    new ApiObject(this, 'service', {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: metadata(GATEWAY_SERVICE),
+      spec: { selector, ports: [{ name: GATEWAY_PORT_NAME, port: GATEWAY_PORT, targetPort: GATEWAY_PORT_NAME, protocol: 'TCP' }] },
+    });
+    new ApiObject(this, 'disruption-budget', {
+      apiVersion: 'policy/v1',
+      kind: 'PodDisruptionBudget',
+      metadata: metadata(GATEWAY_SERVICE),
+      spec: { maxUnavailable: 1, selector: { matchLabels: selector } },
+    });
+    new ApiObject(this, 'autoscaler', {
+      apiVersion: 'keda.sh/v1alpha1',
+      kind: 'ScaledObject',
+      metadata: metadata(GATEWAY_SERVICE),
+      spec: {
+        scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: GATEWAY_SERVICE },
+        minReplicaCount: environment.gateway.replicas.min,
+        maxReplicaCount: environment.gateway.replicas.max,
+        triggers: [
+          { type: 'cpu', metricType: 'Utilization', metadata: { value: '70' } },
+          { type: 'memory', metricType: 'Utilization', metadata: { value: '80' } },
+        ],
+      },
+    });
+  }
+}
+
+function sha256(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
 }

@@ -6,6 +6,8 @@ import { ACK_CONTROLLERS, ACK_NAMESPACE, ackServiceAccount, BOOTSTRAP_ACK_SERVIC
 import { ackApiGatewayPolicy, ackEc2Policy, ackElastiCachePolicy, ackLambdaPolicy, ackLogsPolicy, ackSqsPolicy, permissionsBoundaryArn } from './iam/ack-policies.js';
 import { cloudWatchAgentPolicy, efsCsiPolicy, externalDnsPolicy, karpenterPolicy, kedaPolicy, loadBalancerControllerPolicy } from './iam/controller-policies.js';
 import { podIdentityTrust, policyJson, type AwsScope, type PolicyDocument } from './iam/document.js';
+import { externalSecretsPolicy } from './iam/workload-policies.js';
+import { EXTERNAL_SECRETS_NAMESPACE, EXTERNAL_SECRETS_SERVICE_ACCOUNT } from '../secrets/external-secrets.js';
 
 /** A workload that calls AWS: the service account EKS Pod Identity gives a role to, and the role's policy. */
 export interface WorkloadIdentity {
@@ -59,6 +61,13 @@ export function platformIdentities(environment: ClusterSpec): WorkloadIdentity[]
     controller('efs-csi-controller', 'EFS CSI driver: access points on the model cache', efsCsiPolicy(scope, { fileSystemId: environment.storage.efsFileSystemId })),
     controller('cloudwatch-agent', 'CloudWatch agent: Container Insights metrics and logs', cloudWatchAgentPolicy(scope)),
     controller('keda', 'KEDA: CloudWatch metrics for scaling', kedaPolicy(scope)),
+    {
+      key: 'external-secrets',
+      namespace: EXTERNAL_SECRETS_NAMESPACE,
+      serviceAccount: EXTERNAL_SECRETS_SERVICE_ACCOUNT,
+      description: 'External Secrets Operator: the gateway\'s secret',
+      policy: externalSecretsPolicy(scope, { secretNames: [environment.gateway.secretName] }),
+    },
     ...ack,
   ];
 }

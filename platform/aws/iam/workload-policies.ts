@@ -16,9 +16,13 @@ export function modelServerPolicy(source: string): PolicyDocument {
   );
 }
 
-/** External Secrets Operator: read the environment's secrets (Secrets Manager adds a 6-character suffix). */
-export function externalSecretsPolicy(scope: AwsScope, options: { secretPrefix: string }): PolicyDocument {
+/** External Secrets Operator: read the named secrets only (Secrets Manager appends a 6-character suffix to the name). */
+export function externalSecretsPolicy(scope: AwsScope, options: { secretNames: readonly string[] }): PolicyDocument {
   return policy(
-    allow('ReadEnvironmentSecrets', ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'], arn.secretsmanager(scope, `secret:${options.secretPrefix}*`)),
+    allow(
+      'ReadTheEnvironmentSecrets',
+      ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'],
+      options.secretNames.map((name) => arn.secretsmanager(scope, `secret:${name}-??????`)),
+    ),
   );
 }

@@ -20,6 +20,11 @@ export const networkSchema = z.strictObject({
   vpcId: awsId('vpc', 'a VPC id'),
   /** The VPC's CIDR: the API server's webhook calls and in-VPC endpoints come from it. */
   vpcCidr: ipv4Cidr,
+  /** Private subnets (two or more Availability Zones) for in-VPC AWS resources such as the cache. */
+  privateSubnetIds: z
+    .array(awsId('subnet', 'a subnet id'), { error: 'expected a list of private subnet ids' })
+    .min(2, { error: 'expected at least two private subnets (two Availability Zones)' })
+    .refine((ids) => new Set(ids).size === ids.length, { error: 'expected distinct subnet ids' }),
 });
 
 export const karpenterSchema = z.strictObject({
@@ -53,6 +58,31 @@ export const ingressSchema = z.strictObject({
       error: 'expected a regional WAFv2 web ACL ARN',
     })
     .optional(),
+});
+
+/** The serving gateway (LiteLLM) in front of the model servers, and its response cache. */
+export const gatewaySchema = z.strictObject({
+  /** Replica bounds; KEDA scales between them on CPU and memory. */
+  replicas: z
+    .strictObject({
+      min: z.number().int().min(1, { error: 'expected at least 1 gateway replica' }),
+      max: z.number().int().min(1).max(100, { error: 'expected at most 100 gateway replicas' }),
+    })
+    .refine((r) => r.min <= r.max, { error: 'expected replicas.min <= replicas.max' }),
+  /**
+   * The Secrets Manager secret holding the gateway's keys, a JSON object with `master_key`,
+   * `redis_auth_token` and `api_keys` (a list of { alias, sha256, rpm_limit, tpm_limit }); only
+   * External Secrets Operator reads it, nothing of it is in git.
+   */
+  secretName: z.string().regex(/^[A-Za-z0-9/_+=.@-]{1,512}$/, { error: 'expected a Secrets Manager secret name such as "llm/prod/gateway"' }),
+  cache: z.strictObject({
+    /** ElastiCache node type of the response cache. */
+    nodeType: z.string().regex(/^cache\.[a-z0-9]+\.[a-z0-9]+$/, { error: 'expected an ElastiCache node type such as "cache.t4g.small"' }),
+    /** Read replicas per shard: 1 or more gives Multi-AZ with automatic failover. */
+    replicasPerShard: z.number().int().min(0).max(5, { error: 'expected 0 to 5 replicas' }),
+    /** How long a cached completion is served, in seconds. */
+    ttlSeconds: z.number().int().min(1).max(86_400, { error: 'expected a TTL from 1 to 86400 seconds' }),
+  }),
 });
 
 /** Per-model autoscaling in an environment (KEDA); every field has a default. */

@@ -4,6 +4,7 @@ import { ModelServerChart, modelServerComponent } from '../../../apps/model-serv
 import { PlatformComponentChart } from '../../../platform/addons/helm-addon.js';
 import { kedaAddon } from '../../../platform/addons/keda.js';
 import { AckChart, AwsChart } from '../../../platform/aws/aws-chart.js';
+import { ExternalSecretsChart } from '../../../platform/secrets/external-secrets.js';
 import { metricsServerAddon } from '../../../platform/autoscaling/metrics-server.js';
 import { externalDnsAddon } from '../../../platform/dns/external-dns.js';
 import { GpuNodeAgentsChart } from '../../../platform/gpu/gpu-node-agents.js';
@@ -38,6 +39,7 @@ export function buildEnvironmentApp(fleet: Fleet, environmentName: string): App 
 
   new AckChart(app, environment, gitops);
   new AwsChart(app, environment);
+  new ExternalSecretsChart(app, environment, gitops);
   new SchedulingChart(app, gitops);
   new MonitoringChart(app, environment, gitops);
   new CloudWatchChart(app, environment, gitops);
@@ -59,6 +61,11 @@ export function buildEnvironmentApp(fleet: Fleet, environmentName: string): App 
       instanceFamilies: placeableFamilies(model, environment),
     });
   }
-  new GatewayChart(app, environment, deployed.map((d) => modelServerComponent(d.model.name)));
+  new GatewayChart(
+    app,
+    environment,
+    deployed.map(({ model }) => ({ model, apiBase: `http://${model.name}.${modelServerComponent(model.name)}.svc.cluster.local:8000/v1` })),
+    deployed.map((d) => modelServerComponent(d.model.name)),
+  );
   return app;
 }
