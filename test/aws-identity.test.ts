@@ -1,31 +1,22 @@
 import { beforeAll, describe, expect, test } from 'vitest';
-import { load } from 'js-yaml';
-import { loadFleet, type Fleet } from '../scripts/lib/config/load-fleet.js';
-import { renderEnvironment } from '../scripts/lib/render/render-environment.js';
+import type { Fleet } from '../scripts/lib/config/load-fleet.js';
 import { ACK_CONTROLLERS, BOOTSTRAP_ACK_SERVICES, ackServiceAccount, type AckService } from '../platform/aws/ack-controllers.js';
 import { CALLS_AWS_ANNOTATION } from '../platform/aws/identities.js';
 import { CONTROLLER_IDENTITIES } from '../platform/identity/controller-identities.js';
-import { REPO_ROOT } from './helpers/fixture-repo.js';
+import { renderSampleFleet, type Json } from './helpers/rendered-fleet.js';
 
 /* Every workload that calls AWS gets an identity, and every identity is least-privilege: asserted
  * on the rendered ACK objects, with their JSON policy strings parsed. */
 
-type Json = Record<string, any>;
 type Statement = { Sid: string; Effect: string; Action?: string | string[]; NotAction?: unknown; Resource?: string | string[]; NotResource?: unknown; Condition?: Json; Principal?: Json };
 
 let fleet: Fleet;
 let envs: Array<{ name: string; cluster: string; account: string; objects: Json[] }>;
 
 beforeAll(async () => {
-  const loaded = await loadFleet(REPO_ROOT);
-  if (!loaded.ok) throw new Error(JSON.stringify(loaded.problems));
-  fleet = loaded.fleet;
-  envs = [...fleet.environments].map(([name, located]) => ({
-    name,
-    cluster: located.spec.aws.clusterName,
-    account: located.spec.aws.accountId,
-    objects: [...renderEnvironment(fleet, name).files.values()].map((text) => load(text) as Json).filter((o) => o?.kind),
-  }));
+  const rendered = await renderSampleFleet();
+  fleet = rendered.fleet;
+  envs = rendered.envs.map(({ name, spec, objects }) => ({ name, cluster: spec.aws.clusterName, account: spec.aws.accountId, objects }));
 });
 
 const list = (value: string | string[] | undefined) => (value === undefined ? [] : Array.isArray(value) ? value : [value]);

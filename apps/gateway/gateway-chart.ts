@@ -102,6 +102,14 @@ export class GatewayChart extends ComponentChart {
     });
 
     this.addGateway(environment, routes, labels, selector, metadata);
+    // API Gateway's VPC link reaches the gateway through the ALB provisioned for it: the Load
+    // Balancer Controller keeps that ALB's target group pointed at the gateway pods.
+    new ApiObject(this, 'edge-targets', {
+      apiVersion: 'elbv2.k8s.aws/v1beta1',
+      kind: 'TargetGroupBinding',
+      metadata: metadata('edge'),
+      spec: { serviceRef: { name: GATEWAY_SERVICE, port: GATEWAY_PORT }, targetGroupARN: environment.edge.loadBalancer.targetGroupArn, targetType: 'ip' },
+    });
     addResponseCache(this, environment, GATEWAY_NAMESPACE, labels);
 
     const toModels: Flow[] = modelNamespaces.map((namespace) => ({ name: `to-${namespace}`, peers: [{ namespace }], ports: [{ port: 8000 }] }));

@@ -6,6 +6,7 @@ import { ComponentChart } from '../../scripts/lib/render/component-chart.js';
 import { PlatformComponentChart, type GitOpsTarget } from '../addons/helm-addon.js';
 import { defaultDenyPolicies } from '../network/network-policies.js';
 import { ACK_CONTROLLERS, ackControllerAddon, type AckService } from './ack-controllers.js';
+import { addApiGateway } from './edge.js';
 import { addWorkloadIdentity, platformIdentities } from './identities.js';
 
 /** Where the platform's own AWS resources (as ACK objects) live. */
@@ -19,9 +20,9 @@ export class AckChart extends PlatformComponentChart {
 }
 
 /**
- * The platform's AWS resources as ACK objects: for now the IAM role and Pod Identity association
- * of every controller that calls AWS. They sync after the ACK controllers and before the
- * controllers that need them.
+ * The platform's AWS resources as ACK objects: the IAM role and Pod Identity association of every
+ * controller that calls AWS, and the edge (API Gateway and the async route). They sync after the
+ * ACK controllers and before the controllers that need them.
  */
 export class AwsChart extends ComponentChart {
   constructor(scope: Construct, environment: ClusterSpec) {
@@ -37,5 +38,6 @@ export class AwsChart extends ComponentChart {
     for (const identity of platformIdentities(environment)) {
       addWorkloadIdentity(this, environment, identity, AWS_NAMESPACE, recommendedLabels({ name: 'aws-identity', instance: identity.key, component: 'aws-identity' }));
     }
+    addApiGateway(this, environment, AWS_NAMESPACE, recommendedLabels({ name: 'api-gateway', instance: 'api', component: 'edge' }));
   }
 }

@@ -41,7 +41,7 @@ export function platformIdentities(environment: ClusterSpec): WorkloadIdentity[]
     ec2: ackEc2Policy(scope, { vpcId: environment.network.vpcId }),
     elasticache: ackElastiCachePolicy(scope),
     apigatewayv2: ackApiGatewayPolicy(scope),
-    lambda: ackLambdaPolicy(scope, {}),
+    lambda: ackLambdaPolicy(scope, environment.async ? { artifactBucket: environment.async.lambda.bucket } : {}),
     sqs: ackSqsPolicy(scope),
     cloudwatchlogs: ackLogsPolicy(scope),
   };

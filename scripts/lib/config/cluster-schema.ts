@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { MODEL_NAME_MAX, gpuInstanceFamily } from './model-schema.js';
 import { byteQuantity, cpuQuantity, dnsName, fieldsValid, modelVersion, objectName, positiveInt, uniqueList } from './field-rules.js';
-import { autoscalingSchema, gatewaySchema, ingressSchema, karpenterSchema, networkSchema, storageSchema } from './platform-schema.js';
+import { asyncSchema, autoscalingSchema, edgeSchema, gatewaySchema, ingressSchema, karpenterSchema, networkSchema, storageSchema } from './platform-schema.js';
 
 /** Newest Kubernetes minor with offline schemas here; older EKS standard-support versions are accepted. */
 const KUBERNETES_VERSIONS = ['1.29', '1.30', '1.31', '1.32', '1.33', '1.34'];
@@ -73,6 +73,8 @@ export const clusterSchema = z.strictObject({
   storage: storageSchema,
   ingress: ingressSchema,
   gateway: gatewaySchema,
+  edge: edgeSchema,
+  async: asyncSchema.optional(),
   gpu: z.strictObject({
     instanceFamilies: uniqueList(gpuInstanceFamily, 'GPU instance families'),
     capacityTypes: uniqueList(

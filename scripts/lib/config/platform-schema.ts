@@ -60,6 +60,53 @@ export const ingressSchema = z.strictObject({
     .optional(),
 });
 
+const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653];
+
+/** API Gateway (HTTP API) in front of the gateway: who may call, how fast, and where it goes. */
+export const edgeSchema = z.strictObject({
+  /** JWT authorizer: tokens from this issuer for one of these audiences. */
+  jwt: z.strictObject({
+    issuer: z.string().regex(/^https:\/\/[^\s]+$/, { error: 'expected the token issuer URL, https://...' }),
+    audience: z.array(z.string().min(1)).min(1, { error: 'expected at least one audience' }),
+  }),
+  /** Default-route throttling of the stage (steady requests per second, and burst). */
+  throttling: z.strictObject({
+    rateLimit: z.number().positive({ error: 'expected requests per second > 0' }).max(10_000),
+    burstLimit: z.number().int().min(1).max(5_000, { error: 'expected a burst from 1 to 5000' }),
+  }),
+  accessLogRetentionDays: z.number().refine((d) => LOG_RETENTION_DAYS.includes(d), { error: `expected a CloudWatch Logs retention: ${LOG_RETENTION_DAYS.join(', ')}` }),
+  /**
+   * The internal ALB provisioned for API Gateway with the VPC (by the infrastructure code): the
+   * VPC link's private integration needs its listener ARN when this repository renders, and the
+   * Load Balancer Controller binds the gateway pods to its target group.
+   */
+  loadBalancer: z.strictObject({
+    listenerArn: z.string().regex(/^arn:aws[a-z-]*:elasticloadbalancing:[a-z0-9-]+:[0-9]{12}:listener\/app\/[A-Za-z0-9-]+\/[0-9a-f]+\/[0-9a-f]+$/, {
+      error: 'expected an ALB listener ARN (arn:aws:elasticloadbalancing:<region>:<account>:listener/app/<name>/<id>/<id>)',
+    }),
+    targetGroupArn: z.string().regex(/^arn:aws[a-z-]*:elasticloadbalancing:[a-z0-9-]+:[0-9]{12}:targetgroup\/[A-Za-z0-9-]+\/[0-9a-f]+$/, {
+      error: 'expected a target group ARN (arn:aws:elasticloadbalancing:<region>:<account>:targetgroup/<name>/<id>)',
+    }),
+    /** Security group of API Gateway's VPC link (the ALB admits it). */
+    vpcLinkSecurityGroupId: awsId('sg', 'a security group id'),
+  }),
+});
+
+/** The asynchronous route: API Gateway -> Lambda -> SQS, for batch requests. */
+export const asyncSchema = z.strictObject({
+  lambda: z.strictObject({
+    bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, { error: 'expected an S3 bucket name' }),
+    key: z.string().min(1).regex(/\.zip$/, { error: 'expected the S3 key of a .zip package' }),
+    /** The S3 object version: the package is immutable, as an image digest is. */
+    objectVersion: z.string().min(1, { error: 'expected the S3 object version of the package' }),
+    handler: z.string().regex(/^[A-Za-z0-9_.\/-]+$/, { error: 'expected a handler such as "app.handler"' }),
+    runtime: z.enum(['python3.12', 'python3.13', 'nodejs20.x', 'nodejs22.x'], { error: 'expected python3.12, python3.13, nodejs20.x or nodejs22.x' }),
+    memoryMB: z.number().int().min(128).max(10_240, { error: 'expected 128 to 10240 MB' }),
+    timeoutSeconds: z.number().int().min(1).max(29, { error: 'expected 1 to 29 seconds (API Gateway waits 30 s)' }),
+    reservedConcurrency: z.number().int().min(1).max(1_000, { error: 'expected a reserved concurrency from 1 to 1000' }),
+  }),
+});
+
 /** The serving gateway (LiteLLM) in front of the model servers, and its response cache. */
 export const gatewaySchema = z.strictObject({
   /** Replica bounds; KEDA scales between them on CPU and memory. */

@@ -1,0 +1,205 @@
+import { ApiObject } from 'cdk8s';
+import type { Construct } from 'constructs';
+import type { ClusterSpec } from '../../scripts/lib/config/cluster-schema.js';
+import { allow, arn, lambdaTrust, policy, policyJson, type PolicyDocument } from './iam/document.js';
+import { permissionsBoundaryArn } from './iam/ack-policies.js';
+import { awsScope, roleName } from './identities.js';
+
+/** The access-log line API Gateway writes per request (JSON; no bodies, no tokens). */
+const ACCESS_LOG_FORMAT = JSON.stringify({
+  requestId: '$context.requestId',
+  ip: '$context.identity.sourceIp',
+  requestTime: '$context.requestTime',
+  method: '$context.httpMethod',
+  routeKey: '$context.routeKey',
+  status: '$context.status',
+  protocol: '$context.protocol',
+  responseLength: '$context.responseLength',
+  integrationLatency: '$context.integrationLatency',
+  integrationError: '$context.integrationErrorMessage',
+  authorizerError: '$context.authorizer.error',
+  principal: '$context.authorizer.claims.sub',
+});
+
+type Labels = Readonly<Record<string, string>>;
+
+/**
+ * API Gateway in front of the gateway, as ACK apigatewayv2 objects: an HTTP API whose default
+ * route requires a JWT from the configured issuer and audience, a stage with default-route
+ * throttling and JSON access logs (to a log group of its own), and a private integration through
+ * a VPC link with the ALB provisioned for it (its listener ARN is an input, see cluster.yaml
+ * edge.loadBalancer). ACK references (apiRef, connectionRef, targetRef, authorizerRef) order the
+ * creation; nothing here is an ID copied by hand.
+ */
+export function addApiGateway(scope: Construct, environment: ClusterSpec, namespace: string, labels: Labels): void {
+  const aws = awsScope(environment);
+  const cluster = environment.aws.clusterName;
+  const edge = environment.edge;
+  const retain = environment.highAvailability ? { annotations: { 'services.k8s.aws/deletion-policy': 'retain' } } : {};
+  const object = (id: string, apiVersion: string, kind: string, name: string, spec: Record<string, unknown>, extra: Record<string, unknown> = {}) =>
+    new ApiObject(scope, id, { apiVersion, kind, metadata: { name, namespace, labels, ...extra }, spec });
+  const logGroup = `/aws/${cluster}/api-gateway/access`;
+
+  object('access-logs', 'cloudwatchlogs.services.k8s.aws/v1alpha1', 'LogGroup', 'api-access-logs', { name: logGroup, retentionDays: edge.accessLogRetentionDays, tags: { 'llm-platform/environment': environment.name } }, retain);
+  object('vpc-link', 'apigatewayv2.services.k8s.aws/v1alpha1', 'VPCLink', 'api', {
+    name: `${cluster}-api`,
+    subnetIDs: [...environment.network.privateSubnetIds],
+    securityGroupIDs: [edge.loadBalancer.vpcLinkSecurityGroupId],
+    tags: { 'llm-platform/environment': environment.name },
+  });
+  object('api', 'apigatewayv2.services.k8s.aws/v1alpha1', 'API', 'api', {
+    name: `${cluster}-api`,
+    protocolType: 'HTTP',
+    description: `OpenAI-compatible LLM API of ${environment.name}`,
+    tags: { 'llm-platform/environment': environment.name },
+  });
+  object('jwt-authorizer', 'apigatewayv2.services.k8s.aws/v1alpha1', 'Authorizer', 'jwt', {
+    apiRef: { from: { name: 'api' } },
+    name: `${cluster}-jwt`,
+    authorizerType: 'JWT',
+    identitySource: ['$request.header.Authorization'],
+    jwtConfiguration: { issuer: edge.jwt.issuer, audience: [...edge.jwt.audience] },
+  });
+  object('gateway-integration', 'apigatewayv2.services.k8s.aws/v1alpha1', 'Integration', 'gateway', {
+    apiRef: { from: { name: 'api' } },
+    integrationType: 'HTTP_PROXY',
+    integrationMethod: 'ANY',
+    integrationURI: edge.loadBalancer.listenerArn,
+    connectionType: 'VPC_LINK',
+    connectionRef: { from: { name: 'api' } },
+    payloadFormatVersion: '1.0',
+    // The ALB's certificate is the environment's; API Gateway checks it against the API host.
+    tlsConfig: { serverNameToVerify: environment.dns.host },
+    // HTTP APIs wait at most 30 s for an integration: long generations belong on the async route.
+    timeoutInMillis: 30_000,
+  });
+  object('default-route', 'apigatewayv2.services.k8s.aws/v1alpha1', 'Route', 'default', {
+    apiRef: { from: { name: 'api' } },
+    routeKey: '$default',
+    targetRef: { from: { name: 'gateway' } },
+    authorizationType: 'JWT',
+    authorizerRef: { from: { name: 'jwt' } },
+  });
+  object('stage', 'apigatewayv2.services.k8s.aws/v1alpha1', 'Stage', 'default', {
+    apiRef: { from: { name: 'api' } },
+    stageName: '$default',
+    autoDeploy: true,
+    defaultRouteSettings: {
+      throttlingRateLimit: edge.throttling.rateLimit,
+      throttlingBurstLimit: edge.throttling.burstLimit,
+      detailedMetricsEnabled: true,
+    },
+    accessLogSettings: { destinationARN: arn.logs(aws, `log-group:${logGroup}`), format: ACCESS_LOG_FORMAT },
+    tags: { 'llm-platform/environment': environment.name },
+  });
+  if (environment.async) addAsyncRoute(environment, object);
+}
+
+/** The async intake function's role: enqueue to its queue, write its logs, attach to the VPC. */
+export function asyncIntakePolicy(environment: ClusterSpec, queue: string, logGroup: string): PolicyDocument {
+  const aws = awsScope(environment);
+  const vpc = arn.ec2(aws, `vpc/${environment.network.vpcId}`);
+  return policy(
+    allow('EnqueueRequests', ['sqs:SendMessage', 'sqs:GetQueueAttributes'], arn.sqs(aws, queue)),
+    allow('WriteOwnLogs', ['logs:CreateLogStream', 'logs:PutLogEvents'], [arn.logs(aws, `log-group:${logGroup}`), arn.logs(aws, `log-group:${logGroup}:log-stream:*`)]),
+    // Lambda creates and removes the function's network interfaces in the VPC (no resource-level
+    // support for Describe*): scoped to the environment's VPC.
+    allow('DescribeNetworkInterfaces', ['ec2:DescribeNetworkInterfaces', 'ec2:DescribeSubnets', 'ec2:DescribeSecurityGroups'], '*', { StringEquals: { 'aws:RequestedRegion': aws.region } }),
+    allow(
+      'ManageFunctionNetworkInterfaces',
+      ['ec2:CreateNetworkInterface', 'ec2:DeleteNetworkInterface', 'ec2:AssignPrivateIpAddresses', 'ec2:UnassignPrivateIpAddresses'],
+      [arn.ec2(aws, 'network-interface/*'), arn.ec2(aws, 'subnet/*'), arn.ec2(aws, 'security-group/*')],
+      { ArnEqualsIfExists: { 'ec2:Vpc': vpc } },
+    ),
+  );
+}
+
+type ObjectMaker = (id: string, apiVersion: string, kind: string, name: string, spec: Record<string, unknown>, extra?: Record<string, unknown>) => ApiObject;
+
+/**
+ * The asynchronous batch route: POST /v1/async/{proxy+} (JWT as for the rest) invokes a Lambda
+ * function (its own role, security group, reserved concurrency, immutable package by S3 object
+ * version) that validates the request and enqueues it on an SQS queue for batch workers; the
+ * queue's depth can drive a model server's KEDA CloudWatch trigger.
+ */
+function addAsyncRoute(environment: ClusterSpec, object: ObjectMaker): void {
+  const lambda = environment.async!.lambda;
+  const aws = awsScope(environment);
+  const cluster = environment.aws.clusterName;
+  const retain = environment.highAvailability ? { annotations: { 'services.k8s.aws/deletion-policy': 'retain' } } : {};
+  const queue = `${cluster}-async-requests`;
+  const functionName = `${cluster}-async-intake`;
+  const logGroup = `/aws/${cluster}/lambda/async-intake`;
+  const role = roleName(environment, 'async-intake');
+
+  object('async-queue', 'sqs.services.k8s.aws/v1alpha1', 'Queue', 'async-requests', {
+    queueName: queue,
+    // Encrypted with the SQS-owned key; a worker has 15 minutes per message; kept 4 days.
+    kmsMasterKeyID: 'alias/aws/sqs',
+    visibilityTimeout: '900',
+    messageRetentionPeriod: '345600',
+    receiveMessageWaitTimeSeconds: '20',
+    tags: { 'llm-platform/environment': environment.name },
+  }, retain);
+  object('async-logs', 'cloudwatchlogs.services.k8s.aws/v1alpha1', 'LogGroup', 'async-intake-logs', { name: logGroup, retentionDays: environment.edge.accessLogRetentionDays, tags: { 'llm-platform/environment': environment.name } }, retain);
+  object('async-role', 'iam.services.k8s.aws/v1alpha1', 'Role', role, {
+    name: role,
+    description: `Async intake function of ${environment.name}: enqueue to ${queue}`,
+    assumeRolePolicyDocument: policyJson(lambdaTrust(aws)),
+    inlinePolicies: { 'async-intake': policyJson(asyncIntakePolicy(environment, queue, logGroup)) },
+    permissionsBoundary: permissionsBoundaryArn(aws),
+    maxSessionDuration: 3600,
+    tags: [{ key: 'llm-platform/environment', value: environment.name }],
+  });
+  object('async-security-group', 'ec2.services.k8s.aws/v1alpha1', 'SecurityGroup', 'async-intake', {
+    name: functionName,
+    description: `Async intake function of ${environment.name}: HTTPS out (SQS), nothing in`,
+    vpcID: environment.network.vpcId,
+    egressRules: [{ ipProtocol: 'tcp', fromPort: 443, toPort: 443, ipRanges: [{ cidrIP: '0.0.0.0/0', description: 'SQS over HTTPS' }] }],
+    tags: [{ key: 'llm-platform/environment', value: environment.name }],
+  });
+  object('async-function', 'lambda.services.k8s.aws/v1alpha1', 'Function', 'async-intake', {
+    name: functionName,
+    description: 'Validates an asynchronous completion request and enqueues it for batch workers',
+    code: { s3Bucket: lambda.bucket, s3Key: lambda.key, s3ObjectVersion: lambda.objectVersion },
+    handler: lambda.handler,
+    runtime: lambda.runtime,
+    memorySize: lambda.memoryMB,
+    timeout: lambda.timeoutSeconds,
+    reservedConcurrentExecutions: lambda.reservedConcurrency,
+    roleRef: { from: { name: role } },
+    vpcConfig: { subnetIDs: [...environment.network.privateSubnetIds], securityGroupRefs: [{ from: { name: 'async-intake' } }] },
+    environment: { variables: { QUEUE_URL: `https://sqs.${aws.region}.amazonaws.com/${aws.account}/${queue}` } },
+    loggingConfig: { logGroup, logFormat: 'JSON' },
+    tags: { 'llm-platform/environment': environment.name },
+  });
+  object('async-alias', 'lambda.services.k8s.aws/v1alpha1', 'Alias', 'async-intake-live', {
+    name: 'live',
+    functionRef: { from: { name: 'async-intake' } },
+    functionVersion: '$LATEST',
+    // API Gateway may invoke this alias, from this account's APIs only, on the async route only.
+    permissions: [
+      {
+        statementID: 'api-gateway-async-route',
+        action: 'lambda:InvokeFunction',
+        principal: 'apigateway.amazonaws.com',
+        sourceAccount: aws.account,
+        sourceARN: `arn:aws:execute-api:${aws.region}:${aws.account}:*/*/POST/v1/async/*`,
+      },
+    ],
+  });
+  object('async-integration', 'apigatewayv2.services.k8s.aws/v1alpha1', 'Integration', 'async-intake', {
+    apiRef: { from: { name: 'api' } },
+    integrationType: 'AWS_PROXY',
+    integrationURI: arn.lambda(aws, `function:${functionName}:live`),
+    payloadFormatVersion: '2.0',
+    timeoutInMillis: (lambda.timeoutSeconds + 1) * 1000,
+  });
+  object('async-route', 'apigatewayv2.services.k8s.aws/v1alpha1', 'Route', 'async', {
+    apiRef: { from: { name: 'api' } },
+    routeKey: 'POST /v1/async/{proxy+}',
+    targetRef: { from: { name: 'async-intake' } },
+    authorizationType: 'JWT',
+    authorizerRef: { from: { name: 'jwt' } },
+  });
+}

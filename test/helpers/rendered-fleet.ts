@@ -1,0 +1,20 @@
+import { load } from 'js-yaml';
+import { loadFleet, type Fleet } from '../../scripts/lib/config/load-fleet.js';
+import { renderEnvironment } from '../../scripts/lib/render/render-environment.js';
+import { REPO_ROOT } from './fixture-repo.js';
+
+export type Json = Record<string, any>;
+export interface RenderedEnvironment { name: string; spec: Json; objects: Json[] }
+
+/** The repository's sample fleet, loaded and rendered in memory: every environment's objects. */
+export async function renderSampleFleet(): Promise<{ fleet: Fleet; envs: RenderedEnvironment[] }> {
+  const loaded = await loadFleet(REPO_ROOT);
+  if (!loaded.ok) throw new Error(JSON.stringify(loaded.problems));
+  const fleet = loaded.fleet;
+  const envs = [...fleet.environments].map(([name, located]) => ({
+    name,
+    spec: located.spec as Json,
+    objects: [...renderEnvironment(fleet, name).files.values()].map((text) => load(text) as Json).filter((o) => o?.kind),
+  }));
+  return { fleet, envs };
+}
