@@ -19,13 +19,19 @@ import { expandLocation, parseLocation, parseLocationList } from './lib/validate
 import { readSchema } from './lib/validate/schema-store.js';
 import { VENDORED_SCHEMAS_DIR } from './lib/validate/vendored-schemas.js';
 import { byCodeUnit } from './lib/text/compare.js';
+import { crdJsonSchemas, type KindSchema } from './lib/schemas/crd-json-schema.js';
+import { kroInstanceSchema } from './lib/schemas/kro-instance-schema.js';
 
-const USAGE = `Usage: npm run schemas:vendor -- [--schema-location TEMPLATE ...] [--root DIR]
+const USAGE = `Usage: npm run schemas:vendor -- [--schema-location TEMPLATE ...] [--crd FILE ...] [--root DIR]
 
 Copies the schema of every custom resource kind the fleet renders (Argo CD and Flux variants)
 or the policy samples (policies/samples) use into ${VENDORED_SCHEMAS_DIR}/<group>/<kind>_<version>.json, and removes schemas no longer used.
 Locations are kubeconform templates (flags, then $${LOCATIONS_VARIABLE}), e.g. the public catalog
 https://raw.githubusercontent.com/datreeio/CRDs-catalog/main/{{.Group}}/{{.ResourceKind}}_{{.ResourceAPIVersion}}.json
+--crd converts an upstream CustomResourceDefinition (YAML) for kinds no location has; a schema
+converted that way earlier is kept when neither a location nor a --crd file has the kind.
+The instances of the ResourceGraphDefinitions the fleet renders (kro) get a schema generated
+from the graph's own SimpleSchema.
 `;
 
 const TOOL_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -47,6 +53,19 @@ export async function renderedCustomKinds(fleet: Fleet): Promise<ResourceSignatu
   const custom: ResourceSignature[] = [];
   for (const signature of kinds.values()) if (!(await isCoreKubernetesKind(signature))) custom.push(signature);
   return custom.sort((a, b) => byCodeUnit(`${a.group}/${a.kind}`, `${b.group}/${b.kind}`));
+}
+
+/** The kro ResourceGraphDefinitions the fleet renders (each defines a kind of its own). */
+export async function renderedGraphs(fleet: Fleet): Promise<unknown[]> {
+  const graphs = new Map<string, unknown>();
+  for (const name of fleet.environments.keys()) {
+    for (const text of renderEnvironment(fleet, name).files.values()) {
+      const document = load(text);
+      const signature = resourceSignature(document);
+      if (signature?.apiVersion === 'kro.run/v1alpha1' && signature.kind === 'ResourceGraphDefinition') graphs.set(signature.name, document);
+    }
+  }
+  return [...graphs.values()];
 }
 
 /** Custom resource kinds the policy samples use (they must validate offline too). */
@@ -73,7 +92,7 @@ export function vendoredFile(root: string, signature: Pick<ResourceSignature, 'g
 }
 
 async function main(): Promise<number> {
-  const { values } = parseFlags(process.argv.slice(2), { 'schema-location': { type: 'string', multiple: true }, root: { type: 'string' } });
+  const { values } = parseFlags(process.argv.slice(2), { 'schema-location': { type: 'string', multiple: true }, crd: { type: 'string', multiple: true }, root: { type: 'string' } });
   const root = path.resolve(values.root ?? TOOL_ROOT);
   const locations = [...(values['schema-location'] ?? []).map(parseLocation), ...parseLocationList(process.env[LOCATIONS_VARIABLE])];
   if (locations.length === 0) throw new UsageError(`no schema location: pass --schema-location or set ${LOCATIONS_VARIABLE}`);
@@ -85,17 +104,38 @@ async function main(): Promise<number> {
   for (const signature of [...(await renderedCustomKinds(loaded.fleet)), ...(await sampleCustomKinds(root))]) {
     signatures.set(`${signature.group}/${signature.version}/${signature.kind}`, signature);
   }
+  const local = new Map<string, KindSchema>();
+  const remember = (schema: KindSchema) => local.set(`${schema.group}/${schema.version}/${schema.kind}`, schema);
+  for (const file of values.crd ?? []) {
+    for (const document of loadAll(await readFile(path.resolve(file), 'utf8'))) crdJsonSchemas(document, file).forEach(remember);
+  }
+  // Generated schemas win: a graph's instances are whatever the graph rendered here says.
+  const generated = new Set<string>();
+  for (const graph of await renderedGraphs(loaded.fleet)) {
+    const schema = kroInstanceSchema(graph);
+    remember(schema);
+    generated.add(`${schema.group}/${schema.version}/${schema.kind}`);
+  }
   for (const signature of signatures.values()) {
-    let text: string | undefined;
-    for (const template of locations) {
+    const key = `${signature.group}/${signature.version}/${signature.kind}`;
+    let text: string | undefined = generated.has(key) ? JSON.stringify(local.get(key)!.schema) : undefined;
+    for (const template of text === undefined ? locations : []) {
       const found = await readSchema(expandLocation(template, signature, '1.32.0', true), undefined);
       if (found.found) {
         text = found.text;
         break;
       }
     }
-    if (text === undefined) throw new UsageError(`no location has a schema for ${signature.apiVersion}/${signature.kind}`);
+    if (text === undefined && local.has(key)) text = JSON.stringify(local.get(key)!.schema);
     const file = vendoredFile(root, signature);
+    if (text === undefined) {
+      // Converted once from an upstream CRD (--crd): keep it rather than fail without the file.
+      const kept = await readFile(file, 'utf8').catch(() => undefined);
+      if (kept === undefined) throw new UsageError(`no location (or --crd file) has a schema for ${signature.apiVersion}/${signature.kind}`);
+      wanted.add(file);
+      process.stdout.write(`kept ${path.relative(root, file)} (no location has it)\n`);
+      continue;
+    }
     await mkdir(path.dirname(file), { recursive: true });
     await writeFile(file, `${JSON.stringify(JSON.parse(text), null, 2)}\n`);
     wanted.add(file);

@@ -165,6 +165,31 @@ const cases: BadInput[] = [
     },
   },
   {
+    name: 'load balancer host equal to the API custom domain',
+    breakIt: async (repo) => {
+      await repo.edit(DEV, 'host: internal-api.dev.llm.example.com', 'host: api.dev.llm.example.com');
+      return [
+        `${DEV}:${(await repo.lineOf(DEV, 'scheme: internal')) + 2}: ingress.host: expected a hostname for the load balancer other than dns.host (api.dev.llm.example.com), which is API Gateway's custom domain`,
+      ];
+    },
+  },
+  {
+    name: 'custom domain target in another region',
+    breakIt: async (repo) => {
+      await repo.edit(DEV, 'execute-api.us-west-2', 'execute-api.eu-west-1');
+      return [`${DEV}:${await repo.lineOf(DEV, 'domainTarget:')}: edge.domainTarget: expected API Gateway's domain name in the cluster's region us-west-2, found eu-west-1`];
+    },
+  },
+  {
+    name: 'a cluster security group that is no id',
+    breakIt: async (repo) => {
+      await repo.edit(DEV, 'clusterSecurityGroupId: sg-0d1e2f3a4b5c60701', 'clusterSecurityGroupId: eks-cluster-sg');
+      return [
+        `${DEV}:${await repo.lineOf(DEV, 'clusterSecurityGroupId')}: network.clusterSecurityGroupId: expected the EKS cluster security group id such as "sg-0a1b2c3d4e5f60718", found "eks-cluster-sg"`,
+      ];
+    },
+  },
+  {
     name: 'an AMI that is not pinned',
     breakIt: async (repo) => {
       await repo.edit(DEV, 'amiVersion: v20261110', 'amiVersion: latest');

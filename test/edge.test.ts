@@ -1,12 +1,16 @@
 import { beforeAll, describe, expect, test } from 'vitest';
+import { load } from 'js-yaml';
+import type { Fleet } from '../scripts/lib/config/load-fleet.js';
+import { renderEnvironment } from '../scripts/lib/render/render-environment.js';
 import { renderSampleFleet, type Json, type RenderedEnvironment } from './helpers/rendered-fleet.js';
 
 /* API Gateway, the async route and the ACK references that tie them together, as rendered. */
 
+let fleet: Fleet;
 let envs: RenderedEnvironment[];
 
 beforeAll(async () => {
-  ({ envs } = await renderSampleFleet());
+  ({ fleet, envs } = await renderSampleFleet());
 });
 
 const find = (objects: Json[], kind: string, name: string) => objects.find((o) => o.kind === kind && o.metadata.name === name);
@@ -19,7 +23,21 @@ const REFERENCES: Record<string, string> = {
   roleRef: 'Role',
   functionRef: 'Function',
   cacheSubnetGroupRef: 'CacheSubnetGroup',
+  domainRef: 'DomainName',
+  targetRef: 'Integration',
+  groupRef: 'SecurityGroup',
+  securityGroupRefs: 'SecurityGroup',
 };
+
+/** Every ACK reference anywhere in an object's spec: [field, { from: { name, namespace? } }]. */
+function references(value: unknown, found: Array<[string, Json]> = [], field = ''): Array<[string, Json]> {
+  if (Array.isArray(value)) for (const item of value) references(item, found, field.endsWith('Refs') ? field : '');
+  else if (value && typeof value === 'object') {
+    if ((field.endsWith('Ref') || field.endsWith('Refs')) && (value as Json).from) found.push([field, value as Json]);
+    else for (const [key, nested] of Object.entries(value)) references(nested, found, key);
+  }
+  return found;
+}
 
 describe('API Gateway', () => {
   test('the default route requires a JWT from the configured issuer and audience', () => {
@@ -52,31 +70,51 @@ describe('API Gateway', () => {
     }
   });
 
-  test('every ACK reference names an object of the right kind in the same namespace', () => {
+  test('serves on the custom domain dns.host only, with the environment certificate and TLS 1.2', () => {
     for (const env of envs) {
-      for (const object of env.objects.filter((o) => o.apiVersion.includes('.services.k8s.aws/'))) {
-        const refs: Array<[string, Json]> = [];
-        for (const [field, value] of Object.entries(object.spec ?? {})) {
-          if (field.endsWith('Ref') && (value as Json)?.from) refs.push([field, value as Json]);
-          if (field.endsWith('Refs') && Array.isArray(value)) for (const v of value) refs.push([field, v]);
-        }
-        for (const nested of [object.spec?.vpcConfig]) for (const v of nested?.securityGroupRefs ?? []) refs.push(['securityGroupRefs', v]);
-        for (const [field, ref] of refs) {
-          const kind = field === 'targetRef' ? 'Integration' : field === 'securityGroupRefs' ? 'SecurityGroup' : REFERENCES[field];
-          expect(kind, `${env.name} ${object.kind}/${object.metadata.name}.${field}`).toBeDefined();
-          const target = env.objects.find((o) => o.kind === kind && o.metadata.name === ref.from.name && o.metadata.namespace === object.metadata.namespace);
-          expect(target, `${env.name} ${object.kind}/${object.metadata.name}.${field} -> ${kind}/${ref.from.name}`).toBeDefined();
-        }
-      }
+      expect(find(env.objects, 'API', 'api')!.spec.disableExecuteAPIEndpoint, env.name).toBe(true);
+      expect(find(env.objects, 'DomainName', 'api')!.spec).toMatchObject({
+        domainName: env.spec.dns.host,
+        domainNameConfigurations: [{ certificateARN: env.spec.dns.certificateArn, endpointType: 'REGIONAL', securityPolicy: 'TLS_1_2' }],
+      });
+      expect(find(env.objects, 'APIMapping', 'api')!.spec).toEqual({ apiRef: { from: { name: 'api' } }, domainRef: { from: { name: 'api' } }, stage: '$default' });
+      // The alias record external-dns publishes: dns.host -> API Gateway's regional name.
+      expect(find(env.objects, 'DNSEndpoint', 'api')!.spec.endpoints).toEqual([
+        { dnsName: env.spec.dns.host, recordType: 'A', targets: [env.spec.edge.domainTarget], providerSpecific: [{ name: 'alias', value: 'true' }] },
+      ]);
+      // ...which external-dns reads (crd source), while the Ingress keeps a name of its own.
+      const externalDns = env.objects.find((o) => o.kind === 'Application' && o.metadata.name === 'external-dns')!;
+      expect(externalDns.spec.source.helm.valuesObject.sources).toEqual(['ingress', 'crd']);
+      expect(find(env.objects, 'Ingress', 'api')!.spec.rules[0].host).not.toBe(env.spec.dns.host);
     }
   });
 
-  test('security groups reference no other security group, so the reference graph has no cycle', () => {
+  test('without domainTarget the domain and mapping are rendered but no DNS record', () => {
+    const env = envs[0]!;
+    const located = fleet.environments.get(env.name)!;
+    const spec = { ...located.spec, edge: { ...located.spec.edge, domainTarget: undefined } };
+    const fleetWithout: Fleet = { ...fleet, environments: new Map([[env.name, { ...located, spec }]]) };
+    const objects = [...renderEnvironment(fleetWithout, env.name).files.values()].map((t) => load(t) as Json).filter((o) => o?.kind);
+    expect(find(objects, 'DomainName', 'api')).toBeDefined();
+    expect(find(objects, 'APIMapping', 'api')).toBeDefined();
+    expect(objects.filter((o) => o.kind === 'DNSEndpoint')).toEqual([]);
+  });
+
+  test('every ACK reference names a rendered object of the right kind', () => {
+    let count = 0;
     for (const env of envs) {
-      for (const group of env.objects.filter((o) => o.kind === 'SecurityGroup')) {
-        for (const rule of [...(group.spec.ingressRules ?? []), ...(group.spec.egressRules ?? [])]) expect(rule.userIDGroupPairs, group.metadata.name).toBeUndefined();
+      for (const object of env.objects.filter((o) => o.apiVersion.includes('.services.k8s.aws/'))) {
+        for (const [field, ref] of references(object.spec)) {
+          const kind = REFERENCES[field];
+          expect(kind, `${env.name} ${object.kind}/${object.metadata.name}.${field}`).toBeDefined();
+          const namespace = ref.from.namespace ?? object.metadata.namespace;
+          const target = env.objects.find((o) => o.kind === kind && o.metadata.name === ref.from.name && o.metadata.namespace === namespace);
+          expect(target, `${env.name} ${object.kind}/${object.metadata.name}.${field} -> ${kind} ${namespace}/${ref.from.name}`).toBeDefined();
+          count++;
+        }
       }
     }
+    expect(count).toBeGreaterThan(30);
   });
 });
 

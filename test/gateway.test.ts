@@ -108,7 +108,10 @@ describe('the response cache', () => {
       expect(cache.metadata.annotations?.['services.k8s.aws/deletion-policy']).toBe(located.spec.highAvailability ? 'retain' : undefined);
       expect(gatewayFile(files, 'cachesubnetgroup-gateway-cache.yaml').spec.subnetIDs).toEqual(located.spec.network.privateSubnetIds);
       const group = gatewayFile(files, 'securitygroup-gateway-cache.yaml');
-      expect(group.spec.ingressRules).toEqual([{ ipProtocol: 'tcp', fromPort: 6379, toPort: 6379, ipRanges: [{ cidrIP: located.spec.network.vpcCidr, description: 'gateway pods (VPC CNI addresses)' }] }]);
+      // Only the gateway pods' own security group reaches Redis (see test/security-groups.test.ts).
+      expect(group.spec.ingressRules).toEqual([
+        { ipProtocol: 'tcp', fromPort: 6379, toPort: 6379, userIDGroupPairs: [{ groupRef: { from: { name: 'gateway-pods', namespace: 'gateway' } }, description: 'gateway pods' }] },
+      ]);
       expect(cache.spec.securityGroupRefs).toEqual([{ from: { name: group.metadata.name } }]);
     }
   });

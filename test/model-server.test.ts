@@ -55,7 +55,7 @@ describe('every model server in every environment', () => {
     ]);
   });
 
-  test('renders its namespace, service account, cache claim, deployment, service, PDB, ScaledObject and network policies', () => {
+  test('renders its namespace, service account, cache claim, deployment, service, PDB, ScaledObject, security group and network policies', () => {
     for (const server of servers) {
       const files = [...server.objects.keys()].sort();
       expect(files.filter((f) => !f.startsWith('networkpolicy-') && !f.startsWith('triggerauthentication-')), server.model).toEqual([
@@ -65,8 +65,10 @@ describe('every model server in every environment', () => {
         'persistentvolumeclaim-model-cache.yaml',
         `poddisruptionbudget-${server.model}.yaml`,
         `podidentityassociation-model-${server.model}.yaml`,
+        'podsecuritygroup-model-server.yaml',
         `role-${fleet.environments.get(server.env)!.spec.aws.clusterName}-model-${server.model}.yaml`,
         `scaledobject-${server.model}.yaml`,
+        'securitygroup-model-server.yaml',
         `service-${server.model}.yaml`,
         `serviceaccount-${server.model}.yaml`,
       ]);

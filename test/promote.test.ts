@@ -36,7 +36,9 @@ async function allRefs(repo: PromotionRepo): Promise<string> {
   return `${await repo.git(['for-each-ref'])}\n--\n${await repo.originGit(['for-each-ref'])}\n--\n${await repo.git(['worktree', 'list', '--porcelain'])}`;
 }
 
-describe.concurrent('npm run promote', () => {
+// The tests run concurrently and each runs the CLI several times (render + strict validation with
+// a cold schema cache, real git): on a 2-core machine one test can take a minute of wall time.
+describe.concurrent('npm run promote', { timeout: 180_000 }, () => {
   test('first promotion opens one PR with the title, labels, body and branch content', async ({ onTestFinished }) => {
     const { repo, github, promote } = await setup(onTestFinished);
     const result = await promote('--to', 'prod', '--model', SMALL, '--now', at(100).toISOString());

@@ -13,7 +13,9 @@ import { defaultDenyPolicies, scrapedBy, type Flow } from '../../platform/networ
 import { SERVING_PRIORITY_CLASS } from '../../platform/scheduling/priority-classes.js';
 import { SECRET_STORE } from '../../platform/secrets/external-secrets.js';
 import { API_KEYS_FILE, CONFIG_DIR, KEYS_DIR, litellmConfig, type GatewayRoute } from './litellm-config.js';
-import { addResponseCache, CACHE_AUTH_TOKEN_KEY, CACHE_ENDPOINT_CONFIGMAP, CACHE_HOST_KEY, CACHE_PORT, GATEWAY_SECRET } from './response-cache.js';
+import { addResponseCache, CACHE_AUTH_TOKEN_KEY, CACHE_ENDPOINT_CONFIGMAP, CACHE_HOST_KEY, CACHE_PORT, GATEWAY_PODS_SECURITY_GROUP, GATEWAY_SECRET } from './response-cache.js';
+import { SERVING_PORT } from '../model-server/vllm-pod.js';
+import { addPodSecurityGroup, addSecurityGroup, dnsEgress, fromNodes } from '../../platform/network/security-groups.js';
 
 export const GATEWAY_NAMESPACE = 'gateway';
 /** The gateway's Service, port name and port: the only backend of the API load balancer. */
@@ -22,6 +24,8 @@ export const GATEWAY_PORT_NAME = 'http';
 export const GATEWAY_PORT = 4000;
 /** The gateway's liveness endpoint, which the load balancer health-checks. */
 export const GATEWAY_HEALTH_PATH = '/health/liveliness';
+/** The API Ingress load balancer's security group (its ACK object's name). */
+const LOAD_BALANCER_SECURITY_GROUP = 'gateway-load-balancer';
 
 /** LiteLLM proxy, pinned by digest (the tag says which release it is). */
 export const GATEWAY_IMAGE = 'ghcr.io/berriai/litellm:v1.103.0@sha256:bd089afdcd35b894b14a93f9743cdc8b591f82da1a38dd43a010a7b0c9de5fd7';
@@ -31,9 +35,12 @@ const DRAIN_SECONDS = 120;
 
 const CUSTOM_AUTH = readFileSync(new URL('./custom_auth.py', import.meta.url), 'utf8');
 
-/** The hostname the API load balancer answers on (ingress.host, else dns.host). */
+/** The hostname the in-VPC API load balancer answers on (dns.host is API Gateway's custom domain). */
 export function ingressHost(environment: ClusterSpec): string {
-  return environment.ingress.host ?? environment.dns.host;
+  const host = environment.ingress.host;
+  // The configuration checks refuse a missing ingress.host; this guards direct callers.
+  if (host === undefined) throw new Error(`environment ${environment.name}: ingress.host is required`);
+  return host;
 }
 
 /**
@@ -77,6 +84,10 @@ export class GatewayChart extends ComponentChart {
           'alb.ingress.kubernetes.io/backend-protocol': 'HTTP',
           'alb.ingress.kubernetes.io/healthcheck-path': GATEWAY_HEALTH_PATH,
           'alb.ingress.kubernetes.io/success-codes': '200',
+          // Our own security group (by its Name tag: its id exists only once ACK created it), and
+          // no rules added by the controller to the pods' group, which ACK owns.
+          'alb.ingress.kubernetes.io/security-groups': loadBalancerGroupName(environment),
+          'alb.ingress.kubernetes.io/manage-backend-security-group-rules': 'false',
           ...(waf ? { 'alb.ingress.kubernetes.io/wafv2-acl-arn': waf } : {}),
           'external-dns.alpha.kubernetes.io/hostname': host,
         },
@@ -111,8 +122,9 @@ export class GatewayChart extends ComponentChart {
       spec: { serviceRef: { name: GATEWAY_SERVICE, port: GATEWAY_PORT }, targetGroupARN: environment.edge.loadBalancer.targetGroupArn, targetType: 'ip' },
     });
     addResponseCache(this, environment, GATEWAY_NAMESPACE, labels);
+    addGatewaySecurityGroups(this, environment, labels, selector);
 
-    const toModels: Flow[] = modelNamespaces.map((namespace) => ({ name: `to-${namespace}`, peers: [{ namespace }], ports: [{ port: 8000 }] }));
+    const toModels: Flow[] = modelNamespaces.map((namespace) => ({ name: `to-${namespace}`, peers: [{ namespace }], ports: [{ port: SERVING_PORT }] }));
     defaultDenyPolicies(this, GATEWAY_NAMESPACE, {
       // The ALB's nodes are in the VPC (target type ip sends to pod IPs directly).
       ingress: [{ name: 'load-balancer', peers: [{ cidr: environment.network.vpcCidr }], ports: [{ port: GATEWAY_PORT }] }, scrapedBy([{ port: GATEWAY_PORT }])],
@@ -250,4 +262,48 @@ export class GatewayChart extends ComponentChart {
 
 function sha256(text: string): string {
   return createHash('sha256').update(text).digest('hex');
+}
+
+/** The EC2 name (and Name tag) of the API Ingress's load balancer security group. */
+export function loadBalancerGroupName(environment: ClusterSpec): string {
+  return `${environment.aws.clusterName}-gateway-alb`;
+}
+
+/**
+ * The gateway's security groups: the API Ingress's ALB admits HTTPS from the VPC (or anywhere
+ * when internet-facing) and may only reach the gateway's port; the gateway pods admit that ALB,
+ * the edge ALB in front of API Gateway and the nodes (probes, scrapes), and may only reach the
+ * model servers, the cache and DNS. The model servers' and the cache's groups admit the gateway
+ * pods' group by reference.
+ */
+function addGatewaySecurityGroups(scope: Construct, environment: ClusterSpec, labels: Record<string, string>, selector: Record<string, string>): void {
+  const vpc = { cidr: environment.network.vpcCidr };
+  const clients = environment.ingress.scheme === 'internal' ? vpc : { cidr: '0.0.0.0/0' };
+  addSecurityGroup(scope, environment, {
+    name: LOAD_BALANCER_SECURITY_GROUP,
+    namespace: GATEWAY_NAMESPACE,
+    awsName: loadBalancerGroupName(environment),
+    description: `API load balancer of ${environment.name}: HTTPS (and HTTP to redirect) in, the gateway port out`,
+    ingress: [443, 80].map((port) => ({ port, peer: clients, description: environment.ingress.scheme === 'internal' ? 'clients in the VPC' : 'clients' })),
+    egress: [{ port: GATEWAY_PORT, peer: vpc, description: 'gateway pods' }],
+    labels,
+  });
+  addPodSecurityGroup(scope, environment, {
+    name: GATEWAY_PODS_SECURITY_GROUP,
+    namespace: GATEWAY_NAMESPACE,
+    awsName: `${environment.aws.clusterName}-gateway-pods`,
+    description: `Gateway pods of ${environment.name}: the load balancers in; model servers, the cache and DNS out`,
+    ingress: [
+      { port: GATEWAY_PORT, peer: { group: { name: LOAD_BALANCER_SECURITY_GROUP, namespace: GATEWAY_NAMESPACE } }, description: 'API Ingress load balancer' },
+      { port: GATEWAY_PORT, peer: { groupId: environment.edge.loadBalancer.securityGroupId }, description: 'edge load balancer (API Gateway VPC link)' },
+      fromNodes(environment, GATEWAY_PORT),
+    ],
+    egress: [
+      { port: SERVING_PORT, peer: vpc, description: 'model servers' },
+      { port: CACHE_PORT, peer: vpc, description: 'response cache' },
+      ...dnsEgress(environment),
+    ],
+    labels,
+    podSelector: selector,
+  });
 }

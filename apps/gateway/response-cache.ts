@@ -1,11 +1,15 @@
 import { ApiObject } from 'cdk8s';
 import type { Construct } from 'constructs';
 import type { ClusterSpec } from '../../scripts/lib/config/cluster-schema.js';
+import { addSecurityGroup } from '../../platform/network/security-groups.js';
 
 /** The ConfigMap ACK writes the cache's endpoint into, and its key. */
 export const CACHE_ENDPOINT_CONFIGMAP = 'gateway-cache';
 export const CACHE_HOST_KEY = 'REDIS_HOST';
 export const CACHE_PORT = 6379;
+
+/** The gateway pods' security group (its ACK object's name, in the gateway's namespace). */
+export const GATEWAY_PODS_SECURITY_GROUP = 'gateway-pods';
 
 /** The Secret External Secrets Operator creates, and the key that holds the cache's auth token. */
 export const GATEWAY_SECRET = 'gateway-secrets';
@@ -13,7 +17,7 @@ export const CACHE_AUTH_TOKEN_KEY = 'redis-auth-token';
 
 /**
  * The gateway's response cache as ACK objects in the gateway's namespace: a security group that
- * lets the VPC reach Redis on 6379 and nothing else, a subnet group over the private subnets, and
+ * lets the gateway pods' security group reach Redis on 6379 and nothing else, a subnet group over the private subnets, and
  * a Redis OSS replication group, encrypted in transit and at rest, with an auth token taken from
  * the gateway's Secrets Manager secret (through External Secrets Operator: no value in git), and
  * Multi-AZ with automatic failover once it has a replica. The primary endpoint exists only after
@@ -27,19 +31,13 @@ export function addResponseCache(scope: Construct, environment: ClusterSpec, nam
   const retain = environment.highAvailability ? { annotations: { 'services.k8s.aws/deletion-policy': 'retain' } } : {};
   const tags = [{ key: 'llm-platform/environment', value: environment.name }];
 
-  new ApiObject(scope, 'cache-security-group', {
-    apiVersion: 'ec2.services.k8s.aws/v1alpha1',
-    kind: 'SecurityGroup',
-    metadata: { name: 'gateway-cache', namespace, labels },
-    spec: {
-      name,
-      description: `Redis of the ${environment.name} gateway's response cache: 6379 from the VPC only`,
-      vpcID: environment.network.vpcId,
-      ingressRules: [
-        { ipProtocol: 'tcp', fromPort: CACHE_PORT, toPort: CACHE_PORT, ipRanges: [{ cidrIP: environment.network.vpcCidr, description: 'gateway pods (VPC CNI addresses)' }] },
-      ],
-      tags,
-    },
+  addSecurityGroup(scope, environment, {
+    name: 'gateway-cache',
+    namespace,
+    awsName: name,
+    description: `Redis of the ${environment.name} response cache: 6379 from the gateway pods only`,
+    ingress: [{ port: CACHE_PORT, peer: { group: { name: GATEWAY_PODS_SECURITY_GROUP, namespace } }, description: 'gateway pods' }],
+    labels,
   });
   new ApiObject(scope, 'cache-subnet-group', {
     apiVersion: 'elasticache.services.k8s.aws/v1alpha1',

@@ -17,6 +17,8 @@ import { MODEL_CACHE_STORAGE_CLASS } from '../../platform/storage/efs.js';
 import { GATEWAY_NAMESPACE } from '../gateway/gateway-chart.js';
 import { cloudwatchAuthentication, scaledObject } from './autoscaling.js';
 import { progressDeadlineSeconds } from './time-budgets.js';
+import { addPodSecurityGroup, dnsEgress, fromNodes } from '../../platform/network/security-groups.js';
+import { GATEWAY_PODS_SECURITY_GROUP } from '../gateway/response-cache.js';
 import { SERVING_PORT, SERVING_PORT_NAME, preStopSleep, vllmPodTemplate } from './vllm-pod.js';
 
 export interface ModelServerProps {
@@ -172,6 +174,21 @@ export class ModelServerChart extends ComponentChart {
       ],
       // Weights from S3 (HTTPS) with credentials from EKS Pod Identity; nothing else leaves.
       egress: [HTTPS_ANYWHERE, POD_IDENTITY_AGENT],
+    });
+
+    // Only the gateway pods (and the nodes: probes, scrapes) reach the server; weights come over HTTPS.
+    addPodSecurityGroup(this, props.environment, {
+      name: 'model-server',
+      namespace,
+      awsName: `${props.environment.aws.clusterName}-${name}-pods`,
+      description: `Model server ${name} of ${props.environment.name}: the gateway in; HTTPS and DNS out`,
+      ingress: [
+        { port: SERVING_PORT, peer: { group: { name: GATEWAY_PODS_SECURITY_GROUP, namespace: GATEWAY_NAMESPACE } }, description: 'gateway pods' },
+        fromNodes(props.environment, SERVING_PORT),
+      ],
+      egress: [{ port: 443, peer: { cidr: '0.0.0.0/0' }, description: 'model weights from S3 and AWS APIs over HTTPS' }, ...dnsEgress(props.environment)],
+      labels,
+      podSelector: selector,
     });
 
     new k8s.KubePodDisruptionBudget(this, 'disruption-budget', {

@@ -12,3 +12,7 @@ export const ADMISSION_WEBHOOKS: readonly GroupKind[] = [
 ];
 export const API_SERVICES: readonly GroupKind[] = [{ group: 'apiregistration.k8s.io', kind: 'APIService' }];
 export const CSI_DRIVERS: readonly GroupKind[] = [{ group: 'storage.k8s.io', kind: 'CSIDriver' }];
+export const ADMISSION_POLICIES: readonly GroupKind[] = [
+  { group: 'admissionregistration.k8s.io', kind: 'ValidatingAdmissionPolicy' },
+  { group: 'admissionregistration.k8s.io', kind: 'ValidatingAdmissionPolicyBinding' },
+];

@@ -51,6 +51,8 @@ export function addApiGateway(scope: Construct, environment: ClusterSpec, namesp
     name: `${cluster}-api`,
     protocolType: 'HTTP',
     description: `OpenAI-compatible LLM API of ${environment.name}`,
+    // Clients use the custom domain only: the execute-api address would be a second way in.
+    disableExecuteAPIEndpoint: true,
     tags: { 'llm-platform/environment': environment.name },
   });
   object('jwt-authorizer', 'apigatewayv2.services.k8s.aws/v1alpha1', 'Authorizer', 'jwt', {
@@ -92,7 +94,32 @@ export function addApiGateway(scope: Construct, environment: ClusterSpec, namesp
     accessLogSettings: { destinationARN: arn.logs(aws, `log-group:${logGroup}`), format: ACCESS_LOG_FORMAT },
     tags: { 'llm-platform/environment': environment.name },
   });
+  addCustomDomain(environment, object);
   if (environment.async) addAsyncRoute(environment, object);
+}
+
+/**
+ * The API's custom domain: dns.host with the environment's (regional) ACM certificate, TLS 1.2,
+ * mapped to the $default stage. The Route 53 alias record that points dns.host at API Gateway is
+ * a DNSEndpoint that external-dns publishes; its target, the regional name API Gateway gives the
+ * domain, is edge.domainTarget (the pinned ACK controller does not report it in status).
+ */
+function addCustomDomain(environment: ClusterSpec, object: ObjectMaker): void {
+  object('domain', 'apigatewayv2.services.k8s.aws/v1alpha1', 'DomainName', 'api', {
+    domainName: environment.dns.host,
+    domainNameConfigurations: [{ certificateARN: environment.dns.certificateArn, endpointType: 'REGIONAL', securityPolicy: 'TLS_1_2' }],
+    tags: { 'llm-platform/environment': environment.name },
+  });
+  object('domain-mapping', 'apigatewayv2.services.k8s.aws/v1alpha1', 'APIMapping', 'api', {
+    apiRef: { from: { name: 'api' } },
+    domainRef: { from: { name: 'api' } },
+    stage: '$default',
+  });
+  const target = environment.edge.domainTarget;
+  if (target === undefined) return;
+  object('domain-record', 'externaldns.k8s.io/v1alpha1', 'DNSEndpoint', 'api', {
+    endpoints: [{ dnsName: environment.dns.host, recordType: 'A', targets: [target], providerSpecific: [{ name: 'alias', value: 'true' }] }],
+  });
 }
 
 /** The async intake function's role: enqueue to its queue, write its logs, attach to the VPC. */

@@ -2,11 +2,11 @@ import type { ClusterSpec } from '../../scripts/lib/config/cluster-schema.js';
 import type { HelmAddon } from '../addons/helm-addon.js';
 import { CONTROLLER_IDENTITIES } from '../identity/controller-identities.js';
 import { HTTPS_ANYWHERE, POD_IDENTITY_AGENT, scrapedBy } from '../network/network-policies.js';
-import { CLUSTER_RBAC } from '../addons/cluster-kinds.js';
+import { CLUSTER_RBAC, CUSTOM_RESOURCE_DEFINITIONS } from '../addons/cluster-kinds.js';
 
 /**
- * external-dns: publishes the API Ingress's hostname in the environment's Route 53 zone, and only
- * there. It owns its records through TXT records tagged with the cluster's name, and in
+ * external-dns: publishes the API Ingress's hostname and the API's custom domain (a DNSEndpoint:
+ * an alias record to API Gateway) in the environment's Route 53 zone, and only there. It owns its records through TXT records tagged with the cluster's name, and in
  * environments with `dns.recordPolicy: upsert-only` (production) it never deletes a record.
  */
 export function externalDnsAddon(environment: ClusterSpec): HelmAddon {
@@ -17,11 +17,13 @@ export function externalDnsAddon(environment: ClusterSpec): HelmAddon {
     chart: { repository: 'https://kubernetes-sigs.github.io/external-dns/', name: 'external-dns', version: '1.21.1' },
     podSecurity: 'restricted',
     serverSideApply: false,
-    clusterResources: CLUSTER_RBAC,
+    // The chart installs the DNSEndpoint CRD (the crd source).
+    clusterResources: [...CUSTOM_RESOURCE_DEFINITIONS, ...CLUSTER_RBAC],
     network: { ingress: [scrapedBy([{ port: 7979 }])], egress: [HTTPS_ANYWHERE, POD_IDENTITY_AGENT] },
     values: {
       provider: { name: 'aws' },
-      sources: ['ingress'],
+      sources: ['ingress', 'crd'],
+      crd: { create: true },
       domainFilters: [environment.dns.zone],
       txtOwnerId: environment.aws.clusterName,
       policy: environment.dns.recordPolicy,

@@ -25,6 +25,11 @@ export const networkSchema = z.strictObject({
     .array(awsId('subnet', 'a subnet id'), { error: 'expected a list of private subnet ids' })
     .min(2, { error: 'expected at least two private subnets (two Availability Zones)' })
     .refine((ids) => new Set(ids).size === ids.length, { error: 'expected distinct subnet ids' }),
+  /**
+   * The EKS cluster security group (EKS creates it with the cluster and puts it on every node):
+   * the pods' own security groups admit it for Prometheus scrapes and kubelet probes.
+   */
+  clusterSecurityGroupId: awsId('sg', 'the EKS cluster security group id'),
 });
 
 export const karpenterSchema = z.strictObject({
@@ -50,7 +55,7 @@ export const storageSchema = z.strictObject({
 export const ingressSchema = z.strictObject({
   /** internet-facing needs a WAF ACL; internal when API Gateway fronts the load balancer. */
   scheme: z.enum(['internet-facing', 'internal'], { error: 'expected "internet-facing" or "internal"' }),
-  /** The load balancer's hostname (external-dns publishes it); defaults to dns.host. */
+  /** The load balancer's hostname (external-dns publishes it); required, and not dns.host (API Gateway's custom domain). */
   host: z.string().regex(/^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/, { error: 'expected a lowercase DNS name' }).optional(),
   wafAclArn: z
     .string()
@@ -89,7 +94,21 @@ export const edgeSchema = z.strictObject({
     }),
     /** Security group of API Gateway's VPC link (the ALB admits it). */
     vpcLinkSecurityGroupId: awsId('sg', 'a security group id'),
+    /** The ALB's own security group: the gateway pods' security group admits it. */
+    securityGroupId: awsId('sg', 'the security group id of the edge load balancer'),
   }),
+  /**
+   * Where dns.host (API Gateway's custom domain) points: the regional domain name API Gateway
+   * gives the DomainName once it exists (d-<id>.execute-api.<region>.amazonaws.com). The ACK
+   * apigatewayv2 controller pinned here does not report it in the DomainName's status, so it is
+   * read once (aws apigatewayv2 get-domain-name) and recorded; until then no DNS record is made.
+   */
+  domainTarget: z
+    .string()
+    .regex(/^d-[a-z0-9]{10}\.execute-api\.[a-z0-9-]+\.amazonaws\.com$/, {
+      error: 'expected the API Gateway regional domain name of dns.host, such as "d-abc123defg.execute-api.us-west-2.amazonaws.com"',
+    })
+    .optional(),
 });
 
 /** The asynchronous route: API Gateway -> Lambda -> SQS, for batch requests. */

@@ -4,6 +4,7 @@ import { ModelServerChart, modelServerComponent } from '../../../apps/model-serv
 import { PlatformComponentChart } from '../../../platform/addons/helm-addon.js';
 import { kedaAddon } from '../../../platform/addons/keda.js';
 import { AckChart, AwsChart } from '../../../platform/aws/aws-chart.js';
+import { KroChart } from '../../../platform/kro/kro.js';
 import { ExternalSecretsChart } from '../../../platform/secrets/external-secrets.js';
 import { metricsServerAddon } from '../../../platform/autoscaling/metrics-server.js';
 import { externalDnsAddon } from '../../../platform/dns/external-dns.js';
@@ -38,6 +39,7 @@ export function buildEnvironmentApp(fleet: Fleet, environmentName: string): App 
     });
 
   new AckChart(app, environment, gitops);
+  new KroChart(app, environment, gitops);
   new AwsChart(app, environment);
   new ExternalSecretsChart(app, environment, gitops);
   new SchedulingChart(app, gitops);

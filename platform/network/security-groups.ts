@@ -1,0 +1,101 @@
+import { ApiObject } from 'cdk8s';
+import type { Construct } from 'constructs';
+import type { ClusterSpec } from '../../scripts/lib/config/cluster-schema.js';
+import { KRO_API_VERSION, POD_SECURITY_GROUP_KIND } from '../kro/pod-security-group.js';
+
+/*
+ * EC2 security groups as ACK objects (ec2.services.k8s.aws), and their attachment to pods.
+ * Rules name their source by CIDR, by a security group id given in cluster.yaml, or by an ACK
+ * reference to another SecurityGroup object. References only ever point at the group that
+ * sends the traffic (ingress rules); egress rules use CIDRs, so the reference graph cannot have a
+ * cycle (ACK would never resolve one: each group would wait for the other's id).
+ */
+
+/** Where traffic comes from (ingress) or goes to (egress). */
+export type Peer =
+  | { readonly cidr: string }
+  | { readonly groupId: string }
+  | { readonly group: { readonly name: string; readonly namespace: string } };
+
+export interface Rule {
+  readonly protocol?: 'tcp' | 'udp';
+  readonly port: number;
+  readonly peer: Peer;
+  /** Shown in the EC2 console; AWS allows only a-z A-Z 0-9 space and ._-:/()#,@[]+=&;{}!$* */
+  readonly description: string;
+}
+
+export interface SecurityGroupProps {
+  /** Kubernetes name (references use it) and namespace of the SecurityGroup object. */
+  readonly name: string;
+  readonly namespace: string;
+  /** The group's name in EC2 (also its Name tag, which the Load Balancer Controller can resolve). */
+  readonly awsName: string;
+  readonly description: string;
+  readonly ingress: readonly Rule[];
+  readonly egress?: readonly Rule[];
+  readonly labels: Readonly<Record<string, string>>;
+}
+
+/** Argo CD sync wave inside a component: security groups and their attachments go first. */
+const EARLY = { 'argocd.argoproj.io/sync-wave': '-1' } as const;
+
+/** DNS to CoreDNS, which runs on the nodes' own addresses in the VPC. */
+export function dnsEgress(environment: ClusterSpec): Rule[] {
+  return (['udp', 'tcp'] as const).map((protocol) => ({ protocol, port: 53, peer: { cidr: environment.network.vpcCidr }, description: `DNS (CoreDNS) over ${protocol.toUpperCase()}` }));
+}
+
+/** The nodes (EKS cluster security group): kubelet probes and Prometheus scrapes on this port. */
+export function fromNodes(environment: ClusterSpec, port: number): Rule {
+  return { port, peer: { groupId: environment.network.clusterSecurityGroupId }, description: 'nodes: kubelet probes and Prometheus scrapes' };
+}
+
+function ackRule(rule: Rule): Record<string, unknown> {
+  const base = { ipProtocol: rule.protocol ?? 'tcp', fromPort: rule.port, toPort: rule.port };
+  const peer = rule.peer;
+  if ('cidr' in peer) return { ...base, ipRanges: [{ cidrIP: peer.cidr, description: rule.description }] };
+  if ('groupId' in peer) return { ...base, userIDGroupPairs: [{ groupID: peer.groupId, description: rule.description }] };
+  return { ...base, userIDGroupPairs: [{ groupRef: { from: { name: peer.group.name, namespace: peer.group.namespace } }, description: rule.description }] };
+}
+
+/** An ACK SecurityGroup in the environment's VPC, tagged with its name and environment. */
+export function addSecurityGroup(scope: Construct, environment: ClusterSpec, props: SecurityGroupProps): ApiObject {
+  return new ApiObject(scope, `security-group-${props.name}`, {
+    apiVersion: 'ec2.services.k8s.aws/v1alpha1',
+    kind: 'SecurityGroup',
+    // Before the workloads of its component: their pods should start with their security groups.
+    metadata: { name: props.name, namespace: props.namespace, labels: { ...props.labels }, annotations: { ...EARLY } },
+    spec: {
+      name: props.awsName,
+      description: props.description,
+      vpcID: environment.network.vpcId,
+      ingressRules: props.ingress.map(ackRule),
+      ...(props.egress ? { egressRules: props.egress.map(ackRule) } : {}),
+      tags: [
+        { key: 'Name', value: props.awsName },
+        { key: 'llm-platform/environment', value: environment.name },
+      ],
+    },
+  });
+}
+
+/**
+ * A security group for pods: the ACK SecurityGroup, and a PodSecurityGroup (kro) that puts it on
+ * the pods matching podSelector through a SecurityGroupPolicy once the group has an id. The pods
+ * then carry this group instead of the node's (EKS "security groups for Pods").
+ */
+export function addPodSecurityGroup(scope: Construct, environment: ClusterSpec, props: SecurityGroupProps & { readonly podSelector: Readonly<Record<string, string>> }): void {
+  addSecurityGroup(scope, environment, props);
+  new ApiObject(scope, `pod-security-group-${props.name}`, {
+    apiVersion: KRO_API_VERSION,
+    kind: POD_SECURITY_GROUP_KIND,
+    metadata: {
+      name: props.name,
+      namespace: props.namespace,
+      labels: { ...props.labels },
+      // kro creates this kind once the platform's graph is in; skip the dry run until then.
+      annotations: { ...EARLY, 'argocd.argoproj.io/sync-options': 'SkipDryRunOnMissingResource=true' },
+    },
+    spec: { securityGroup: props.name, podSelector: { ...props.podSelector } },
+  });
+}
