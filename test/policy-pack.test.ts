@@ -41,7 +41,7 @@ const isConfig = (doc: unknown) => typeof doc === 'object' && doc !== null && !(
 
 describe('the policy pack', () => {
   test('has the rules the issue asks for, each with a unique id in its area', () => {
-    expect(rules.length).toBe(40);
+    expect(rules.length).toBe(41);
     expect(new Set(rules.map((r) => r.id)).size).toBe(rules.length);
     const prefix: Record<string, string> = { workload: 'WL', security: 'SEC', gpu: 'GPU', network: 'NET', aws: 'AWS', gitops: 'GITOPS', config: 'CFG', combined: 'CMB', promotion: 'PRM' };
     for (const rule of rules) expect(rule.id.startsWith(`${prefix[rule.area]}-`), `${rule.file}: ${rule.id}`).toBe(true);
