@@ -18,9 +18,11 @@ import data.lib.policy
 
 web_ports := {80, 443}
 
-world_ranges(rule) := {r.cidrIP | some r in object.get(rule, "ipRanges", []); r.cidrIP == "0.0.0.0/0"} | {r.cidrIPv6 |
-	some r in object.get(rule, "ipv6Ranges", [])
-	r.cidrIPv6 == "::/0"
+# The "anywhere" ranges of an ingress rule, IPv4 and IPv6.
+world_ranges(rule) := ranges if {
+	ipv4 := {r.cidrIP | some r in object.get(rule, "ipRanges", []); r.cidrIP == "0.0.0.0/0"}
+	ipv6 := {r.cidrIPv6 | some r in object.get(rule, "ipv6Ranges", []); r.cidrIPv6 == "::/0"}
+	ranges := ipv4 | ipv6
 }
 
 web_only(rule) if {
