@@ -58,11 +58,12 @@ export function podSecurityGroupGraphSpec(): Record<string, unknown> {
 /**
  * What kro's controller needs for this graph, aggregated into its ClusterRole (rbac.mode
  * aggregation: kro has no other access to the cluster's objects): manage the instances and their
- * status, read security groups, own SecurityGroupPolicies.
+ * status (and finalizers, for owner references on clusters that enforce them), read security
+ * groups, own SecurityGroupPolicies.
  */
 export function podSecurityGroupControllerRules(): Array<Record<string, unknown>> {
   return [
-    { apiGroups: ['kro.run'], resources: ['podsecuritygroups', 'podsecuritygroups/status'], verbs: ['get', 'list', 'watch', 'update', 'patch'] },
+    { apiGroups: ['kro.run'], resources: ['podsecuritygroups', 'podsecuritygroups/status', 'podsecuritygroups/finalizers'], verbs: ['get', 'list', 'watch', 'update', 'patch'] },
     { apiGroups: [SECURITY_GROUP_API.group], resources: [SECURITY_GROUP_API.resource], verbs: ['get', 'list', 'watch'] },
     { apiGroups: [POLICY_API.group], resources: [POLICY_API.resource], verbs: ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'] },
   ];
