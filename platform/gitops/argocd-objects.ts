@@ -1,6 +1,6 @@
 import { Application, type IApplication } from '@kubernetes-models/argo-cd/argoproj.io/v1alpha1/Application';
 import { AppProject, type IAppProject } from '@kubernetes-models/argo-cd/argoproj.io/v1alpha1/AppProject';
-import { ARGOCD_NAMESPACE, ARGOCD_RESOURCES_FINALIZER, IN_CLUSTER_SERVER } from './constants.js';
+import { ARGOCD_NAMESPACE, ARGOCD_RESOURCES_FINALIZER, IN_CLUSTER_SERVER, syncWave } from './constants.js';
 import { byCodeUnit } from '../../scripts/lib/text/compare.js';
 
 /*
@@ -43,7 +43,7 @@ export function appProject(options: ProjectOptions): Record<string, unknown> {
     metadata: {
       name: options.name,
       namespace: ARGOCD_NAMESPACE,
-      annotations: { 'argocd.argoproj.io/sync-wave': String(options.syncWave) },
+      annotations: syncWave(options.syncWave),
     },
     spec,
   });
@@ -76,7 +76,7 @@ export function application(options: ApplicationOptions): Record<string, unknown
       name: options.name,
       namespace: ARGOCD_NAMESPACE,
       ...(options.labels ? { labels: options.labels } : {}),
-      annotations: { 'argocd.argoproj.io/sync-wave': String(options.syncWave) },
+      annotations: syncWave(options.syncWave),
       finalizers: [ARGOCD_RESOURCES_FINALIZER],
     },
     spec: {

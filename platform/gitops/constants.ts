@@ -16,3 +16,14 @@ export const SYNC_WAVE = {
   platform: -10,
   apps: 10,
 } as const;
+
+/** Argo CD's sync-wave annotation: lower waves are applied first (within an Application, or across them). */
+export function syncWave(wave: number): Record<string, string> {
+  return { 'argocd.argoproj.io/sync-wave': String(wave) };
+}
+
+/**
+ * For an object whose kind is defined in the same sync (a chart's CRD, or one a controller such
+ * as kro creates): Argo CD skips its dry run until the kind exists instead of failing the sync.
+ */
+export const SKIP_DRY_RUN_UNTIL_KIND_EXISTS: Readonly<Record<string, string>> = { 'argocd.argoproj.io/sync-options': 'SkipDryRunOnMissingResource=true' };

@@ -4,6 +4,7 @@ import type { ClusterSpec } from '../../scripts/lib/config/cluster-schema.js';
 import { recommendedLabels } from '../../scripts/lib/k8s/labels.js';
 import { ADMISSION_POLICIES, CLUSTER_RBAC, CUSTOM_RESOURCE_DEFINITIONS } from '../addons/cluster-kinds.js';
 import { PlatformComponentChart, type GitOpsTarget, type HelmAddon } from '../addons/helm-addon.js';
+import { SKIP_DRY_RUN_UNTIL_KIND_EXISTS, syncWave } from '../gitops/constants.js';
 import { HTTPS_ANYWHERE } from '../network/network-policies.js';
 import { KRO_API_VERSION, POD_SECURITY_GROUP_GRAPH, podSecurityGroupControllerRules, podSecurityGroupGraphSpec } from './pod-security-group.js';
 
@@ -33,7 +34,7 @@ export class KroChart extends PlatformComponentChart {
         name: POD_SECURITY_GROUP_GRAPH,
         labels,
         // Its CRD comes with the chart in this same sync; skip the dry run until it exists.
-        annotations: { 'argocd.argoproj.io/sync-options': 'SkipDryRunOnMissingResource=true', 'argocd.argoproj.io/sync-wave': '1' },
+        annotations: { ...SKIP_DRY_RUN_UNTIL_KIND_EXISTS, ...syncWave(1) },
       },
       spec: podSecurityGroupGraphSpec(),
     });

@@ -1,6 +1,7 @@
 import { ApiObject } from 'cdk8s';
 import type { Construct } from 'constructs';
 import type { ClusterSpec } from '../../scripts/lib/config/cluster-schema.js';
+import { SKIP_DRY_RUN_UNTIL_KIND_EXISTS, syncWave } from '../gitops/constants.js';
 import { KRO_API_VERSION, POD_SECURITY_GROUP_KIND } from '../kro/pod-security-group.js';
 
 /*
@@ -38,7 +39,7 @@ export interface SecurityGroupProps {
 }
 
 /** Argo CD sync wave inside a component: security groups and their attachments go first. */
-const EARLY = { 'argocd.argoproj.io/sync-wave': '-1' } as const;
+const EARLY = syncWave(-1);
 
 /** DNS to CoreDNS, which runs on the nodes' own addresses in the VPC. */
 export function dnsEgress(environment: ClusterSpec): Rule[] {
@@ -94,7 +95,7 @@ export function addPodSecurityGroup(scope: Construct, environment: ClusterSpec, 
       namespace: props.namespace,
       labels: { ...props.labels },
       // kro creates this kind once the platform's graph is in; skip the dry run until then.
-      annotations: { ...EARLY, 'argocd.argoproj.io/sync-options': 'SkipDryRunOnMissingResource=true' },
+      annotations: { ...EARLY, ...SKIP_DRY_RUN_UNTIL_KIND_EXISTS },
     },
     spec: { securityGroup: props.name, podSelector: { ...props.podSelector } },
   });

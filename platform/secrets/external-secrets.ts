@@ -3,6 +3,7 @@ import type { Construct } from 'constructs';
 import type { ClusterSpec } from '../../scripts/lib/config/cluster-schema.js';
 import { recommendedLabels } from '../../scripts/lib/k8s/labels.js';
 import { ADMISSION_WEBHOOKS, CLUSTER_RBAC, CUSTOM_RESOURCE_DEFINITIONS } from '../addons/cluster-kinds.js';
+import { SKIP_DRY_RUN_UNTIL_KIND_EXISTS, syncWave } from '../gitops/constants.js';
 import { PlatformComponentChart, type GitOpsTarget, type HelmAddon } from '../addons/helm-addon.js';
 import { HTTPS_ANYWHERE, POD_IDENTITY_AGENT, scrapedBy } from '../network/network-policies.js';
 
@@ -27,7 +28,7 @@ export class ExternalSecretsChart extends PlatformComponentChart {
         name: SECRET_STORE,
         labels: recommendedLabels({ name: 'external-secrets', instance: 'external-secrets', component: 'secret-store' }),
         // The store's CRD comes with the chart in this same sync; skip the dry run until it exists.
-        annotations: { 'argocd.argoproj.io/sync-options': 'SkipDryRunOnMissingResource=true', 'argocd.argoproj.io/sync-wave': '1' },
+        annotations: { ...SKIP_DRY_RUN_UNTIL_KIND_EXISTS, ...syncWave(1) },
       },
       spec: { provider: { aws: { service: 'SecretsManager', region: environment.aws.region } } },
     });
