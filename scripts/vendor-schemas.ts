@@ -36,36 +36,34 @@ from the graph's own SimpleSchema.
 
 const TOOL_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
-/** Custom resource kinds rendered by the fleet with both engines. */
-export async function renderedCustomKinds(fleet: Fleet): Promise<ResourceSignature[]> {
+/**
+ * One pass over the fleet rendered with both engines: the custom resource kinds it uses, and the
+ * kro ResourceGraphDefinitions among them (each defines a kind of its own).
+ */
+export async function renderedCustomResources(fleet: Fleet): Promise<{ kinds: ResourceSignature[]; graphs: unknown[] }> {
   const kinds = new Map<string, ResourceSignature>();
+  const graphs = new Map<string, unknown>();
   for (const [name, located] of fleet.environments) {
     for (const engine of ['argocd', 'flux'] as const) {
       const spec = { ...located.spec, gitops: { ...located.spec.gitops, engine } };
       const variant: Fleet = { ...fleet, environments: new Map([...fleet.environments, [name, { ...located, spec }]]) };
       for (const text of renderEnvironment(variant, name).files.values()) {
-        const signature = resourceSignature(load(text));
+        const document = load(text);
+        const signature = resourceSignature(document);
         if (!signature || signature.group === 'kustomize.config.k8s.io') continue;
         kinds.set(`${signature.group}/${signature.version}/${signature.kind}`, signature);
+        if (signature.apiVersion === 'kro.run/v1alpha1' && signature.kind === 'ResourceGraphDefinition') graphs.set(signature.name, document);
       }
     }
   }
   const custom: ResourceSignature[] = [];
   for (const signature of kinds.values()) if (!(await isCoreKubernetesKind(signature))) custom.push(signature);
-  return custom.sort((a, b) => byCodeUnit(`${a.group}/${a.kind}`, `${b.group}/${b.kind}`));
+  return { kinds: custom.sort((a, b) => byCodeUnit(`${a.group}/${a.kind}`, `${b.group}/${b.kind}`)), graphs: [...graphs.values()] };
 }
 
-/** The kro ResourceGraphDefinitions the fleet renders (each defines a kind of its own). */
-export async function renderedGraphs(fleet: Fleet): Promise<unknown[]> {
-  const graphs = new Map<string, unknown>();
-  for (const name of fleet.environments.keys()) {
-    for (const text of renderEnvironment(fleet, name).files.values()) {
-      const document = load(text);
-      const signature = resourceSignature(document);
-      if (signature?.apiVersion === 'kro.run/v1alpha1' && signature.kind === 'ResourceGraphDefinition') graphs.set(signature.name, document);
-    }
-  }
-  return [...graphs.values()];
+/** Custom resource kinds rendered by the fleet with both engines. */
+export async function renderedCustomKinds(fleet: Fleet): Promise<ResourceSignature[]> {
+  return (await renderedCustomResources(fleet)).kinds;
 }
 
 /** Custom resource kinds the policy samples use (they must validate offline too). */
@@ -101,7 +99,8 @@ async function main(): Promise<number> {
 
   const wanted = new Set<string>();
   const signatures = new Map<string, ResourceSignature>();
-  for (const signature of [...(await renderedCustomKinds(loaded.fleet)), ...(await sampleCustomKinds(root))]) {
+  const rendered = await renderedCustomResources(loaded.fleet);
+  for (const signature of [...rendered.kinds, ...(await sampleCustomKinds(root))]) {
     signatures.set(`${signature.group}/${signature.version}/${signature.kind}`, signature);
   }
   const local = new Map<string, KindSchema>();
@@ -111,7 +110,7 @@ async function main(): Promise<number> {
   }
   // Generated schemas win: a graph's instances are whatever the graph rendered here says.
   const generated = new Set<string>();
-  for (const graph of await renderedGraphs(loaded.fleet)) {
+  for (const graph of rendered.graphs) {
     const schema = kroInstanceSchema(graph);
     remember(schema);
     generated.add(`${schema.group}/${schema.version}/${schema.kind}`);

@@ -14,7 +14,8 @@ export interface KindSchema {
   readonly schema: Json;
 }
 
-const isObject = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value);
+/** A JSON object (not an array, not null). */
+export const isObject = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** The schemas of every served version of a CRD; throws on anything that is not a CRD with schemas. */
 export function crdJsonSchemas(crd: unknown, source: string): KindSchema[] {

@@ -1,4 +1,4 @@
-import type { KindSchema } from './crd-json-schema.js';
+import { isObject, type KindSchema } from './crd-json-schema.js';
 
 /*
  * kro turns a ResourceGraphDefinition's spec.schema (its SimpleSchema) into the CRD of the
@@ -13,7 +13,6 @@ type Json = Record<string, unknown>;
 const SCALARS: Record<string, Json> = { string: { type: 'string' }, integer: { type: 'integer' }, boolean: { type: 'boolean' }, float: { type: 'number' } };
 const MARKER = /([A-Za-z]+)=("(?:[^"\\]|\\.)*"|\S+)/g;
 
-const isObject = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 function typeSchema(type: string, where: string): Json {
   const scalar = SCALARS[type];
