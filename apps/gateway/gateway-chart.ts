@@ -35,14 +35,6 @@ const DRAIN_SECONDS = 120;
 
 const CUSTOM_AUTH = readFileSync(new URL('./custom_auth.py', import.meta.url), 'utf8');
 
-/** The hostname the in-VPC API load balancer answers on (dns.host is API Gateway's custom domain). */
-export function ingressHost(environment: ClusterSpec): string {
-  const host = environment.ingress.host;
-  // The configuration checks refuse a missing ingress.host; this guards direct callers.
-  if (host === undefined) throw new Error(`environment ${environment.name}: ingress.host is required`);
-  return host;
-}
-
 /**
  * The serving entry point in the cluster: the gateway's namespace and the API Ingress, an ALB
  * that is HTTPS-only (HTTP redirects), terminates TLS with the environment's certificate, sends
@@ -68,7 +60,8 @@ export class GatewayChart extends ComponentChart {
       },
     });
 
-    const host = ingressHost(environment);
+    // The in-VPC load balancer's own name: dns.host is API Gateway's custom domain.
+    const host = environment.ingress.host;
     const waf = environment.ingress.wafAclArn;
     new k8s.KubeIngress(this, 'ingress', {
       metadata: {

@@ -43,13 +43,12 @@ function checkEndpoint({ spec, file, lineOf }: Located<ClusterSpec>): ConfigProb
     });
   }
   const ingressHost = spec.ingress.host;
-  if (ingressHost !== undefined && ingressHost !== zone && !ingressHost.endsWith(`.${zone}`)) {
+  if (ingressHost !== zone && !ingressHost.endsWith(`.${zone}`)) {
     problems.push({ file, line: lineOf(['ingress', 'host']), path: ['ingress', 'host'], message: `expected a name inside the zone "${zone}", found "${ingressHost}"` });
   }
   // dns.host is API Gateway's custom domain: the in-VPC load balancer needs a name of its own.
-  if (ingressHost === undefined || ingressHost === host) {
-    const at = ingressHost === undefined ? ['ingress'] : ['ingress', 'host'];
-    problems.push({ file, line: lineOf(at), path: ['ingress', 'host'], message: `expected a hostname for the load balancer other than dns.host (${host}), which is API Gateway's custom domain` });
+  if (ingressHost === host) {
+    problems.push({ file, line: lineOf(['ingress', 'host']), path: ['ingress', 'host'], message: `expected a hostname for the load balancer other than dns.host (${host}), which is API Gateway's custom domain` });
   }
   const targetRegion = spec.edge.domainTarget?.split('.')[2];
   if (targetRegion !== undefined && targetRegion !== spec.aws.region) {

@@ -56,7 +56,7 @@ export const ingressSchema = z.strictObject({
   /** internet-facing needs a WAF ACL; internal when API Gateway fronts the load balancer. */
   scheme: z.enum(['internet-facing', 'internal'], { error: 'expected "internet-facing" or "internal"' }),
   /** The load balancer's hostname (external-dns publishes it); required, and not dns.host (API Gateway's custom domain). */
-  host: z.string().regex(/^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/, { error: 'expected a lowercase DNS name' }).optional(),
+  host: z.string().regex(/^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/, { error: 'expected a lowercase DNS name' }),
   wafAclArn: z
     .string()
     .regex(/^arn:aws[a-z-]*:wafv2:[a-z0-9-]+:[0-9]{12}:regional\/webacl\/[A-Za-z0-9_-]+\/[0-9a-f-]{36}$/, {
