@@ -1,8 +1,6 @@
 import { beforeAll, describe, expect, test } from 'vitest';
-import { load } from 'js-yaml';
 import type { Fleet } from '../scripts/lib/config/load-fleet.js';
-import { renderEnvironment } from '../scripts/lib/render/render-environment.js';
-import { renderSampleFleet, type Json, type RenderedEnvironment } from './helpers/rendered-fleet.js';
+import { renderObjects, renderSampleFleet, type Json, type RenderedEnvironment } from './helpers/rendered-fleet.js';
 
 /* API Gateway, the async route and the ACK references that tie them together, as rendered. */
 
@@ -94,7 +92,7 @@ describe('API Gateway', () => {
     const located = fleet.environments.get(env.name)!;
     const spec = { ...located.spec, edge: { ...located.spec.edge, domainTarget: undefined } };
     const fleetWithout: Fleet = { ...fleet, environments: new Map([[env.name, { ...located, spec }]]) };
-    const objects = [...renderEnvironment(fleetWithout, env.name).files.values()].map((t) => load(t) as Json).filter((o) => o?.kind);
+    const objects = renderObjects(fleetWithout, env.name);
     expect(find(objects, 'DomainName', 'api')).toBeDefined();
     expect(find(objects, 'APIMapping', 'api')).toBeDefined();
     expect(objects.filter((o) => o.kind === 'DNSEndpoint')).toEqual([]);

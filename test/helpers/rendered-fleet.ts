@@ -6,6 +6,11 @@ import { REPO_ROOT } from './fixture-repo.js';
 export type Json = Record<string, any>;
 export interface RenderedEnvironment { name: string; spec: Json; objects: Json[] }
 
+/** One environment of a fleet, rendered in memory, as parsed objects (kustomizations left out). */
+export function renderObjects(fleet: Fleet, name: string): Json[] {
+  return [...renderEnvironment(fleet, name).files.values()].map((text) => load(text) as Json).filter((o) => o?.kind);
+}
+
 /** The repository's sample fleet, loaded and rendered in memory: every environment's objects. */
 export async function renderSampleFleet(): Promise<{ fleet: Fleet; envs: RenderedEnvironment[] }> {
   const loaded = await loadFleet(REPO_ROOT);
@@ -14,7 +19,7 @@ export async function renderSampleFleet(): Promise<{ fleet: Fleet; envs: Rendere
   const envs = [...fleet.environments].map(([name, located]) => ({
     name,
     spec: located.spec as Json,
-    objects: [...renderEnvironment(fleet, name).files.values()].map((text) => load(text) as Json).filter((o) => o?.kind),
+    objects: renderObjects(fleet, name),
   }));
   return { fleet, envs };
 }
