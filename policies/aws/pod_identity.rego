@@ -23,7 +23,7 @@ problems contains {"object": account, "msg": msg} if {
 	some account in objects
 	account.kind == "ServiceAccount"
 	k8s.annotations(account)["eks-llm-gitops.io/calls-aws"] == "true"
-	not object.get(k8s.annotations(account), "eks.amazonaws.com/role-arn", "") != ""
+	object.get(k8s.annotations(account), "eks.amazonaws.com/role-arn", "") == ""
 	not associated(account)
 	msg := "calls AWS but has no Pod Identity association (ACK PodIdentityAssociation for this namespace and service account) and no eks.amazonaws.com/role-arn; add the association"
 }

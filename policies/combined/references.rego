@@ -62,7 +62,7 @@ claim_template(workload, claim) if {
 }
 
 # Names of the ConfigMaps a workload's pods need (optional references excluded).
-config_maps(workload) := volume_maps | projected_maps | env_from_maps | env_maps if {
+config_maps(workload) := ((volume_maps | projected_maps) | env_from_maps) | env_maps if {
 	spec := k8s.pod_spec(workload)
 	volume_maps := {volume.configMap.name |
 		some volume in object.get(spec, "volumes", [])

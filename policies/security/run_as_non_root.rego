@@ -18,7 +18,7 @@ problems contains {"object": input, "container": container.name, "msg": msg} if 
 	k8s.is_object_input(input)
 	input.kind in k8s.workload_kinds
 	some container in k8s.all_containers(input)
-	not k8s.effective_security(input, container, "runAsNonRoot") == true
+	not runs_as_non_root(input, container)
 	msg := sprintf("container %q may run as root; set securityContext.runAsNonRoot: true (container or pod) and a non-zero runAsUser", [container.name])
 }
 
@@ -29,6 +29,11 @@ problems contains {"object": input, "container": container.name, "msg": msg} if 
 	k8s.effective_security(input, container, "runAsUser") == 0
 	msg := sprintf("container %q sets runAsUser 0 (root); use a non-zero UID", [container.name])
 }
+
+# A named rule, not `not k8s.effective_security(...) == true`: OPA evaluates a call inside a
+# negated expression before the negation, so when the setting is set nowhere (the case that
+# matters most) the call is undefined, the whole body with it, and the container passed.
+runs_as_non_root(obj, container) if k8s.effective_security(obj, container, "runAsNonRoot") == true
 
 deny contains f if {
 	some f in policy.denied(problems, rego.metadata.chain())
