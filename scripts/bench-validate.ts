@@ -1,6 +1,6 @@
 /**
  * npm run bench:validate: generate the 3 x 50 fleet, render it, then validate it as a whole
- * process and print documents, wall time and documents/s; with kubeconform on PATH, run it on the
+ * process and print documents, wall time and documents/s; with kubeconform (npm run tools), run it on the
  * same files with the same schema locations (-strict -n 2) and print both and the ratio.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -14,15 +14,17 @@ import { parseFlags, runCli, UsageError } from './lib/cli/run-cli.js';
 import { loadFleet } from './lib/config/load-fleet.js';
 import { renderEnvironment } from './lib/render/render-environment.js';
 import { writeEnvironment } from './lib/render/write-environment.js';
-import { findKubeconform, kubeconformArgs } from './lib/validate/kubeconform-engine.js';
+import { kubeconformArgs } from './lib/validate/kubeconform-engine.js';
+import { announceEngine } from './lib/tools/locate-engine.js';
 import { parseLocationList } from './lib/validate/schema-location.js';
 import { LOCATIONS_VARIABLE } from './lib/validate/locations-variable.js';
 
 const USAGE = `Usage: npm run bench:validate -- [--runs N]
 
 Generates and renders a 3 environments x 50 models fleet, then times \`npm run validate\` on it as
-a whole process (cold schema cache, then warm), and kubeconform on the same files when it is on
-PATH. Schema locations come from $${LOCATIONS_VARIABLE} (else the built-in validators).
+a whole process (cold schema cache, then warm), and kubeconform on the same files (from npm run
+tools, $KUBECONFORM or PATH). Schema locations come from $${LOCATIONS_VARIABLE} (else the
+built-in validators).
 `;
 
 const SCRIPTS = path.dirname(fileURLToPath(import.meta.url));
@@ -76,11 +78,12 @@ async function main(): Promise<number> {
       `npm run validate (whole process): cold cache ${Math.round(cold)} ms; warm median ${Math.round(ours)} ms over ${runs} runs, ${rate(ours)} documents/s\n`,
     );
 
-    const kubeconform = await findKubeconform();
-    if (!kubeconform) {
-      process.stdout.write('kubeconform: not on PATH, no comparison (install it and rerun to print both figures and the ratio)\n');
+    const located = await announceEngine('kubeconform');
+    if (!located) {
+      process.stdout.write('kubeconform: not found, no comparison (npm run tools builds it; rerun to print both figures and the ratio)\n');
       return EXIT.ok;
     }
+    const kubeconform = located.binary;
     const files = fleet.environments.map((env) => path.join(root, 'clusters', env, 'manifests'));
     const args = kubeconformArgs({ locations, strict: true, skip: ['Kustomization'], reject: [], ignoreMissingSchemas: false, cacheDir: undefined }, 'v1.32.0', files);
     const theirs: number[] = [];

@@ -1,8 +1,8 @@
 /**
  * npm run check: every gate over the repository, in order: the rendered manifests are what the
- * inputs render (render --check), they validate against their schemas (validate), and they pass
- * the policy pack (policy, when conftest is installed). Every gate runs even when an earlier one
- * fails, so one run shows everything to fix.
+ * inputs render (render --check), they validate against their schemas (validate, and kubeconform
+ * on the same schema locations), and they pass the policy pack (policy). Every gate runs even when
+ * an earlier one fails, so one run shows everything to fix.
  */
 import path from 'node:path';
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -10,30 +10,54 @@ import { fileURLToPath } from 'node:url';
 import { $ } from 'zx';
 import { EXIT } from './lib/cli/exit-codes.js';
 import { parseFlags, runCli } from './lib/cli/run-cli.js';
-import { CONFTEST_INSTALL_HINT, CONFTEST_MISSING, findConftest } from './lib/policy/conftest.js';
+import { enginesRequired, locateEngine, missingEngineMessage } from './lib/tools/locate-engine.js';
+import type { EngineName } from './lib/tools/engines.js';
+import { LOCATIONS_VARIABLE } from './lib/validate/locations-variable.js';
+import { parseLocationList } from './lib/validate/schema-location.js';
 
-const USAGE = `Usage: npm run check -- [--env NAME ...] [--format text|json|github] [--require-policy]
-                            [--kubeconform] [--gate-results FILE] [--root DIR]
+const USAGE = `Usage: npm run check -- [--env NAME ...] [--format text|json|github] [--require-engines]
+                            [--gate-results FILE] [--root DIR]
 
-Runs the gates: render --check (drift), validate (schemas), then policy (the conftest policy
-pack). Without conftest the policy gate is reported as NOT run and does not fail the check,
-unless --require-policy is given (CI sets it). Exit 0 when all pass, 1 when a gate fails, 2 on
-bad input or usage (or a required policy gate that cannot run).
+Runs the gates: render --check (drift), validate (strict schemas), kubeconform (the same
+schemas, validate --engine kubeconform) and policy (the conftest policy pack). The engines come
+from .tools/bin/ (npm run tools), else $KUBECONFORM / $CONFTEST, else PATH. A gate whose engine
+is missing (or kubeconform without $${LOCATIONS_VARIABLE}) is reported as NOT run; it fails the
+check with --require-engines, or when CI=true.
+Exit 0 when all pass, 1 when a gate fails, 2 on bad input or usage (or a required engine that is
+missing).
 
-  --kubeconform         also cross-check the manifests with the kubeconform binary (validate
-                        --engine kubeconform, same schema locations)
+  --require-engines     a missing engine fails the check (implied by CI=true)
   --gate-results FILE   write each gate's outcome as JSON, for the PR report
 `;
 
 const SCRIPTS = path.dirname(fileURLToPath(import.meta.url));
+
+interface Gate {
+  readonly name: string;
+  readonly script: string;
+  readonly label: string;
+  readonly args: string[];
+  /** The engine the gate runs, when it wraps one. */
+  readonly engine?: EngineName;
+  /** It reads Kubernetes schemas from schema locations only (kubeconform has no built-in ones). */
+  readonly needsLocations?: boolean;
+}
+
+/** Why a gate cannot run here, or undefined when it can. */
+async function blocker(gate: Gate): Promise<string | undefined> {
+  if (gate.engine && !(await locateEngine(gate.engine))) return missingEngineMessage(gate.engine);
+  if (gate.needsLocations && parseLocationList(process.env[LOCATIONS_VARIABLE]).length === 0) {
+    return `no schema locations: kubeconform has no built-in Kubernetes schemas and reads them only from $${LOCATIONS_VARIABLE} (see README, Validation)`;
+  }
+  return undefined;
+}
 
 async function main(): Promise<number> {
   const { values } = parseFlags(process.argv.slice(2), {
     env: { type: 'string', multiple: true },
     format: { type: 'string' },
     root: { type: 'string' },
-    'require-policy': { type: 'boolean' },
-    kubeconform: { type: 'boolean' },
+    'require-engines': { type: 'boolean' },
     'gate-results': { type: 'string' },
   });
   const shared = [
@@ -41,21 +65,30 @@ async function main(): Promise<number> {
     ...(values.format ? ['--format', values.format] : []),
     ...(values.root ? ['--root', values.root] : []),
   ];
-  const summary = values.format === 'json' ? [] : ['--summary'];
-  const gates: Array<{ name: string; script: string; label: string; args: string[] }> = [
+  const json = values.format === 'json';
+  const summary = json ? [] : ['--summary'];
+  const gates: Gate[] = [
     { name: 'render', script: 'render', label: 'render drift', args: ['--check', ...shared] },
     { name: 'validate', script: 'validate', label: 'schemas', args: [...shared, ...summary] },
+    { name: 'kubeconform', script: 'validate', label: 'kubeconform', args: ['--engine', 'kubeconform', ...shared, ...summary], engine: 'kubeconform', needsLocations: true },
+    { name: 'policy', script: 'policy', label: 'policy', args: shared, engine: 'conftest' },
   ];
-  if (values.kubeconform) gates.push({ name: 'kubeconform', script: 'validate', label: 'kubeconform', args: ['--engine', 'kubeconform', ...shared, ...summary] });
-  const json = values.format === 'json';
+  // A gate whose engine is missing says so loudly; it fails the check only where the engines are
+  // required (CI), so that a laptop without Go can still render and validate.
+  const required = values['require-engines'] || enginesRequired();
   let worst: number = EXIT.ok;
   const reports: Array<{ gate: string; exitCode: number; report: unknown }> = [];
-  // The policy gate needs conftest; without it the check says so loudly and, unless required,
-  // does not fail (a laptop without conftest can still render and validate).
-  const policyRuns = values['require-policy'] || (await findConftest()) !== undefined;
-  if (policyRuns) gates.push({ name: 'policy', script: 'policy', label: 'policy', args: shared });
   const outcomes: Array<{ name: string; outcome: 'success' | 'failure' | 'skipped' }> = [];
   for (const gate of gates) {
+    const reason = await blocker(gate);
+    if (reason !== undefined) {
+      const line = `${gate.name} gate NOT run: ${reason}${required ? '' : ' (--require-engines or CI=true makes this fail)'}`;
+      process.stderr.write(`\n== ${gate.name}\n!! ${line}\n`);
+      if (json) reports.push({ gate: gate.name, exitCode: required ? EXIT.badInput : EXIT.ok, report: { ran: false, reason: line } });
+      outcomes.push({ name: gate.label, outcome: required ? 'failure' : 'skipped' });
+      if (required) worst = EXIT.badInput;
+      continue;
+    }
     if (!json) process.stdout.write(`\n== ${gate.name} ${gate.args.join(' ')}\n`);
     // JSON reports are collected into one document; otherwise the gate prints as it goes.
     const result = await $({ nothrow: true, stdio: json ? ['inherit', 'pipe', 'inherit'] : 'inherit' })`${process.execPath} --import tsx ${path.join(SCRIPTS, `${gate.script}.ts`)} ${gate.args}`;
@@ -64,12 +97,6 @@ async function main(): Promise<number> {
     if (json) reports.push({ gate: gate.name, exitCode: code, report: parseReport(result.stdout) });
     // Bad input (2) outranks a failed gate (1): it means a gate could not even run properly.
     worst = Math.max(worst, code === EXIT.badInput ? EXIT.badInput : code === EXIT.ok ? EXIT.ok : EXIT.gateFailed);
-  }
-  if (!policyRuns) {
-    const line = `${CONFTEST_MISSING}; ${CONFTEST_INSTALL_HINT} (--require-policy makes this fail)`;
-    process.stderr.write(`\n== policy\n!! ${line}\n`);
-    if (json) reports.push({ gate: 'policy', exitCode: EXIT.ok, report: { ran: false, reason: line } });
-    outcomes.push({ name: 'policy', outcome: 'skipped' });
   }
   if (values['gate-results']) {
     const file = path.resolve(values['gate-results']);

@@ -9,10 +9,11 @@ import { parseFlags, runCli, UsageError } from './lib/cli/run-cli.js';
 import { loadFleet } from './lib/config/load-fleet.js';
 import { reportProblems } from './lib/config/report-problems.js';
 import { CatalogueError, loadCatalogue } from './lib/policy/catalogue.js';
-import { CONFTEST_INSTALL_HINT, CONFTEST_MISSING, findConftest } from './lib/policy/conftest.js';
+import { CONFTEST_MISSING } from './lib/policy/conftest.js';
 import { loadExceptions } from './lib/policy/exceptions.js';
 import { PolicyLoadError, runPolicyGate } from './lib/policy/gate.js';
 import { formatPolicyReport, POLICY_FORMATS, reportFailed, type PolicyFormat } from './lib/policy/report.js';
+import { announceEngine, missingEngineMessage } from './lib/tools/locate-engine.js';
 
 const USAGE = `Usage: npm run policy -- [--env NAME ...] [--format text|json|github|junit] [--base REV] [--root DIR]
 
@@ -28,8 +29,9 @@ that matches nothing, fails the gate.
                  origin/$GITHUB_BASE_REF in a pull request, else HEAD)
   --root DIR     repository root (default: this checkout)
 
-conftest comes from $CONFTEST or PATH. Exit 0 when every rule passes, 1 on any failure or
-exception problem, 2 when conftest is missing, a policy does not load, or the inputs are bad.
+conftest comes from .tools/bin/ (npm run tools), else $CONFTEST, else PATH. Exit 0 when every
+rule passes, 1 on any failure or exception problem, 2 when conftest is missing, a policy does not
+load, or the inputs are bad.
 `;
 
 const TOOL_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -71,9 +73,9 @@ async function main(): Promise<number> {
     return EXIT.badInput;
   }
 
-  const conftest = await findConftest();
+  const conftest = await announceEngine('conftest');
   if (!conftest) {
-    process.stderr.write(`${CONFTEST_MISSING}; ${CONFTEST_INSTALL_HINT}\n`);
+    process.stderr.write(`${CONFTEST_MISSING}: ${await missingEngineMessage('conftest')}\n`);
     return EXIT.badInput;
   }
 
@@ -82,7 +84,7 @@ async function main(): Promise<number> {
   try {
     const report = await runPolicyGate({
       root,
-      conftest,
+      conftest: conftest.binary,
       fleet: loaded.fleet,
       environments,
       rules,

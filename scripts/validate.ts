@@ -8,7 +8,8 @@ import { EXIT } from './lib/cli/exit-codes.js';
 import { parseFlags, runCli, UsageError } from './lib/cli/run-cli.js';
 import { parseManifestFile, type ManifestFile } from './lib/validate/manifest-documents.js';
 import { collectPaths, environmentFiles, environmentKubernetesVersion, environmentOf, type InputFile } from './lib/validate/collect-inputs.js';
-import { findKubeconform, runKubeconform } from './lib/validate/kubeconform-engine.js';
+import { runKubeconform } from './lib/validate/kubeconform-engine.js';
+import { announceEngine, missingEngineMessage } from './lib/tools/locate-engine.js';
 import { formatReport, VALIDATE_FORMATS, type ValidateFormat } from './lib/validate/reports.js';
 import { normalizeKubernetesVersion, parseLocation, parseLocationList } from './lib/validate/schema-location.js';
 import { ResourceValidator, type ResourceResult } from './lib/validate/validate-resources.js';
@@ -40,7 +41,8 @@ rendered folders (clusters/<env>/manifests and bootstrap).
   --no-builtin                 do not fall back to the validators shipped in npm packages
   --no-strict                  allow fields the schema does not know
   --ignore-filename-pattern RE skip files whose path matches (repeatable)
-  --engine native|kubeconform  validate with this tool or with the kubeconform binary
+  --engine native|kubeconform  validate with this tool or with the kubeconform binary (from
+                               .tools/bin, $KUBECONFORM or PATH; npm run tools builds it)
   --cache DIR                  where downloaded schemas and compiled validators are kept
                                (default: .cache/validate under the repository root)
   --summary                    print a summary line
@@ -108,8 +110,9 @@ async function main(): Promise<number> {
   const groups = await inputGroups(root, values.env, positionals, ignore, versionOverride);
   const results: ResourceResult[] = [];
   if (engine === 'kubeconform') {
-    const binary = await findKubeconform();
-    if (!binary) throw new UsageError('--engine kubeconform: the kubeconform binary is not on PATH');
+    const located = await announceEngine('kubeconform');
+    if (!located) throw new UsageError(`--engine kubeconform: ${await missingEngineMessage('kubeconform')}`);
+    const binary = located.binary;
     for (const group of groups) {
       const files = group.inputs.map((i) => parseManifestFile(i.file, i.text));
       results.push(...(await runKubeconform(binary, options, group.kubernetesVersion, files, root)));

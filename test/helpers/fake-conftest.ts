@@ -1,6 +1,8 @@
 import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { engineNamed } from '../../scripts/lib/tools/engines.js';
+import { enginePin, TOOLS_BIN_VARIABLE } from '../../scripts/lib/tools/locate-engine.js';
 
 /** What the fake answers for one pass: conftest's exit code, stdout and stderr. */
 export interface FakeAnswer {
@@ -33,6 +35,10 @@ const SCRIPT = `#!/usr/bin/env node
 const fs = require('node:fs');
 const path = require('node:path');
 const args = process.argv.slice(2);
+if (args[0] === '--version') {
+  process.stdout.write('Conftest: ' + process.env.FAKE_CONFTEST_VERSION + '\\nOPA: 0.0.0\\n');
+  process.exit(0);
+}
 const answers = JSON.parse(fs.readFileSync(process.env.FAKE_CONFTEST_ANSWERS, 'utf8'));
 const pass = args[0] === 'verify' ? 'verify'
   : args.includes('--combine') && args.includes('--namespace') ? 'promotion'
@@ -51,7 +57,11 @@ if (answer.stderr) process.stderr.write(answer.stderr);
 process.exit(answer.exitCode || 0);
 `;
 
-export async function makeFakeConftest(answers: Partial<Record<FakePass, FakeAnswer>>): Promise<FakeConftest & { env: Record<string, string> }> {
+/**
+ * The fake, found through $CONFTEST (with an empty tools folder, so that a built conftest does not
+ * win); it reports `version` ("0.71.1") when asked.
+ */
+export async function makeFakeConftest(answers: Partial<Record<FakePass, FakeAnswer>>, version?: string): Promise<FakeConftest & { env: Record<string, string> }> {
   const dir = await mkdtemp(path.join(tmpdir(), 'fake-conftest-'));
   const binary = path.join(dir, 'conftest');
   const log = path.join(dir, 'calls.jsonl');
@@ -62,7 +72,13 @@ export async function makeFakeConftest(answers: Partial<Record<FakePass, FakeAns
   await writeFile(log, '');
   return {
     binary,
-    env: { CONFTEST: binary, FAKE_CONFTEST_ANSWERS: answersFile, FAKE_CONFTEST_LOG: log },
+    env: {
+      [TOOLS_BIN_VARIABLE]: path.join(dir, 'no-tools'),
+      CONFTEST: binary,
+      FAKE_CONFTEST_VERSION: version ?? (await enginePin(engineNamed('conftest'))).slice(1),
+      FAKE_CONFTEST_ANSWERS: answersFile,
+      FAKE_CONFTEST_LOG: log,
+    },
     async calls() {
       const text = await readFile(log, 'utf8');
       return text.split('\n').filter(Boolean).map((line) => JSON.parse(line) as FakeCall);

@@ -9,8 +9,9 @@ import type { PolicyRule } from './catalogue.js';
 import { runConftest, type ConftestRun } from './conftest.js';
 import { EXCEPTIONS_FILE, type PolicyException } from './exceptions.js';
 import { ConftestOutputError, parseConftestJson, toFindings, type Locate, type PolicyFinding } from './findings.js';
-import { appsDir, baselineVersions, planPasses, writeEnvironmentData } from './passes.js';
+import { appsDir, baselineVersions, planPasses, policyModules, writeEnvironmentData } from './passes.js';
 import { exceptionProblems, type PolicyReport } from './report.js';
+import { mapConcurrent } from '../process/map-concurrent.js';
 
 export interface GateOptions {
   readonly root: string;
@@ -33,7 +34,11 @@ export class PolicyLoadError extends Error {}
 export async function runPolicyGate(options: GateOptions): Promise<PolicyReport> {
   const scratch = await mkdtemp(path.join(tmpdir(), 'llm-policy-'));
   try {
-    const findings: PolicyFinding[] = [];
+    // Plan every environment's passes first, then run them concurrently (one conftest per CPU:
+    // each evaluates every rule for every file, and the objects pass dominates); the findings
+    // are merged in plan order, so the report does not depend on which run finished first.
+    const policyFiles = await policyModules(options.root);
+    const jobs: Array<{ env: string; pass: ReturnType<typeof planPasses>[number]; locate: Locate }> = [];
     for (const env of options.environments) {
       const rendered = (await environmentFiles(options.root, env)).map((f) => f.file);
       const source = options.fleet.environments.get(env)?.spec.promotion?.from;
@@ -46,14 +51,16 @@ export async function runPolicyGate(options: GateOptions): Promise<PolicyReport>
         rules: options.rules,
         renderedFiles: rendered,
         environmentDataDir: dataDir,
+        policyFiles,
         ...(sourceFiles ? { promotionSourceFiles: sourceFiles } : {}),
       });
-      for (const pass of passes) {
-        options.onPass?.(env, pass.name, pass.files.length);
-        const run = await runConftest(options.conftest, pass.args, options.root);
-        findings.push(...toFindings(resultsOf(run, `${env} ${pass.name}`), { env, pass: pass.name, locate }));
-      }
+      for (const pass of passes) jobs.push({ env, pass, locate });
     }
+    const runs = await mapConcurrent(jobs, ({ env, pass }) => {
+      options.onPass?.(env, pass.name, pass.files.length);
+      return runConftest(options.conftest, pass.args, options.root);
+    });
+    const findings: PolicyFinding[] = jobs.flatMap(({ env, pass, locate }, i) => toFindings(resultsOf(runs[i]!, `${env} ${pass.name}`), { env, pass: pass.name, locate }));
     return {
       environments: options.environments,
       rules: options.rules,

@@ -1,4 +1,4 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { load } from 'js-yaml';
 import { $ } from 'zx';
@@ -24,6 +24,8 @@ export interface PassInputs {
   readonly promotionSourceFiles?: readonly string[];
   /** Folder with the environment's data document (data.llm), see writeEnvironmentData. */
   readonly environmentDataDir: string;
+  /** The pack's modules without its unit tests, repository-relative (see policyModules). */
+  readonly policyFiles: readonly string[];
 }
 
 /** kustomize build files are not Kubernetes objects; conftest would see one identity for all. */
@@ -38,7 +40,7 @@ const isKustomization = (file: string) => path.basename(file) === 'kustomization
  *   promotion rules only (the cross-object rules must not judge a mix of two environments).
  */
 export function planPasses(inputs: PassInputs): PolicyPass[] {
-  const common = ['test', '--policy', POLICIES_DIR, '--data', POLICY_DATA_DIR, '--data', inputs.environmentDataDir, '--output', 'json', '--no-color'];
+  const common = ['test', ...inputs.policyFiles.flatMap((f) => ['--policy', f]), '--data', POLICY_DATA_DIR, '--data', inputs.environmentDataDir, '--output', 'json', '--no-color'];
   const manifests = inputs.renderedFiles.filter((f) => !isKustomization(f));
   const config = `${CLUSTERS_DIR}/${inputs.env}/${CLUSTER_FILE}`;
   const passes: PolicyPass[] = [];
@@ -53,6 +55,19 @@ export function planPasses(inputs: PassInputs): PolicyPass[] {
     passes.push({ name: 'promotion', files, args: [...common, '--combine', ...promotionPackages.flatMap((p) => ['--namespace', p]), ...files] });
   }
   return passes;
+}
+
+/**
+ * Every Rego module under policies/ except the unit tests (*_test.rego), a team's own folders
+ * included. conftest loads every .rego file of a --policy folder, tests too, and --all-namespaces
+ * would then evaluate the test packages (and their fixtures) against every rendered object.
+ */
+export async function policyModules(root: string): Promise<string[]> {
+  const entries = await readdir(path.join(root, POLICIES_DIR), { recursive: true, withFileTypes: true });
+  return entries
+    .filter((e) => e.isFile() && e.name.endsWith('.rego') && !e.name.endsWith('_test.rego'))
+    .map((e) => path.relative(root, path.join(e.parentPath, e.name)).split(path.sep).join('/'))
+    .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
 }
 
 /** Rendered app folders of an environment (what the promotion rules read from the source). */

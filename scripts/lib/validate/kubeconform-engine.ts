@@ -16,13 +16,11 @@ export interface KubeconformOptions {
   readonly cacheDir: string | undefined;
 }
 
-/** Path of the kubeconform binary, or undefined when it is not on PATH. */
-export async function findKubeconform(): Promise<string | undefined> {
-  const { $ } = await import('zx');
-  const which = await $({ nothrow: true, quiet: true })`command -v kubeconform`;
-  const found = which.stdout.trim();
-  return which.exitCode === 0 && found !== '' ? found : undefined;
-}
+/**
+ * kustomize's build files sit beside the objects; our validator skips them as not Kubernetes
+ * objects, and kubeconform, which has no schema for them, must too.
+ */
+export const KUSTOMIZE_BUILD_KINDS = ['kustomize.config.k8s.io/v1beta1/Kustomization', 'kustomize.config.k8s.io/v1alpha1/Component'];
 
 /** kubeconform's flags equivalent to ours. */
 export function kubeconformArgs(options: KubeconformOptions, kubernetesVersion: string, files: readonly string[]): string[] {
@@ -30,7 +28,7 @@ export function kubeconformArgs(options: KubeconformOptions, kubernetesVersion: 
   if (options.strict) args.push('-strict');
   for (const location of options.locations) args.push('-schema-location', location);
   if (options.ignoreMissingSchemas) args.push('-ignore-missing-schemas');
-  if (options.skip.length > 0) args.push('-skip', options.skip.join(','));
+  args.push('-skip', [...KUSTOMIZE_BUILD_KINDS, ...options.skip].join(','));
   if (options.reject.length > 0) args.push('-reject', options.reject.join(','));
   if (options.cacheDir !== undefined) args.push('-cache', options.cacheDir);
   return [...args, ...files];

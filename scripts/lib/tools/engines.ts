@@ -1,0 +1,84 @@
+/**
+ * The engines the gates wrap: Go programs built from source at pinned versions by `npm run
+ * tools`. Each lives in its own module under tools/<name>/ (go.mod + go.sum), so it is built
+ * against exactly the dependency versions its maintainers released it with; the pinned version is
+ * the one that go.mod requires, never written twice.
+ */
+export interface Engine {
+  /** The binary's name in .tools/bin/, and its tools/<name>/ folder. */
+  readonly name: string;
+  /** The Go module that provides it (its version in tools/<name>/go.mod is the pin). */
+  readonly module: string;
+  /** The main package to build. */
+  readonly pkg: string;
+  /** The variable that names a binary to use instead of the one on PATH. */
+  readonly variable: string;
+  /**
+   * Linker flags that stamp the version the way the project's own release build does (its
+   * .goreleaser file), so that the binary reports the version it is. `version` is "v1.2.3".
+   */
+  ldflags(version: string): string[];
+  /** Arguments that make the binary print its version. */
+  readonly versionArgs: readonly string[];
+  /** The version ("v1.2.3") in what `versionArgs` printed, undefined when it is not there. */
+  parseVersion(output: string): string | undefined;
+  /** What the gates use it for (for --help and the README). */
+  readonly purpose: string;
+}
+
+const semver = (pattern: RegExp) => (output: string) => {
+  const found = pattern.exec(output)?.[1];
+  return found === undefined ? undefined : `v${found}`;
+};
+
+export const ENGINES: readonly Engine[] = [
+  {
+    name: 'conftest',
+    module: 'github.com/open-policy-agent/conftest',
+    pkg: 'github.com/open-policy-agent/conftest',
+    variable: 'CONFTEST',
+    ldflags: (version) => [`-X github.com/open-policy-agent/conftest/internal/version.Version=${version.slice(1)}`],
+    versionArgs: ['--version'],
+    parseVersion: semver(/^Conftest: (\d+\.\d+\.\d+)$/m),
+    purpose: 'runs the Rego policy pack (npm run policy, policy:test)',
+  },
+  {
+    name: 'opa',
+    module: 'github.com/open-policy-agent/opa',
+    pkg: 'github.com/open-policy-agent/opa',
+    variable: 'OPA',
+    // OPA's version is a constant in its source, set at release.
+    ldflags: () => [],
+    versionArgs: ['version'],
+    parseVersion: semver(/^Version: (\d+\.\d+\.\d+)$/m),
+    purpose: 'strict compile and format checks of the pack (npm run policy:test)',
+  },
+  {
+    name: 'kubeconform',
+    module: 'github.com/yannh/kubeconform',
+    pkg: 'github.com/yannh/kubeconform/cmd/kubeconform',
+    variable: 'KUBECONFORM',
+    ldflags: (version) => [`-X main.version=${version}`],
+    versionArgs: ['-v'],
+    parseVersion: semver(/^v(\d+\.\d+\.\d+)$/m),
+    purpose: 'the schema cross-check (npm run validate -- --engine kubeconform, check)',
+  },
+  {
+    name: 'actionlint',
+    module: 'github.com/rhysd/actionlint',
+    pkg: 'github.com/rhysd/actionlint/cmd/actionlint',
+    variable: 'ACTIONLINT',
+    ldflags: (version) => [`-X github.com/rhysd/actionlint.version=${version.slice(1)}`],
+    versionArgs: ['-version'],
+    parseVersion: semver(/^(\d+\.\d+\.\d+)$/m),
+    purpose: 'lints the GitHub workflows (the workflow tests)',
+  },
+];
+
+export type EngineName = 'conftest' | 'opa' | 'kubeconform' | 'actionlint';
+
+export function engineNamed(name: EngineName): Engine {
+  const engine = ENGINES.find((e) => e.name === name);
+  if (!engine) throw new Error(`no engine named ${name}`);
+  return engine;
+}
