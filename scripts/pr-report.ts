@@ -25,7 +25,7 @@ Compares each environment's rendered manifests in the working tree with REV and 
 report: gate outcomes (the JSON files the workflow's jobs record under DIR), then per changed
 environment the objects added/changed/removed by kind, the model servers whose version, image,
 replica bounds or GPUs change, and GPU capacity with an estimated on-demand $/hour from the
-dated price table in platform/pricing/.
+dated price table in scripts/lib/report/ec2-gpu-on-demand.yaml.
 
   --base REV      revision to compare with (default: origin/$GITHUB_BASE_REF, else HEAD)
   --gates DIR     gate result files (default: none)

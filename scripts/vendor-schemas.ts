@@ -10,7 +10,8 @@ import { fileURLToPath } from 'node:url';
 import { load, loadAll } from 'js-yaml';
 import { EXIT } from './lib/cli/exit-codes.js';
 import { parseFlags, runCli, UsageError } from './lib/cli/run-cli.js';
-import { loadFleet, type Fleet } from './lib/config/load-fleet.js';
+import { loadFleet } from './lib/config/load-fleet.js';
+import type { Fleet } from './lib/config/fleet.js';
 import { renderEnvironment } from './lib/render/render-environment.js';
 import { isCoreKubernetesKind } from './lib/validate/builtin-schemas.js';
 import { LOCATIONS_VARIABLE } from './lib/validate/locations-variable.js';
@@ -18,7 +19,7 @@ import { resourceSignature, type ResourceSignature } from './lib/validate/resour
 import { expandLocation, parseLocation, parseLocationList } from './lib/validate/schema-location.js';
 import { readSchema } from './lib/validate/schema-store.js';
 import { VENDORED_SCHEMAS_DIR } from './lib/validate/vendored-schemas.js';
-import { byCodeUnit } from './lib/text/compare.js';
+import { byCodeUnit } from '../platform/core/compare.js';
 import { crdJsonSchemas, type KindSchema } from './lib/schemas/crd-json-schema.js';
 import { kroInstanceSchema } from './lib/schemas/kro-instance-schema.js';
 

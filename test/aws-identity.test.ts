@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, test } from 'vitest';
-import type { Fleet } from '../scripts/lib/config/load-fleet.js';
-import { ACK_CONTROLLERS, BOOTSTRAP_ACK_SERVICES, ackServiceAccount, type AckService } from '../platform/aws/ack-controllers.js';
-import { CALLS_AWS_ANNOTATION } from '../platform/aws/identities.js';
+import type { Fleet } from '../scripts/lib/config/fleet.js';
+import { ACK_CONTROLLERS, BOOTSTRAP_ACK_SERVICES, ackServiceAccount, type AckService } from '../platform/ack/ack.js';
+import { CALLS_AWS_ANNOTATION } from '../platform/identity/workload-identity.js';
 import { CONTROLLER_IDENTITIES } from '../platform/identity/controller-identities.js';
 import { renderSampleFleet, type Json } from './helpers/rendered-fleet.js';
 

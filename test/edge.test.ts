@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, test } from 'vitest';
-import type { Fleet } from '../scripts/lib/config/load-fleet.js';
+import type { Fleet } from '../scripts/lib/config/fleet.js';
 import { renderObjects, renderSampleFleet, type Json, type RenderedEnvironment } from './helpers/rendered-fleet.js';
 
 /* API Gateway, the async route and the ACK references that tie them together, as rendered. */

@@ -2,10 +2,11 @@ import { beforeAll, describe, expect, test } from 'vitest';
 import { load } from 'js-yaml';
 import path from 'node:path';
 import { $ } from 'zx';
-import { kedaAddon } from '../platform/addons/keda.js';
-import { PlatformComponentChart } from '../platform/addons/helm-addon.js';
-import { application } from '../platform/gitops/argocd-objects.js';
-import { loadFleet, type Fleet } from '../scripts/lib/config/load-fleet.js';
+import { kedaAddon } from '../platform/keda/keda.js';
+import { AddonChart } from '../platform/core/helm-addon.js';
+import { application } from '../platform/core/argocd-objects.js';
+import { loadFleet } from '../scripts/lib/config/load-fleet.js';
+import type { Fleet } from '../scripts/lib/config/fleet.js';
 import { renderEnvironment } from '../scripts/lib/render/render-environment.js';
 import { writeEnvironment } from '../scripts/lib/render/write-environment.js';
 import { App } from 'cdk8s';
@@ -223,8 +224,8 @@ describe('the Helm add-on abstraction', () => {
     const env = repoFleet.environments.get('dev')!.spec;
     const keda = kedaAddon(env);
     const gitops = { engine: 'argocd' as const, project: 'dev' };
-    expect(() => new PlatformComponentChart(new App(), 'keda', [{ ...keda, chart: { ...keda.chart, version: '^2.21.0' } }], gitops)).toThrow('is not an exact version');
-    expect(() => new PlatformComponentChart(new App(), 'keda', [{ ...keda, chart: { ...keda.chart, repository: 'http://kedacore.github.io/charts' } }], gitops)).toThrow('must be an https:// or oci:// URL');
+    expect(() => new AddonChart(new App(), 'keda', { gitops, addons: [{ ...keda, chart: { ...keda.chart, version: '^2.21.0' } }] })).toThrow('is not an exact version');
+    expect(() => new AddonChart(new App(), 'keda', { gitops, addons: [{ ...keda, chart: { ...keda.chart, repository: 'http://kedacore.github.io/charts' } }] })).toThrow('must be an https:// or oci:// URL');
   });
 
   test('renders KEDA for Argo CD as an Application with a pinned Helm source and inline values', () => {

@@ -1,7 +1,8 @@
 import { beforeAll, describe, expect, test } from 'vitest';
 import { load } from 'js-yaml';
-import { loadFleet, type Fleet } from '../scripts/lib/config/load-fleet.js';
-import { parseBytes } from '../scripts/lib/config/quantity.js';
+import { loadFleet } from '../scripts/lib/config/load-fleet.js';
+import type { Fleet } from '../scripts/lib/config/fleet.js';
+import { parseBytes } from '../platform/spec/quantity.js';
 import { findDrift } from '../scripts/lib/render/drift.js';
 import { renderEnvironment } from '../scripts/lib/render/render-environment.js';
 import { REPO_ROOT } from './helpers/fixture-repo.js';

@@ -1,7 +1,8 @@
 import { beforeAll, describe, expect, test } from 'vitest';
 import { existsSync } from 'node:fs';
 import { load } from 'js-yaml';
-import { loadFleet, type Fleet } from '../scripts/lib/config/load-fleet.js';
+import { loadFleet } from '../scripts/lib/config/load-fleet.js';
+import type { Fleet } from '../scripts/lib/config/fleet.js';
 import { renderEnvironment } from '../scripts/lib/render/render-environment.js';
 import { renderedCustomKinds, vendoredFile } from '../scripts/vendor-schemas.js';
 import { makeFixtureRepo, REPO_ROOT } from './helpers/fixture-repo.js';

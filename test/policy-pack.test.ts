@@ -4,7 +4,7 @@ import { cp, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { loadAll } from 'js-yaml';
-import { clusterSchema } from '../scripts/lib/config/cluster-schema.js';
+import { clusterSchema } from '../platform/spec/cluster-spec.js';
 import { loadCatalogue, POLICY_AREAS, type PolicyRule } from '../scripts/lib/policy/catalogue.js';
 import { runConftest } from '../scripts/lib/policy/conftest.js';
 import { policyModules } from '../scripts/lib/policy/passes.js';

@@ -5,7 +5,7 @@ import { $ } from 'zx';
 import type { DiffSummary } from '../scripts/lib/promote/diff-summary.js';
 import type { ModelServerFacts } from '../scripts/lib/report/model-servers.js';
 import { prReport, REPORT_MARKER, type EnvironmentReport } from '../scripts/lib/report/pr-report.js';
-import { capacity, instanceFor, loadPriceTable, type PriceTable } from '../scripts/lib/report/pricing.js';
+import { capacity, instanceFor, loadPriceTable, PRICES_FILE, type PriceTable } from '../scripts/lib/report/pricing.js';
 import { GITHUB_BODY_LIMIT } from '../scripts/lib/text/markdown.js';
 import { FakeGitHub } from './helpers/fake-github.js';
 import { makeFixtureRepo, REPO_ROOT, runScript, type FixtureRepo } from './helpers/fixture-repo.js';
@@ -98,7 +98,8 @@ describe('npm run pr-report on a pull request', () => {
   let gatesDir: string;
   beforeAll(async () => {
     repo = await makeFixtureRepo();
-    await $({ cwd: repo.root, quiet: true })`cp -r ${path.join(REPO_ROOT, 'platform')} platform`;
+    // The repository's reviewed price table, which the report reads from the repository it reports on.
+    await repo.write(PRICES_FILE, await readFile(path.join(REPO_ROOT, PRICES_FILE), 'utf8'));
     await $({ cwd: repo.root, quiet: true })`git init -q -b main && git add -A && git -c user.name=t -c user.email=t@example.com commit -q -m base`;
     // The PR: staging moves the 70B model to a new version and allows twice the replicas.
     await repo.edit('clusters/staging/cluster.yaml', 'version: v2026.11.1\n    replicas:\n      min: 1\n      max: 2', 'version: v2026.11.2\n    replicas:\n      min: 1\n      max: 4');

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { formatBytes, parseBytes, parseMillicores } from '../scripts/lib/config/quantity.js';
+import { formatBytes, parseBytes, parseMillicores } from '../platform/spec/quantity.js';
 
 describe('Kubernetes quantities', () => {
   test.each([

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { vllmFlagArgs, vllmFlagProblem } from '../apps/model-server/vllm-flags.js';
+import { vllmFlagArgs, vllmFlagProblem } from '../apps/models/vllm-flags.js';
 
 describe('vLLM extraArgs allow-list', () => {
   test('accepts allowed flags with well-formed values', () => {

@@ -1,17 +1,16 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { ApiObject } from 'cdk8s';
-import * as kplus from 'cdk8s-plus-27';
 import { k8s } from 'cdk8s-plus-27';
 import type { Construct } from 'constructs';
-import type { ClusterSpec } from '../../scripts/lib/config/cluster-schema.js';
-import { recommendedLabels, selectorLabels } from '../../scripts/lib/k8s/labels.js';
-import { ComponentChart } from '../../scripts/lib/render/component-chart.js';
-import { toYaml } from '../../scripts/lib/render/manifest-files.js';
-import { ALB_INGRESS_CLASS, ALB_SSL_POLICY } from '../../platform/ingress/aws-load-balancer.js';
-import { defaultDenyPolicies, scrapedBy, type Flow } from '../../platform/network/network-policies.js';
-import { SERVING_PRIORITY_CLASS } from '../../platform/scheduling/priority-classes.js';
-import { SECRET_STORE } from '../../platform/secrets/external-secrets.js';
+import type { ClusterSpec } from '../../platform/spec/cluster-spec.js';
+import { kindsOf, type ComponentDeclaration } from '../../platform/core/component.js';
+import { NamespacedChart } from '../../platform/core/namespaced-chart.js';
+import { toYaml } from '../../platform/core/yaml.js';
+import { ALB_INGRESS_CLASS, ALB_SSL_POLICY } from '../../platform/aws-load-balancer/aws-load-balancer.js';
+import { scrapedBy, type Flow } from '../../platform/core/network-policies.js';
+import { SERVING_PRIORITY_CLASS } from '../../platform/scheduling/scheduling.js';
+import { SECRET_STORE } from '../../platform/external-secrets/external-secrets.js';
 import { API_KEYS_FILE, CONFIG_DIR, KEYS_DIR, litellmConfig, type GatewayRoute } from './litellm-config.js';
 import { addResponseCache, CACHE_AUTH_TOKEN_KEY, CACHE_ENDPOINT_CONFIGMAP, CACHE_HOST_KEY, CACHE_PORT, GATEWAY_PODS_SECURITY_GROUP, GATEWAY_SECRET } from './response-cache.js';
 import { SERVING_PORT } from '../model-server/vllm-pod.js';
@@ -41,24 +40,34 @@ const CUSTOM_AUTH = readFileSync(new URL('./custom_auth.py', import.meta.url), '
  * traffic straight to the gateway pods (target type ip), keeps streamed responses alive for ten
  * minutes, and sits behind a WAF ACL when one is configured. external-dns publishes its host.
  */
-export class GatewayChart extends ComponentChart {
-  constructor(scope: Construct, environment: ClusterSpec, routes: readonly GatewayRoute[], modelNamespaces: readonly string[]) {
-    super(scope, 'apps', 'gateway');
-    const identity = { name: 'gateway', instance: 'gateway', component: 'gateway' };
-    const labels = recommendedLabels(identity);
-    const selector = selectorLabels(identity);
-    const metadata = (name: string) => ({ name, namespace: GATEWAY_NAMESPACE, labels });
+export interface GatewayProps {
+  /** The environment the gateway runs in. */
+  readonly environment: ClusterSpec;
+  /** One route per model the environment serves: the model and its server's base URL. */
+  readonly routes: readonly GatewayRoute[];
+  /** The model servers' namespaces, which the gateway may reach on the serving port. */
+  readonly modelNamespaces: readonly string[];
+}
 
-    new kplus.Namespace(this, 'namespace', {
-      metadata: {
-        name: GATEWAY_NAMESPACE,
-        labels: {
-          ...labels,
-          'pod-security.kubernetes.io/enforce': 'restricted',
-          'pod-security.kubernetes.io/enforce-version': `v${environment.aws.kubernetesVersion}`,
-        },
+export class GatewayChart extends NamespacedChart {
+  constructor(scope: Construct, id: string, props: GatewayProps) {
+    const { environment, routes, modelNamespaces } = props;
+    const toModels: Flow[] = modelNamespaces.map((namespace) => ({ name: `to-${namespace}`, peers: [{ namespace }], ports: [{ port: SERVING_PORT }] }));
+    super(scope, id, {
+      layer: 'apps',
+      environment,
+      namespace: GATEWAY_NAMESPACE,
+      app: { name: 'gateway', instance: 'gateway', component: 'gateway' },
+      pinPodSecurityVersion: true,
+      network: {
+        // The ALB's nodes are in the VPC (target type ip sends to pod IPs directly).
+        ingress: [{ name: 'load-balancer', peers: [{ cidr: environment.network.vpcCidr }], ports: [{ port: GATEWAY_PORT }] }, scrapedBy([{ port: GATEWAY_PORT }])],
+        egress: [...toModels, { name: 'to-response-cache', peers: [{ cidr: environment.network.vpcCidr }], ports: [{ port: CACHE_PORT }] }],
       },
     });
+    const labels = { ...this.appLabels };
+    const selector = { ...this.selector };
+    const metadata = (name: string) => this.metadata(name);
 
     // The in-VPC load balancer's own name: dns.host is API Gateway's custom domain.
     const host = environment.ingress.host;
@@ -116,13 +125,6 @@ export class GatewayChart extends ComponentChart {
     });
     addResponseCache(this, environment, GATEWAY_NAMESPACE, labels);
     addGatewaySecurityGroups(this, environment, labels, selector);
-
-    const toModels: Flow[] = modelNamespaces.map((namespace) => ({ name: `to-${namespace}`, peers: [{ namespace }], ports: [{ port: SERVING_PORT }] }));
-    defaultDenyPolicies(this, GATEWAY_NAMESPACE, {
-      // The ALB's nodes are in the VPC (target type ip sends to pod IPs directly).
-      ingress: [{ name: 'load-balancer', peers: [{ cidr: environment.network.vpcCidr }], ports: [{ port: GATEWAY_PORT }] }, scrapedBy([{ port: GATEWAY_PORT }])],
-      egress: [...toModels, { name: 'to-response-cache', peers: [{ cidr: environment.network.vpcCidr }], ports: [{ port: CACHE_PORT }] }],
-    });
   }
 
   /**
@@ -300,3 +302,17 @@ function addGatewaySecurityGroups(scope: Construct, environment: ClusterSpec, la
     podSelector: selector,
   });
 }
+
+export const gateway: ComponentDeclaration = {
+  name: 'gateway',
+  installs: [],
+  needs: [
+    ...kindsOf('keda.sh', 'ScaledObject'),
+    ...kindsOf('ec2.services.k8s.aws', 'SecurityGroup'),
+    ...kindsOf('elasticache.services.k8s.aws', 'CacheSubnetGroup', 'ReplicationGroup'),
+    ...kindsOf('services.k8s.aws', 'FieldExport'),
+    ...kindsOf('elbv2.k8s.aws', 'TargetGroupBinding'),
+    ...kindsOf('external-secrets.io', 'ExternalSecret'),
+    ...kindsOf('kro.run', 'PodSecurityGroup'),
+  ],
+};

@@ -1,4 +1,4 @@
-import type { ModelSpec } from '../../scripts/lib/config/model-schema.js';
+import type { ModelSpec } from '../models/model-spec.js';
 
 /** A model server the gateway routes to: clients ask for `servedModelName`. */
 export interface GatewayRoute {

@@ -1,6 +1,6 @@
 import { ApiObject } from 'cdk8s';
 import type { Construct } from 'constructs';
-import type { ClusterSpec } from '../../scripts/lib/config/cluster-schema.js';
+import type { ClusterSpec } from '../../platform/spec/cluster-spec.js';
 import { addSecurityGroup } from '../../platform/network/security-groups.js';
 
 /** The ConfigMap ACK writes the cache's endpoint into, and its key. */

@@ -1,8 +1,8 @@
 import { ScaledObject, type IScaledObject } from '@kubernetes-models/keda/keda.sh/v1alpha1/ScaledObject';
 import { TriggerAuthentication } from '@kubernetes-models/keda/keda.sh/v1alpha1/TriggerAuthentication';
-import type { AutoscalingSpec } from '../../scripts/lib/config/platform-schema.js';
-import type { ModelSpec } from '../../scripts/lib/config/model-schema.js';
-import { PROMETHEUS_URL } from '../../platform/observability/observability.js';
+import type { AutoscalingSpec } from '../../platform/spec/platform-spec.js';
+import type { ModelSpec } from '../models/model-spec.js';
+import { PROMETHEUS_URL } from '../../platform/monitoring/monitoring.js';
 import { startupBudgetSeconds } from './time-budgets.js';
 
 /** Waiting requests per replica before scaling out, when cluster.yaml does not say. */

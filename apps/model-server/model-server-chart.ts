@@ -2,23 +2,22 @@ import { ApiObject, JsonPatch } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { k8s } from 'cdk8s-plus-27';
 import type { Construct } from 'constructs';
-import { addWorkloadIdentity, CALLS_AWS_ANNOTATION } from '../../platform/aws/identities.js';
-import { modelServerPolicy } from '../../platform/aws/iam/workload-policies.js';
-import type { ClusterSpec } from '../../scripts/lib/config/cluster-schema.js';
-import type { ModelSpec } from '../../scripts/lib/config/model-schema.js';
-import { recommendedLabels, selectorLabels, type AppIdentity } from '../../scripts/lib/k8s/labels.js';
-import { ComponentChart } from '../../scripts/lib/render/component-chart.js';
-import type { AutoscalingSpec } from '../../scripts/lib/config/platform-schema.js';
-import { asApiObject } from '../../platform/addons/helm-addon.js';
+import { asApiObject } from '../../platform/core/api-object.js';
+import { kindsOf, type ComponentDeclaration } from '../../platform/core/component.js';
+import { recommendedLabels } from '../../platform/core/labels.js';
+import { NamespacedChart } from '../../platform/core/namespaced-chart.js';
+import { HTTPS_ANYWHERE, POD_IDENTITY_AGENT, scrapedBy } from '../../platform/core/network-policies.js';
+import { modelServerPolicy } from '../../platform/identity/iam/workload-policies.js';
+import { addWorkloadIdentity, CALLS_AWS_ANNOTATION } from '../../platform/identity/workload-identity.js';
 import { EFA_NODE_POOL, GPU_NODE_POOL } from '../../platform/karpenter/karpenter.js';
-import { defaultDenyPolicies, HTTPS_ANYWHERE, POD_IDENTITY_AGENT, scrapedBy } from '../../platform/network/network-policies.js';
-import { SERVING_PRIORITY_CLASS } from '../../platform/scheduling/priority-classes.js';
-import { MODEL_CACHE_STORAGE_CLASS } from '../../platform/storage/efs.js';
-import { GATEWAY_NAMESPACE } from '../gateway/gateway-chart.js';
+import { addPodSecurityGroup, dnsEgress, fromNodes } from '../../platform/network/security-groups.js';
+import { SERVING_PRIORITY_CLASS } from '../../platform/scheduling/scheduling.js';
+import type { ClusterSpec } from '../../platform/spec/cluster-spec.js';
+import type { AutoscalingSpec } from '../../platform/spec/platform-spec.js';
+import { MODEL_CACHE_STORAGE_CLASS } from '../../platform/storage/storage.js';
+import type { ModelSpec } from '../models/model-spec.js';
 import { cloudwatchAuthentication, scaledObject } from './autoscaling.js';
 import { progressDeadlineSeconds } from './time-budgets.js';
-import { addPodSecurityGroup, dnsEgress, fromNodes } from '../../platform/network/security-groups.js';
-import { GATEWAY_PODS_SECURITY_GROUP } from '../gateway/response-cache.js';
 import { SERVING_PORT, SERVING_PORT_NAME, preStopSleep, vllmPodTemplate } from './vllm-pod.js';
 
 export interface ModelServerProps {
@@ -34,6 +33,8 @@ export interface ModelServerProps {
   readonly autoscaling?: AutoscalingSpec;
   /** Instance families the pods may use (the model's, narrowed to the environment's pool). */
   readonly instanceFamilies: readonly string[];
+  /** Where the server's only clients run (the gateway): their namespace and pods' security group. */
+  readonly clients: { readonly namespace: string; readonly securityGroup: string };
   /**
    * The Karpenter NodePool whose GPU nodes the pods select.
    * @default 'gpu' ('gpu-efa' for models that need EFA)
@@ -55,31 +56,30 @@ export function modelServerComponent(modelName: string): string {
  * One vLLM OpenAI-compatible server for one model in one environment, in a namespace of its own:
  * Namespace, ServiceAccount, model-cache claim, Deployment, Service and PodDisruptionBudget.
  */
-export class ModelServerChart extends ComponentChart {
-  constructor(scope: Construct, props: ModelServerProps) {
-    const component = modelServerComponent(props.model.name);
-    super(scope, 'apps', component);
-    const { model, version } = props;
-    const name = model.name;
-    const namespace = component;
-
-    const identity: AppIdentity = { name: 'vllm', instance: name, component: 'model-server' };
-    const labels = recommendedLabels(identity);
-    const versionedLabels = recommendedLabels({ ...identity, version });
-    const selector = selectorLabels(identity);
-    const metadata = (objectName: string) => ({ name: objectName, namespace, labels });
-
-    new kplus.Namespace(this, 'namespace', {
-      metadata: {
-        name: namespace,
-        labels: {
-          ...labels,
-          // Pod Security Admission: the server meets the "restricted" profile, so enforce it.
-          'pod-security.kubernetes.io/enforce': 'restricted',
-          'pod-security.kubernetes.io/enforce-version': `v${props.environment.aws.kubernetesVersion}`,
-        },
+export class ModelServerChart extends NamespacedChart {
+  /** `id` is the component folder, modelServerComponent(model name), which is also the namespace. */
+  constructor(scope: Construct, id: string, props: ModelServerProps) {
+    const { model, version, clients } = props;
+    const identity = { name: 'vllm', instance: model.name, component: 'model-server' };
+    super(scope, id, {
+      layer: 'apps',
+      environment: props.environment,
+      namespace: id,
+      app: identity,
+      // Pod Security Admission: the server meets the "restricted" profile, so enforce it.
+      pinPodSecurityVersion: true,
+      network: {
+        ingress: [{ name: 'gateway', peers: [{ namespace: clients.namespace }], ports: [{ port: SERVING_PORT }] }, scrapedBy([{ port: SERVING_PORT }])],
+        // Weights from S3 (HTTPS) with credentials from EKS Pod Identity; nothing else leaves.
+        egress: [HTTPS_ANYWHERE, POD_IDENTITY_AGENT],
       },
     });
+    const name = model.name;
+    const namespace = this.namespaceName;
+    const labels = this.appLabels;
+    const versionedLabels = recommendedLabels({ ...identity, version });
+    const selector = this.selector;
+    const metadata = (objectName: string) => this.metadata(objectName);
 
     // The cache-fill init container reads the weights from S3 as this service account: its role
     // may list and read this model's prefix of the bucket and nothing else.
@@ -167,15 +167,6 @@ export class ModelServerChart extends ComponentChart {
     );
     if (props.autoscaling?.cloudwatch) new ApiObject(this, 'trigger-authentication', asApiObject(cloudwatchAuthentication(namespace, labels)));
 
-    defaultDenyPolicies(this, namespace, {
-      ingress: [
-        { name: 'gateway', peers: [{ namespace: GATEWAY_NAMESPACE }], ports: [{ port: SERVING_PORT }] },
-        scrapedBy([{ port: SERVING_PORT }]),
-      ],
-      // Weights from S3 (HTTPS) with credentials from EKS Pod Identity; nothing else leaves.
-      egress: [HTTPS_ANYWHERE, POD_IDENTITY_AGENT],
-    });
-
     // Only the gateway pods (and the nodes: probes, scrapes) reach the server; weights come over HTTPS.
     addPodSecurityGroup(this, props.environment, {
       name: 'model-server',
@@ -183,7 +174,7 @@ export class ModelServerChart extends ComponentChart {
       awsName: `${props.environment.aws.clusterName}-${name}-pods`,
       description: `Model server ${name} of ${props.environment.name}: the gateway in; HTTPS and DNS out`,
       ingress: [
-        { port: SERVING_PORT, peer: { group: { name: GATEWAY_PODS_SECURITY_GROUP, namespace: GATEWAY_NAMESPACE } }, description: 'gateway pods' },
+        { port: SERVING_PORT, peer: { group: { name: clients.securityGroup, namespace: clients.namespace } }, description: 'gateway pods' },
         fromNodes(props.environment, SERVING_PORT),
       ],
       egress: [{ port: 443, peer: { cidr: '0.0.0.0/0' }, description: 'model weights from S3 and AWS APIs over HTTPS' }, ...dnsEgress(props.environment)],
@@ -201,3 +192,15 @@ export class ModelServerChart extends ComponentChart {
     });
   }
 }
+
+export const modelServer: ComponentDeclaration = {
+  name: modelServerComponent('<model>'),
+  installs: [],
+  needs: [
+    ...kindsOf('keda.sh', 'ScaledObject', 'TriggerAuthentication'),
+    ...kindsOf('iam.services.k8s.aws', 'Role'),
+    ...kindsOf('eks.services.k8s.aws', 'PodIdentityAssociation'),
+    ...kindsOf('ec2.services.k8s.aws', 'SecurityGroup'),
+    ...kindsOf('kro.run', 'PodSecurityGroup'),
+  ],
+};

@@ -1,4 +1,4 @@
-import type { ModelSpec } from '../../scripts/lib/config/model-schema.js';
+import type { ModelSpec } from '../models/model-spec.js';
 
 /**
  * How long a model server may take to start and to stop, derived from the model's size.

@@ -1,11 +1,11 @@
 import { k8s } from 'cdk8s-plus-27';
-import type { ModelSpec } from '../../scripts/lib/config/model-schema.js';
-import { formatBytes, parseBytes } from '../../scripts/lib/config/quantity.js';
+import type { ModelSpec } from '../models/model-spec.js';
+import { formatBytes, parseBytes } from '../../platform/spec/quantity.js';
 import { CACHE_FILL_SCRIPT } from './cache-fill.js';
 import { AWS_CLI_IMAGE, imageReference } from './images.js';
 import { STARTUP_PERIOD_SECONDS, startupBudgetSeconds, stopTimings } from './time-budgets.js';
-import { vllmFlagArgs } from './vllm-flags.js';
-import { MODEL_CACHE_OWNER_ID } from '../../platform/storage/efs.js';
+import { vllmFlagArgs } from '../models/vllm-flags.js';
+import { MODEL_CACHE_OWNER_ID } from '../../platform/storage/storage.js';
 
 /** The port vLLM serves the OpenAI-compatible API and /metrics on. */
 export const SERVING_PORT = 8000;

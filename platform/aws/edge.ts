@@ -1,9 +1,9 @@
 import { ApiObject } from 'cdk8s';
 import type { Construct } from 'constructs';
-import type { ClusterSpec } from '../../scripts/lib/config/cluster-schema.js';
-import { allow, arn, lambdaTrust, policy, policyJson, type PolicyDocument } from './iam/document.js';
-import { permissionsBoundaryArn } from './iam/ack-policies.js';
-import { awsScope, roleName } from './identities.js';
+import type { ClusterSpec } from '../spec/cluster-spec.js';
+import { allow, arn, lambdaTrust, policy, policyJson, type PolicyDocument } from '../identity/iam/document.js';
+import { permissionsBoundaryArn } from '../identity/iam/ack-policies.js';
+import { awsScope, roleName } from '../identity/workload-identity.js';
 
 /** The access-log line API Gateway writes per request (JSON; no bodies, no tokens). */
 const ACCESS_LOG_FORMAT = JSON.stringify({

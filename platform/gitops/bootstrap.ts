@@ -1,13 +1,13 @@
-import { ApiObject, App, Chart } from 'cdk8s';
-import type { ClusterSpec } from '../../scripts/lib/config/cluster-schema.js';
-import { PART_OF, MANAGED_BY } from '../../scripts/lib/k8s/labels.js';
-import type { EnvironmentInventory } from '../../scripts/lib/render/inventory.js';
-import type { Manifest } from '../../scripts/lib/render/manifest.js';
-import { chartManifests } from '../../scripts/lib/render/synthesize.js';
-import { asApiObject } from '../addons/helm-addon.js';
-import { application, appProject } from './argocd-objects.js';
-import { ARGOCD_NAMESPACE, SYNC_WAVE } from './constants.js';
-import { gitRepository, kustomization } from './flux-objects.js';
+import { ApiObject, Chart } from 'cdk8s';
+import type { Construct } from 'constructs';
+import { syncWaveOf } from '../components.js';
+import { asApiObject } from '../core/api-object.js';
+import { application, appProject } from '../core/argocd-objects.js';
+import type { ComponentChartProps, GroupKind, Layer } from '../core/component-chart.js';
+import { gitRepository, kustomization } from '../core/flux-objects.js';
+import { ARGOCD_NAMESPACE } from '../core/gitops-constants.js';
+import { MANAGED_BY, PART_OF } from '../core/labels.js';
+import type { ClusterSpec } from '../spec/cluster-spec.js';
 
 /** Folder (under clusters/<env>/) of the objects applied once by hand to connect a cluster. */
 export const BOOTSTRAP_DIR = 'bootstrap';
@@ -17,16 +17,45 @@ export function environmentPath(environment: string, ...parts: string[]): string
   return ['clusters', environment, ...parts].join('/');
 }
 
+/** The bootstrap objects sync before everything else. */
+const BOOTSTRAP_WAVE = -100;
+
+/** A component of the environment as its chart declared it. */
+export interface ComponentSummary {
+  readonly layer: Layer;
+  readonly component: string;
+  readonly options: ComponentChartProps;
+}
+
+/** What an environment's manifests touch: the facts its GitOps project is scoped to. */
+export interface EnvironmentInventory {
+  /** Namespaces of namespaced objects, namespaces created, and namespaces Helm releases write to. */
+  readonly namespaces: readonly string[];
+  /** Cluster-scoped kinds rendered or installed by add-ons. */
+  readonly clusterResources: readonly GroupKind[];
+  readonly chartRepositories: readonly string[];
+  /** The chart repositories that are OCI registries. */
+  readonly ociChartRepositories: readonly string[];
+  readonly components: readonly ComponentSummary[];
+}
+
+export interface BootstrapChartProps {
+  readonly environment: ClusterSpec;
+  /** What the environment's manifests touch (the project allows exactly that). */
+  readonly inventory: EnvironmentInventory;
+}
+
 /**
  * The objects that make a cluster reconcile its environment from git: applied once with
  * `kubectl apply -k clusters/<env>/bootstrap`, after which they manage themselves from git too.
  */
-export function bootstrapManifests(environment: ClusterSpec, inventory: EnvironmentInventory): Manifest[] {
-  const app = new App({ outdir: 'cdk8s.out' });
-  const chart = new Chart(app, 'bootstrap', { disableResourceNameHashes: true, labels: { 'app.kubernetes.io/part-of': PART_OF, 'app.kubernetes.io/managed-by': MANAGED_BY } });
-  const objects = environment.gitops.engine === 'argocd' ? argoCdObjects(environment, inventory) : fluxObjects(environment, inventory);
-  objects.forEach((object, index) => new ApiObject(chart, `object-${index}`, asApiObject(object)));
-  return chartManifests(chart);
+export class BootstrapChart extends Chart {
+  constructor(scope: Construct, id: string, props: BootstrapChartProps) {
+    super(scope, id, { disableResourceNameHashes: true, labels: { 'app.kubernetes.io/part-of': PART_OF, 'app.kubernetes.io/managed-by': MANAGED_BY } });
+    const { environment, inventory } = props;
+    const objects = environment.gitops.engine === 'argocd' ? argoCdObjects(environment, inventory) : fluxObjects(environment, inventory);
+    objects.forEach((object, index) => new ApiObject(this, `object-${index}`, asApiObject(object)));
+  }
 }
 
 /**
@@ -46,14 +75,14 @@ function argoCdObjects(environment: ClusterSpec, inventory: EnvironmentInventory
       sourceRepos: [gitops.repoURL, ...inventory.chartRepositories],
       namespaces: [...inventory.namespaces, ARGOCD_NAMESPACE],
       clusterResources: inventory.clusterResources,
-      syncWave: SYNC_WAVE.project,
+      syncWave: BOOTSTRAP_WAVE,
     }),
     application({
       name: `${name}-bootstrap`,
       project: name,
       source: source(environmentPath(name, BOOTSTRAP_DIR)),
       destinationNamespace: ARGOCD_NAMESPACE,
-      syncWave: SYNC_WAVE.project,
+      syncWave: BOOTSTRAP_WAVE,
       serverSideApply: false,
     }),
     ...inventory.ociChartRepositories.map((url) => ociRepository(url)),
@@ -62,7 +91,7 @@ function argoCdObjects(environment: ClusterSpec, inventory: EnvironmentInventory
         name: `${name}-${component.layer}-${component.component}`,
         project: name,
         source: source(environmentPath(name, 'manifests', component.layer, component.component)),
-        syncWave: component.options.syncWave ?? SYNC_WAVE[component.layer],
+        syncWave: syncWaveOf(component.layer, component.component),
         serverSideApply: false,
         labels: { 'eks-llm-gitops.io/layer': component.layer },
       }),

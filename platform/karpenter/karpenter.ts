@@ -2,13 +2,14 @@ import { ApiObject } from 'cdk8s';
 import { EC2NodeClass, type IEC2NodeClass } from '@kubernetes-models/karpenter/karpenter.k8s.aws/v1/EC2NodeClass';
 import { NodePool, type INodePool } from '@kubernetes-models/karpenter/karpenter.sh/v1/NodePool';
 import type { Construct } from 'constructs';
-import type { ClusterSpec } from '../../scripts/lib/config/cluster-schema.js';
-import type { ModelSpec } from '../../scripts/lib/config/model-schema.js';
-import { formatBytes } from '../../scripts/lib/config/quantity.js';
-import { asApiObject, PlatformComponentChart, type GitOpsTarget, type HelmAddon } from '../addons/helm-addon.js';
+import type { ClusterSpec } from '../spec/cluster-spec.js';
+import { formatBytes } from '../spec/quantity.js';
+import { asApiObject } from '../core/api-object.js';
+import { kindsOf, type PlatformComponent, type PlatformComponentProps } from '../core/component.js';
+import { AddonChart, type HelmAddon } from '../core/helm-addon.js';
 import { CONTROLLER_IDENTITIES } from '../identity/controller-identities.js';
-import { GPU_INSTANCE_FAMILIES } from './gpu-instance-families.js';
-import { ADMISSION_WEBHOOKS, CLUSTER_RBAC, CUSTOM_RESOURCE_DEFINITIONS } from '../addons/cluster-kinds.js';
+import { GPU_INSTANCE_FAMILIES } from '../spec/gpu-instance-families.js';
+import { ADMISSION_WEBHOOKS, CLUSTER_RBAC, CUSTOM_RESOURCE_DEFINITIONS } from '../core/cluster-kinds.js';
 
 /** NodePools the workloads select with `karpenter.sh/nodepool`. */
 export const GPU_NODE_POOL = 'gpu';
@@ -26,14 +27,14 @@ const GPU_PRESENT_LABEL = 'nvidia.com/gpu.present';
  * with the environment's instance families and capacity types, an EFA pool when a model needs
  * EFA, and a general pool for CPU workloads. Nodes use the EKS-optimized AMI at a pinned release.
  */
-export class KarpenterChart extends PlatformComponentChart {
-  constructor(scope: Construct, environment: ClusterSpec, models: readonly ModelSpec[], gitops: GitOpsTarget) {
-    super(scope, 'karpenter', [karpenterAddon(environment)], gitops, -30);
-    const needsEfa = models.some((m) => m.gpu.efa);
+export class KarpenterChart extends AddonChart {
+  constructor(scope: Construct, id: string, props: PlatformComponentProps) {
+    super(scope, id, { gitops: props.gitops, addons: [karpenterAddon(props.environment)] });
+    const { environment } = props;
 
     this.nodeClass('gpu', ec2NodeClass(environment, 'gpu', { dataVolumeGiB: 500, efa: false }));
     this.nodePool(GPU_NODE_POOL, gpuNodePool(environment, GPU_NODE_POOL, environment.gpu.instanceFamilies, 'gpu'));
-    if (needsEfa) {
+    if (props.efa) {
       const efaFamilies = environment.gpu.instanceFamilies.filter((f) => GPU_INSTANCE_FAMILIES[f]?.efa);
       this.nodeClass('gpu-efa', ec2NodeClass(environment, 'gpu-efa', { dataVolumeGiB: 500, efa: true }));
       this.nodePool(EFA_NODE_POOL, gpuNodePool(environment, EFA_NODE_POOL, efaFamilies, 'gpu-efa'));
@@ -164,3 +165,10 @@ function generalNodePool(environment: ClusterSpec): INodePool['spec'] {
     disruption: { consolidationPolicy: 'WhenEmptyOrUnderutilized', consolidateAfter: '5m', budgets: [{ nodes: '10%' }] },
   };
 }
+
+export const karpenter: PlatformComponent = {
+  name: 'karpenter',
+  installs: [...kindsOf('karpenter.sh', 'NodePool', 'NodeClaim'), ...kindsOf('karpenter.k8s.aws', 'EC2NodeClass')],
+  needs: [...kindsOf('karpenter.sh', 'NodePool'), ...kindsOf('karpenter.k8s.aws', 'EC2NodeClass')],
+  build: (scope, props) => new KarpenterChart(scope, 'karpenter', props),
+};

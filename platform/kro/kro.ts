@@ -1,12 +1,13 @@
 import { ApiObject } from 'cdk8s';
 import type { Construct } from 'constructs';
-import type { ClusterSpec } from '../../scripts/lib/config/cluster-schema.js';
-import { recommendedLabels } from '../../scripts/lib/k8s/labels.js';
-import { ADMISSION_POLICIES, CLUSTER_RBAC, CUSTOM_RESOURCE_DEFINITIONS } from '../addons/cluster-kinds.js';
-import { PlatformComponentChart, type GitOpsTarget, type HelmAddon } from '../addons/helm-addon.js';
-import { SKIP_DRY_RUN_UNTIL_KIND_EXISTS, syncWave } from '../gitops/constants.js';
-import { HTTPS_ANYWHERE } from '../network/network-policies.js';
-import { KRO_API_VERSION, POD_SECURITY_GROUP_GRAPH, podSecurityGroupControllerRules, podSecurityGroupGraphSpec } from './pod-security-group.js';
+import type { ClusterSpec } from '../spec/cluster-spec.js';
+import { recommendedLabels } from '../core/labels.js';
+import { ADMISSION_POLICIES, CLUSTER_RBAC, CUSTOM_RESOURCE_DEFINITIONS } from '../core/cluster-kinds.js';
+import { kindsOf, type PlatformComponent, type PlatformComponentProps } from '../core/component.js';
+import { AddonChart, type HelmAddon } from '../core/helm-addon.js';
+import { COMPONENT_PHASE, SKIP_DRY_RUN_UNTIL_KIND_EXISTS, syncWave } from '../core/gitops-constants.js';
+import { HTTPS_ANYWHERE } from '../core/network-policies.js';
+import { KRO_API_VERSION, POD_SECURITY_GROUP_GRAPH, POD_SECURITY_GROUP_KIND, podSecurityGroupControllerRules, podSecurityGroupGraphSpec } from './pod-security-group.js';
 
 export const KRO_NAMESPACE = 'kro-system';
 /** kro's controller, pinned by digest (the tag says which release it is). */
@@ -17,9 +18,9 @@ export const KRO_IMAGE = { repository: 'registry.k8s.io/kro/kro', tag: 'v0.9.4@s
  * between them, here an ACK security group's id into the SecurityGroupPolicy that attaches it to
  * pods. Its RBAC is "aggregation": it may touch only what the graphs rendered here need.
  */
-export class KroChart extends PlatformComponentChart {
-  constructor(scope: Construct, environment: ClusterSpec, gitops: GitOpsTarget) {
-    super(scope, 'kro', [kroAddon(environment)], gitops, -55);
+export class KroChart extends AddonChart {
+  constructor(scope: Construct, id: string, props: PlatformComponentProps) {
+    super(scope, id, { gitops: props.gitops, addons: [kroAddon(props.environment)] });
     const labels = recommendedLabels({ name: 'kro', instance: 'kro', component: 'graphs' });
     new ApiObject(this, 'pod-security-group-access', {
       apiVersion: 'rbac.authorization.k8s.io/v1',
@@ -34,7 +35,7 @@ export class KroChart extends PlatformComponentChart {
         name: POD_SECURITY_GROUP_GRAPH,
         labels,
         // Its CRD comes with the chart in this same sync; skip the dry run until it exists.
-        annotations: { ...SKIP_DRY_RUN_UNTIL_KIND_EXISTS, ...syncWave(1) },
+        annotations: { ...SKIP_DRY_RUN_UNTIL_KIND_EXISTS, ...syncWave(COMPONENT_PHASE.customResources) },
       },
       spec: podSecurityGroupGraphSpec(),
     });
@@ -65,3 +66,11 @@ export function kroAddon(environment: ClusterSpec): HelmAddon {
     },
   };
 }
+
+/** kro, and the graph whose instances (PodSecurityGroup) the apps use. */
+export const kro: PlatformComponent = {
+  name: 'kro',
+  installs: kindsOf('kro.run', 'ResourceGraphDefinition', POD_SECURITY_GROUP_KIND),
+  needs: kindsOf('kro.run', 'ResourceGraphDefinition'),
+  build: (scope, props) => new KroChart(scope, 'kro', props),
+};

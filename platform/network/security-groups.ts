@@ -1,7 +1,7 @@
 import { ApiObject } from 'cdk8s';
 import type { Construct } from 'constructs';
-import type { ClusterSpec } from '../../scripts/lib/config/cluster-schema.js';
-import { SKIP_DRY_RUN_UNTIL_KIND_EXISTS, syncWave } from '../gitops/constants.js';
+import type { ClusterSpec } from '../spec/cluster-spec.js';
+import { SKIP_DRY_RUN_UNTIL_KIND_EXISTS, syncWave } from '../core/gitops-constants.js';
 import { KRO_API_VERSION, POD_SECURITY_GROUP_KIND } from '../kro/pod-security-group.js';
 
 /*

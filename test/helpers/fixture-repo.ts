@@ -1,4 +1,4 @@
-import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createRequire } from 'node:module';
@@ -38,7 +38,10 @@ export async function makeFixtureRepo(): Promise<FixtureRepo> {
   return {
     root,
     read,
-    write: (file, text) => writeFile(path.join(root, file), text),
+    async write(file, text) {
+      await mkdir(path.dirname(path.join(root, file)), { recursive: true });
+      await writeFile(path.join(root, file), text);
+    },
     async edit(file, from, to) {
       const text = await read(file);
       if (!text.includes(from)) throw new Error(`fixture edit: ${file} does not contain ${JSON.stringify(from)}`);

@@ -1,5 +1,6 @@
 import { load } from 'js-yaml';
-import { loadFleet, type Fleet } from '../../scripts/lib/config/load-fleet.js';
+import { loadFleet } from '../../scripts/lib/config/load-fleet.js';
+import type { Fleet } from '../../scripts/lib/config/fleet.js';
 import { renderEnvironment } from '../../scripts/lib/render/render-environment.js';
 import { REPO_ROOT } from './fixture-repo.js';
 

@@ -1,6 +1,6 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { toYaml } from '../render/manifest-files.js';
+import { toYaml } from '../../../platform/core/yaml.js';
 
 export interface GeneratedFleet {
   readonly environments: readonly string[];

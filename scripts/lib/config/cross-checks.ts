@@ -1,7 +1,7 @@
-import { GPU_INSTANCE_FAMILIES } from '../../../platform/karpenter/gpu-instance-families.js';
-import type { ClusterSpec } from './cluster-schema.js';
-import type { Fleet, Located } from './load-fleet.js';
-import type { ModelSpec } from './model-schema.js';
+import { GPU_INSTANCE_FAMILIES } from '../../../platform/spec/gpu-instance-families.js';
+import type { ClusterSpec } from '../../../platform/spec/cluster-spec.js';
+import type { Fleet, Located } from './fleet.js';
+import type { ModelSpec } from '../../../apps/models/model-spec.js';
 import type { ConfigProblem } from './problem.js';
 
 /** Inputs that exist but failed their own checks; references to them are not reported again. */

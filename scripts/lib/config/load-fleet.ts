@@ -1,34 +1,19 @@
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { z } from 'zod';
-import { parseInputYaml, isProblem } from '../yaml/parse-input.js';
-import type { YamlPath } from '../yaml/source-map.js';
-import { clusterSchema, type ClusterSpec } from './cluster-schema.js';
-import { modelSchema, type ModelSpec } from './model-schema.js';
+import { parseInputYaml, isProblem } from './parse-input.js';
+import { clusterSchema, type ClusterSpec } from '../../../platform/spec/cluster-spec.js';
+import { modelSchema, type ModelSpec } from '../../../apps/models/model-spec.js';
 import { sortProblems, type ConfigProblem } from './problem.js';
 import { zodProblems } from './zod-problems.js';
 import { crossCheckFleet } from './cross-checks.js';
+import type { Fleet, Located } from './fleet.js';
 
 /** Where the inputs live, relative to the repository root. */
 export const CLUSTERS_DIR = 'clusters';
 export const MODELS_DIR = 'apps/models';
 export const CLUSTER_FILE = 'cluster.yaml';
 
-/** An input file that parsed and matched its schema, with what is needed to point back into it. */
-export interface Located<T> {
-  readonly spec: T;
-  /** Repository-relative path. */
-  readonly file: string;
-  readonly lineOf: (path: YamlPath) => number;
-}
-
-/** Every input of the repository, checked on its own and against each other. */
-export interface Fleet {
-  /** Catalogue entries by model name. */
-  readonly models: ReadonlyMap<string, Located<ModelSpec>>;
-  /** Environments by name (= folder under clusters/), in name order. */
-  readonly environments: ReadonlyMap<string, Located<ClusterSpec>>;
-}
 
 export type LoadResult = { ok: true; fleet: Fleet } | { ok: false; problems: ConfigProblem[] };
 

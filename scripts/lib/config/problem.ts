@@ -1,5 +1,5 @@
 import type { YamlPath } from '../yaml/source-map.js';
-import { byCodeUnit } from '../text/compare.js';
+import { byCodeUnit } from '../../../platform/core/compare.js';
 
 /** One thing wrong with an input file, located for the person who has to fix it. */
 export interface ConfigProblem {

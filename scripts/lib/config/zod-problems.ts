@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import type { YamlPath } from '../yaml/source-map.js';
 import type { ConfigProblem } from './problem.js';
-import { closestMatch } from '../text/closest-match.js';
+import { closestMatch } from '../../../platform/core/closest-match.js';
 
 /**
  * Turns zod issues into problems a person can act on: the file and line of the field, what was

@@ -2,7 +2,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { load } from 'js-yaml';
 import { z } from 'zod';
-import { byCodeUnit } from '../text/compare.js';
+import { byCodeUnit } from '../../../platform/core/compare.js';
 
 /** Where the policy pack lives, relative to the repository root. */
 export const POLICIES_DIR = 'policies';

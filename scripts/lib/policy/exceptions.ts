@@ -3,8 +3,8 @@ import path from 'node:path';
 import { z } from 'zod';
 import type { ConfigProblem } from '../config/problem.js';
 import { zodProblems } from '../config/zod-problems.js';
-import { closestMatch } from '../text/closest-match.js';
-import { isProblem, parseInputYaml } from '../yaml/parse-input.js';
+import { closestMatch } from '../../../platform/core/closest-match.js';
+import { isProblem, parseInputYaml } from '../config/parse-input.js';
 import { POLICY_DATA_DIR } from './catalogue.js';
 
 export const EXCEPTIONS_FILE = `${POLICY_DATA_DIR}/exceptions.yaml`;

@@ -1,7 +1,8 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { CLUSTERS_DIR, type Fleet } from '../config/load-fleet.js';
+import { CLUSTERS_DIR } from '../config/load-fleet.js';
+import type { Fleet } from '../config/fleet.js';
 import { environmentFiles } from '../validate/collect-inputs.js';
 import { parseManifestFile } from '../validate/manifest-documents.js';
 import { resourceSignature } from '../validate/resource-signature.js';

@@ -1,7 +1,7 @@
 import { githubAnnotation } from '../cli/report-format.js';
 import type { ConfigProblem } from '../config/problem.js';
 import { formatProblem } from '../config/problem.js';
-import { byCodeUnit } from '../text/compare.js';
+import { byCodeUnit } from '../../../platform/core/compare.js';
 import type { PolicyRule } from './catalogue.js';
 import { isExpired, type PolicyException } from './exceptions.js';
 import type { PolicyFinding } from './findings.js';

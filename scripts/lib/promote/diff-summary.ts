@@ -1,5 +1,5 @@
 import { load } from 'js-yaml';
-import { byCodeUnit } from '../text/compare.js';
+import { byCodeUnit } from '../../../platform/core/compare.js';
 
 /** What a promotion changes in an environment's rendered files, for the PR body. */
 export interface DiffSummary {

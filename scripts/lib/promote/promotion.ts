@@ -1,6 +1,6 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { ClusterSpec } from '../config/cluster-schema.js';
+import type { ClusterSpec } from '../../../platform/spec/cluster-spec.js';
 import { CLUSTER_FILE, CLUSTERS_DIR, loadFleet } from '../config/load-fleet.js';
 import { formatProblem } from '../config/problem.js';
 import { summarizeDiff } from './diff-summary.js';

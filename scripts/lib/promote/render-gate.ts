@@ -1,5 +1,5 @@
 import path from 'node:path';
-import type { Fleet } from '../config/load-fleet.js';
+import type { Fleet } from '../config/fleet.js';
 import { renderEnvironment } from '../render/render-environment.js';
 import { readTree } from '../render/rendered-tree.js';
 import { writeEnvironment } from '../render/write-environment.js';

@@ -1,26 +1,17 @@
 import { App } from 'cdk8s';
 import { GatewayChart } from '../../../apps/gateway/gateway-chart.js';
+import { GATEWAY_PODS_SECURITY_GROUP } from '../../../apps/gateway/response-cache.js';
 import { ModelServerChart, modelServerComponent } from '../../../apps/model-server/model-server-chart.js';
-import { PlatformComponentChart } from '../../../platform/addons/helm-addon.js';
-import { kedaAddon } from '../../../platform/addons/keda.js';
-import { AckChart, AwsChart } from '../../../platform/aws/aws-chart.js';
-import { KroChart } from '../../../platform/kro/kro.js';
-import { ExternalSecretsChart } from '../../../platform/secrets/external-secrets.js';
-import { metricsServerAddon } from '../../../platform/autoscaling/metrics-server.js';
-import { externalDnsAddon } from '../../../platform/dns/external-dns.js';
-import { GpuNodeAgentsChart } from '../../../platform/gpu/gpu-node-agents.js';
-import { AwsLoadBalancerChart } from '../../../platform/ingress/aws-load-balancer.js';
-import { KarpenterChart } from '../../../platform/karpenter/karpenter.js';
-import { CloudWatchChart, MonitoringChart } from '../../../platform/observability/observability.js';
-import { SchedulingChart } from '../../../platform/scheduling/priority-classes.js';
-import { StorageChart } from '../../../platform/storage/efs.js';
+import { GATEWAY_NAMESPACE } from '../../../apps/gateway/gateway-chart.js';
+import { PLATFORM_COMPONENTS } from '../../../platform/components.js';
 import { placeableFamilies } from '../config/cross-checks.js';
-import type { Fleet } from '../config/load-fleet.js';
+import type { Fleet } from '../config/fleet.js';
 
 /**
  * The cdk8s App of one environment: one chart per component folder. The platform layer (cluster
  * add-ons, capacity, storage, ingress, observability) is the same shape everywhere and driven by
- * cluster.yaml; the apps layer has a model server per model and the gateway in front of them.
+ * cluster.yaml, in the sync order of platform/components.ts; the apps layer has a model server
+ * per model and the gateway in front of them.
  */
 export function buildEnvironmentApp(fleet: Fleet, environmentName: string): App {
   const environment = fleet.environments.get(environmentName)?.spec;
@@ -38,36 +29,24 @@ export function buildEnvironmentApp(fleet: Fleet, environmentName: string): App 
       return { model, deployment };
     });
 
-  new AckChart(app, environment, gitops);
-  new KroChart(app, environment, gitops);
-  new AwsChart(app, environment);
-  new ExternalSecretsChart(app, environment, gitops);
-  new SchedulingChart(app, gitops);
-  new MonitoringChart(app, environment, gitops);
-  new CloudWatchChart(app, environment, gitops);
-  new StorageChart(app, environment, gitops);
-  new KarpenterChart(app, environment, deployed.map((d) => d.model), gitops);
-  new AwsLoadBalancerChart(app, environment, gitops);
-  new PlatformComponentChart(app, 'metrics-server', [metricsServerAddon(environment)], gitops, -30);
-  new GpuNodeAgentsChart(app, environment, deployed.map((d) => d.model), gitops);
-  new PlatformComponentChart(app, 'keda', [kedaAddon(environment)], gitops, -20);
-  new PlatformComponentChart(app, 'external-dns', [externalDnsAddon(environment)], gitops, -10);
+  const efa = deployed.some(({ model }) => model.gpu.efa);
+  for (const component of PLATFORM_COMPONENTS) component.build(app, { environment, gitops, efa });
 
   for (const { model, deployment } of deployed) {
-    new ModelServerChart(app, {
+    new ModelServerChart(app, modelServerComponent(model.name), {
       environment,
       model,
       version: deployment.version,
       replicas: deployment.replicas,
       autoscaling: deployment.autoscaling,
       instanceFamilies: placeableFamilies(model, environment),
+      clients: { namespace: GATEWAY_NAMESPACE, securityGroup: GATEWAY_PODS_SECURITY_GROUP },
     });
   }
-  new GatewayChart(
-    app,
+  new GatewayChart(app, 'gateway', {
     environment,
-    deployed.map(({ model }) => ({ model, apiBase: `http://${model.name}.${modelServerComponent(model.name)}.svc.cluster.local:8000/v1` })),
-    deployed.map((d) => modelServerComponent(d.model.name)),
-  );
+    routes: deployed.map(({ model }) => ({ model, apiBase: `http://${model.name}.${modelServerComponent(model.name)}.svc.cluster.local:8000/v1` })),
+    modelNamespaces: deployed.map((d) => modelServerComponent(d.model.name)),
+  });
   return app;
 }

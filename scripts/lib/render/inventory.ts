@@ -1,18 +1,7 @@
-import { byCodeUnit } from '../text/compare.js';
-import type { GroupKind } from './component-chart.js';
+import { byCodeUnit } from '../../../platform/core/compare.js';
+import type { GroupKind } from '../../../platform/core/component-chart.js';
+import type { EnvironmentInventory } from '../../../platform/gitops/bootstrap.js';
 import type { RenderedComponent, RenderedObject } from './synthesize.js';
-
-/** What an environment's manifests touch: the facts its GitOps project is scoped to. */
-export interface EnvironmentInventory {
-  /** Namespaces of namespaced objects, namespaces created, and namespaces Helm releases write to. */
-  readonly namespaces: readonly string[];
-  /** Cluster-scoped kinds rendered or installed by add-ons. */
-  readonly clusterResources: readonly GroupKind[];
-  readonly chartRepositories: readonly string[];
-  /** The chart repositories that are OCI registries. */
-  readonly ociChartRepositories: readonly string[];
-  readonly components: readonly RenderedComponent[];
-}
 
 export function environmentInventory(objects: readonly RenderedObject[], components: readonly RenderedComponent[]): EnvironmentInventory {
   const namespaces = new Set<string>();

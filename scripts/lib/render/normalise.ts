@@ -1,5 +1,5 @@
 import type { Manifest } from './manifest.js';
-import { byCodeUnit } from '../text/compare.js';
+import { byCodeUnit } from '../../../platform/core/compare.js';
 
 /** Keys printed first, in this order, wherever they occur; the rest follow sorted. */
 const LEADING_KEYS = ['apiVersion', 'kind', 'metadata', 'name', 'namespace'];

@@ -1,9 +1,10 @@
-import { BOOTSTRAP_DIR, bootstrapManifests } from '../../../platform/gitops/bootstrap.js';
-import type { Fleet } from '../config/load-fleet.js';
+import { App } from 'cdk8s';
+import { BOOTSTRAP_DIR, BootstrapChart } from '../../../platform/gitops/bootstrap.js';
+import type { Fleet } from '../config/fleet.js';
 import { buildEnvironmentApp } from './environment-app.js';
 import { environmentInventory } from './inventory.js';
 import { environmentFiles, MANIFESTS_DIR } from './manifest-files.js';
-import { synthesize } from './synthesize.js';
+import { chartManifests, synthesize } from './synthesize.js';
 
 /** Folders under clusters/<env>/ that the renderer owns entirely (anything else in them is an orphan). */
 export const RENDERED_DIRS = [MANIFESTS_DIR, BOOTSTRAP_DIR] as const;
@@ -26,6 +27,6 @@ export function renderEnvironment(fleet: Fleet, name: string): RenderedEnvironme
   const environment = fleet.environments.get(name)?.spec;
   if (!environment) throw new Error(`unknown environment "${name}"`);
   const { objects, components } = synthesize(buildEnvironmentApp(fleet, name));
-  const bootstrap = bootstrapManifests(environment, environmentInventory(objects, components));
+  const bootstrap = chartManifests(new BootstrapChart(new App({ outdir: 'cdk8s.out' }), 'bootstrap', { environment, inventory: environmentInventory(objects, components) }));
   return { name, files: environmentFiles(name, objects, bootstrap, BOOTSTRAP_DIR), objectCount: objects.length + bootstrap.length };
 }

@@ -1,5 +1,6 @@
 import type { App, Chart } from 'cdk8s';
-import { ComponentChart, type ComponentOptions, type Layer } from './component-chart.js';
+import { ComponentChart, type Layer } from '../../../platform/core/component-chart.js';
+import type { ComponentSummary } from '../../../platform/gitops/bootstrap.js';
 import { isManifest, type Manifest } from './manifest.js';
 import { normaliseManifest } from './normalise.js';
 
@@ -11,11 +12,7 @@ export interface RenderedObject {
 }
 
 /** A component of the environment and what its chart declared about it. */
-export interface RenderedComponent {
-  readonly layer: Layer;
-  readonly component: string;
-  readonly options: ComponentOptions;
-}
+export type RenderedComponent = ComponentSummary;
 
 /** Synthesises every chart of `app` in memory (cdk8s writes nothing until `app.synth()`). */
 export function synthesize(app: App): { objects: RenderedObject[]; components: RenderedComponent[] } {

@@ -1,7 +1,7 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
-import { byCodeUnit } from '../text/compare.js';
+import { byCodeUnit } from '../../../platform/core/compare.js';
 
 /**
  * Gate outcomes the workflow's jobs record (one JSON file per job, from the steps' outcomes:

@@ -2,7 +2,7 @@ import type { DiffSummary } from '../promote/diff-summary.js';
 import { codeCell, fitToBudget, markdownTable } from '../text/markdown.js';
 import type { GateFile } from './gate-results.js';
 import type { ModelServerFacts } from './model-servers.js';
-import type { Capacity, PriceTable } from './pricing.js';
+import { PRICES_FILE, type Capacity, type PriceTable } from './pricing.js';
 
 /** Marks our comment, so that the next push updates it instead of adding another. */
 export const REPORT_MARKER = '<!-- eks-llm-gitops:pr-report -->';
@@ -52,7 +52,7 @@ function render(input: ReportInput, maxRows: number): string {
   ];
   for (const env of changed) sections.push(environmentSection(env, input.prices, maxRows));
   sections.push(
-    `<sub>Cost estimates: on-demand Linux prices for ${input.prices.region}, captured ${input.prices.capturedOn} from ${input.prices.source} (\`platform/pricing/ec2-gpu-on-demand.yaml\`); one node per replica, the cheapest priced instance type of the allowed families that holds the replica's GPUs. Spot, savings plans and shared nodes make the real bill lower. This comment is updated in place on every push.</sub>`,
+    `<sub>Cost estimates: on-demand Linux prices for ${input.prices.region}, captured ${input.prices.capturedOn} from ${input.prices.source} (\`${PRICES_FILE}\`); one node per replica, the cheapest priced instance type of the allowed families that holds the replica's GPUs. Spot, savings plans and shared nodes make the real bill lower. This comment is updated in place on every push.</sub>`,
   );
   return `${sections.join('\n\n')}\n`;
 }

@@ -5,7 +5,7 @@ import { z } from 'zod';
 import type { ModelServerFacts } from './model-servers.js';
 
 /** A small, dated table of on-demand prices: facts with their date, region and source. */
-export const PRICES_FILE = 'platform/pricing/ec2-gpu-on-demand.yaml';
+export const PRICES_FILE = 'scripts/lib/report/ec2-gpu-on-demand.yaml';
 
 const priceTableSchema = z.strictObject({
   region: z.string().min(1),

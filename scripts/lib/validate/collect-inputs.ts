@@ -4,7 +4,7 @@ import { load } from 'js-yaml';
 import { UsageError } from '../cli/run-cli.js';
 import { CLUSTER_FILE, CLUSTERS_DIR } from '../config/load-fleet.js';
 import { MANIFESTS_DIR } from '../render/manifest-files.js';
-import { byCodeUnit } from '../text/compare.js';
+import { byCodeUnit } from '../../../platform/core/compare.js';
 
 /** A file to validate, read into memory. */
 export interface InputFile {

@@ -1,0 +1,45 @@
+import type { ClusterSpec } from '../spec/cluster-spec.js';
+import { kindsOf, type PlatformComponent } from '../core/component.js';
+import { AddonChart, type HelmAddon } from '../core/helm-addon.js';
+import { CONTROLLER_IDENTITIES } from '../identity/controller-identities.js';
+import { HTTPS_ANYWHERE, POD_IDENTITY_AGENT, scrapedBy } from '../core/network-policies.js';
+import { CLUSTER_RBAC, CUSTOM_RESOURCE_DEFINITIONS } from '../core/cluster-kinds.js';
+
+/**
+ * external-dns: publishes the API Ingress's hostname and the API's custom domain (a DNSEndpoint:
+ * an alias record to API Gateway) in the environment's Route 53 zone, and only there. It owns its records through TXT records tagged with the cluster's name, and in
+ * environments with `dns.recordPolicy: upsert-only` (production) it never deletes a record.
+ */
+export function externalDnsAddon(environment: ClusterSpec): HelmAddon {
+  const identity = CONTROLLER_IDENTITIES['external-dns'];
+  return {
+    name: 'external-dns',
+    namespace: identity.namespace,
+    chart: { repository: 'https://kubernetes-sigs.github.io/external-dns/', name: 'external-dns', version: '1.21.1' },
+    podSecurity: 'restricted',
+    serverSideApply: false,
+    // The chart installs the DNSEndpoint CRD (the crd source).
+    clusterResources: [...CUSTOM_RESOURCE_DEFINITIONS, ...CLUSTER_RBAC],
+    network: { ingress: [scrapedBy([{ port: 7979 }])], egress: [HTTPS_ANYWHERE, POD_IDENTITY_AGENT] },
+    values: {
+      provider: { name: 'aws' },
+      sources: ['ingress', 'crd'],
+      crd: { create: true },
+      domainFilters: [environment.dns.zone],
+      txtOwnerId: environment.aws.clusterName,
+      policy: environment.dns.recordPolicy,
+      registry: 'txt',
+      interval: '1m',
+      env: [{ name: 'AWS_DEFAULT_REGION', value: environment.aws.region }],
+      serviceAccount: { create: true, name: identity.serviceAccount },
+      resources: { requests: { cpu: '50m', memory: '64Mi' }, limits: { cpu: '200m', memory: '256Mi' } },
+    },
+  };
+}
+
+export const externalDns: PlatformComponent = {
+  name: 'external-dns',
+  installs: kindsOf('externaldns.k8s.io', 'DNSEndpoint'),
+  needs: [],
+  build: (scope, { environment, gitops }) => new AddonChart(scope, 'external-dns', { gitops, addons: [externalDnsAddon(environment)] }),
+};

@@ -1,0 +1,82 @@
+import { ApiObject } from 'cdk8s';
+import { ServiceMonitor } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/ServiceMonitor';
+import type { Construct } from 'constructs';
+import type { ClusterSpec } from '../spec/cluster-spec.js';
+import { asApiObject } from '../core/api-object.js';
+import { kindsOf, type PlatformComponent, type PlatformComponentProps } from '../core/component.js';
+import { AddonChart, type HelmAddon } from '../core/helm-addon.js';
+import { HTTPS_ANYWHERE, MONITORING_NAMESPACE } from '../core/network-policies.js';
+import { ADMISSION_WEBHOOKS, CLUSTER_RBAC, CUSTOM_RESOURCE_DEFINITIONS } from '../core/cluster-kinds.js';
+
+/** The in-cluster Prometheus that KEDA's Prometheus triggers query (kube-prometheus-stack's Service). */
+export const PROMETHEUS_URL = `http://kube-prometheus-stack-prometheus.${MONITORING_NAMESPACE}.svc:9090`;
+
+/**
+ * Metrics: kube-prometheus-stack (the Prometheus operator and one Prometheus that scrapes the
+ * model servers and the DCGM exporter, and that KEDA queries) and a ServiceMonitor for every
+ * model server.
+ */
+export class MonitoringChart extends AddonChart {
+  constructor(scope: Construct, id: string, props: PlatformComponentProps) {
+    super(scope, id, { gitops: props.gitops, addons: [prometheusAddon(props.environment)] });
+    const monitor = new ServiceMonitor({
+      metadata: { name: 'vllm', namespace: MONITORING_NAMESPACE, labels: { 'app.kubernetes.io/part-of': 'llm-platform', 'app.kubernetes.io/component': 'observability' } },
+      spec: {
+        // Every model server, in whatever namespace: their Services carry these labels.
+        selector: { matchLabels: { 'app.kubernetes.io/name': 'vllm', 'app.kubernetes.io/component': 'model-server' } },
+        namespaceSelector: { any: true },
+        endpoints: [{ port: 'http', path: '/metrics', interval: '15s', scrapeTimeout: '10s' }],
+      },
+    });
+    monitor.validate();
+    new ApiObject(this, 'vllm-service-monitor', asApiObject(monitor.toJSON() as Record<string, unknown>));
+  }
+}
+
+function prometheusAddon(environment: ClusterSpec): HelmAddon {
+  const vpc = environment.network.vpcCidr;
+  return {
+    name: 'kube-prometheus-stack',
+    namespace: MONITORING_NAMESPACE,
+    chart: { repository: 'https://prometheus-community.github.io/helm-charts', name: 'kube-prometheus-stack', version: '93.9.0' },
+    // node-exporter reads the host's /proc and /sys with host networking.
+    podSecurity: 'privileged',
+    // The Prometheus CRD (~850 KB) is far over client-side apply's annotation limit.
+    serverSideApply: true,
+    otherNamespaces: ['kube-system'],
+    clusterResources: [...CUSTOM_RESOURCE_DEFINITIONS, ...CLUSTER_RBAC, ...ADMISSION_WEBHOOKS],
+    network: {
+      ingress: [
+        { name: 'prometheus-queries', peers: [{ namespace: 'keda' }], ports: [{ port: 9090 }] },
+        { name: 'api-server-to-webhooks', peers: [{ cidr: vpc }], ports: [{ port: 10250 }] },
+        { name: 'within-namespace', peers: [{ namespace: MONITORING_NAMESPACE }], ports: [{ port: 9090 }, { port: 8080 }, { port: 9100 }, { port: 10250 }] },
+      ],
+      // Scraping reaches pods and nodes anywhere in the VPC; the API server for discovery.
+      egress: [{ name: 'scrape-targets', peers: [{ cidr: vpc }], ports: [{ port: 8000 }, { port: 8080 }, { port: 9022 }, { port: 9100 }, { port: 9400 }, { port: 10250 }, { port: 7979 }] }, HTTPS_ANYWHERE],
+    },
+    values: {
+      grafana: { enabled: false },
+      alertmanager: { enabled: false },
+      prometheus: {
+        prometheusSpec: {
+          // Select every ServiceMonitor and PodMonitor, not only those labelled for this release.
+          serviceMonitorSelectorNilUsesHelmValues: false,
+          podMonitorSelectorNilUsesHelmValues: false,
+          // Enough history for autoscaling and debugging; long-term metrics go to CloudWatch.
+          retention: '2d',
+          replicas: environment.highAvailability ? 2 : 1,
+          resources: { requests: { cpu: '500m', memory: '2Gi' }, limits: { cpu: '2', memory: '4Gi' } },
+        },
+      },
+      // The node exporter runs on GPU nodes too.
+      'prometheus-node-exporter': { tolerations: [{ operator: 'Exists' }] },
+    },
+  };
+}
+
+export const monitoring: PlatformComponent = {
+  name: 'monitoring',
+  installs: kindsOf('monitoring.coreos.com', 'ServiceMonitor', 'PodMonitor', 'PrometheusRule'),
+  needs: kindsOf('monitoring.coreos.com', 'ServiceMonitor'),
+  build: (scope, props) => new MonitoringChart(scope, 'monitoring', props),
+};

@@ -1,0 +1,117 @@
+import { z } from 'zod';
+import { byteQuantity, cpuQuantity, dnsName, fieldsValid, gpuInstanceFamily, MODEL_NAME_MAX, modelVersion, objectName, positiveInt, uniqueList } from './field-rules.js';
+import { asyncSchema, autoscalingSchema, edgeSchema, gatewaySchema, ingressSchema, karpenterSchema, networkSchema, storageSchema } from './platform-spec.js';
+
+/** Newest Kubernetes minor with offline schemas here; older EKS standard-support versions are accepted. */
+const KUBERNETES_VERSIONS = ['1.29', '1.30', '1.31', '1.32', '1.33', '1.34'];
+
+export const environmentName = objectName(20, 'it names the environment folder and labels its objects');
+
+const replicas = z
+  .strictObject({
+    min: z
+      .number({ error: 'expected the minimum replica count, an integer >= 0' })
+      .int({ error: 'expected an integer' })
+      .min(0, { error: 'expected an integer >= 0' }),
+    max: positiveInt('the maximum replica count', 1000),
+  })
+  .superRefine((r, ctx) => {
+    if (r.min > r.max) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['min'],
+        input: r.min,
+        message: `expected replicas.min <= replicas.max (${r.max}), found ${r.min}`,
+      });
+    }
+  }, { when: (payload) => fieldsValid(payload, ['min', 'max']) });
+
+const gitRevision = z
+  .string()
+  .regex(/^(?!.*\.\.)(?!.*\/\/)(?!\/)(?!.*\/$)[A-Za-z0-9._/-]{1,200}$/, {
+    error: 'expected the name of the protected default branch, such as "main"',
+  })
+  .refine((v) => v !== 'HEAD', {
+    error: 'expected an explicit branch name: "HEAD" follows whatever the remote points at, not what was reviewed',
+  });
+
+/** One environment: `clusters/<env>/cluster.yaml`. */
+export const clusterSchema = z.strictObject({
+  name: environmentName,
+  aws: z.strictObject({
+    accountId: z
+      .string({ error: 'expected a 12-digit AWS account id in quotes (unquoted, YAML reads it as a number)' })
+      .regex(/^[0-9]{12}$/, { error: 'expected a 12-digit AWS account id' }),
+    region: z.string().regex(/^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-[0-9]$/, { error: 'expected an AWS region such as "us-west-2"' }),
+    clusterName: z
+      .string()
+      .regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,99}$/, { error: 'expected an EKS cluster name (letters, digits, "-" and "_", at most 100)' }),
+    kubernetesVersion: z
+      .string({ error: 'expected a quoted Kubernetes minor version such as "1.32" (unquoted, YAML reads 1.30 as 1.3)' })
+      .refine((v) => KUBERNETES_VERSIONS.includes(v), {
+        error: `expected a supported Kubernetes minor version (${KUBERNETES_VERSIONS.join(', ')})`,
+      }),
+  }),
+  dns: z.strictObject({
+    zone: dnsName,
+    /** The zone's Route 53 id: external-dns may change records in this zone and no other. */
+    hostedZoneId: z
+      .string({ error: 'expected the Route 53 hosted zone id of dns.zone, such as "Z0123456789ABCDEFGHIJ"' })
+      .regex(/^Z[A-Z0-9]{1,31}$/, { error: 'expected a Route 53 hosted zone id such as "Z0123456789ABCDEFGHIJ"' }),
+    host: dnsName,
+    certificateArn: z
+      .string()
+      .regex(/^arn:aws[a-z-]*:acm:[a-z0-9-]+:[0-9]{12}:certificate\/[0-9a-f-]{36}$/, {
+        error: 'expected an ACM certificate ARN such as "arn:aws:acm:us-west-2:111122223333:certificate/<uuid>"',
+      }),
+    /** external-dns: "sync" also deletes records it owns; "upsert-only" never deletes (production). */
+    recordPolicy: z.enum(['sync', 'upsert-only'], { error: 'expected "sync" or "upsert-only"' }).default('sync'),
+  }),
+  network: networkSchema,
+  karpenter: karpenterSchema,
+  storage: storageSchema,
+  ingress: ingressSchema,
+  gateway: gatewaySchema,
+  edge: edgeSchema,
+  async: asyncSchema.optional(),
+  gpu: z.strictObject({
+    instanceFamilies: uniqueList(gpuInstanceFamily, 'GPU instance families'),
+    capacityTypes: uniqueList(
+      z.enum(['on-demand', 'spot'], { error: 'expected "on-demand" or "spot" (Karpenter capacity types)' }),
+      'capacity types',
+    ),
+    limits: z.strictObject({
+      gpus: positiveInt('the most GPUs the GPU NodePool may launch', 100_000),
+      /** CPU and memory caps of the GPU pool; default to 32 vCPU and 320Gi per GPU (the largest GPU instances' ratio, with room). */
+      cpu: cpuQuantity.optional(),
+      memory: byteQuantity.optional(),
+    }),
+  }),
+  gitops: z.strictObject({
+    engine: z.enum(['argocd', 'flux'], { error: 'expected "argocd" or "flux"' }),
+    repoURL: z
+      .string()
+      .regex(/^(https:\/\/[^\s/]+\/\S+|ssh:\/\/git@[^\s/]+\/\S+|git@[^\s:]+:\S+)$/, {
+        error: 'expected the repository URL the cluster pulls from, such as "https://github.com/acme/llm-fleet.git"',
+      }),
+    revision: gitRevision,
+  }),
+  models: z.record(
+    objectName(MODEL_NAME_MAX, 'a model name from apps/models'),
+    z.strictObject({ version: modelVersion, replicas, autoscaling: autoscalingSchema.optional() }),
+    { error: 'expected a mapping of model name to { version, replicas }' },
+  ),
+  /** Run platform controllers with standby replicas and disruption budgets (production). */
+  highAvailability: z.boolean({ error: 'expected true or false' }).default(false),
+  promotion: z
+    .strictObject({
+      from: environmentName,
+      soakHours: z
+        .number({ error: 'expected hours, a number from 0 to 2160' })
+        .min(0, { error: 'expected hours >= 0' })
+        .max(2160, { error: 'expected at most 2160 hours (90 days)' }),
+    })
+    .optional(),
+});
+
+export type ClusterSpec = z.infer<typeof clusterSchema>;

@@ -1,0 +1,167 @@
+import { describe, expect, test } from 'vitest';
+import { readdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { gateway } from '../apps/gateway/gateway-chart.js';
+import { modelServer } from '../apps/model-server/model-server-chart.js';
+import { PLATFORM_COMPONENTS, PLATFORM_STAGES } from '../platform/components.js';
+import type { ComponentDeclaration } from '../platform/core/component.js';
+import { loadFleet } from '../scripts/lib/config/load-fleet.js';
+import { renderEnvironment } from '../scripts/lib/render/render-environment.js';
+import { REPO_ROOT } from './helpers/fixture-repo.js';
+
+/*
+ * The source explains itself as the render does: dependencies point one way (scripts -> apps ->
+ * platform), no folder depends on itself through others, platform/ has a folder per rendered
+ * component (and a few shared ones), and each component's declared kinds are what it renders.
+ */
+
+/** Folders of platform/ that hold shared helpers, not a rendered component. */
+const SHARED_PLATFORM_FOLDERS = ['core', 'gitops', 'identity', 'network', 'schemas', 'spec'];
+
+const IMPORT = /(?:^|\n)\s*(?:import|export)\s[^'"]*?from\s*['"](\.{1,2}\/[^'"]+)['"]|import\(\s*['"](\.{1,2}\/[^'"]+)['"]\s*\)/g;
+
+async function sourceFiles(dir: string): Promise<string[]> {
+  const entries = await readdir(path.join(REPO_ROOT, dir), { recursive: true, withFileTypes: true });
+  return entries.filter((e) => e.isFile() && e.name.endsWith('.ts')).map((e) => path.relative(REPO_ROOT, path.join(e.parentPath, e.name)));
+}
+
+/** Every relative import of the product code, as repository-relative file paths. */
+async function importEdges(): Promise<Array<{ from: string; to: string }>> {
+  const edges: Array<{ from: string; to: string }> = [];
+  for (const file of (await Promise.all(['apps', 'platform', 'scripts'].map(sourceFiles))).flat()) {
+    const text = await readFile(path.join(REPO_ROOT, file), 'utf8');
+    for (const match of text.matchAll(IMPORT)) {
+      const spec = (match[1] ?? match[2])!;
+      edges.push({ from: file, to: path.normalize(path.join(path.dirname(file), spec)).replace(/\.js$/, '.ts') });
+    }
+  }
+  return edges;
+}
+
+/** The folder a file belongs to for the dependency rules: apps/<x>, platform/<x>, scripts/lib/<x> or scripts. */
+function unit(file: string): string {
+  const parts = file.split(path.sep);
+  if (parts[0] === 'scripts') return parts[1] === 'lib' && parts.length > 3 ? parts.slice(0, 3).join('/') : 'scripts';
+  return parts.length > 2 ? parts.slice(0, 2).join('/') : parts[0]!;
+}
+
+const LAYER_RANK: Record<string, number> = { platform: 0, apps: 1, scripts: 2 };
+
+/** Cycles in a directed graph (Tarjan's strongly connected components with more than one node). */
+function cycles(graph: Map<string, Set<string>>): string[][] {
+  const index = new Map<string, number>();
+  const low = new Map<string, number>();
+  const stack: string[] = [];
+  const found: string[][] = [];
+  let counter = 0;
+  const visit = (node: string): void => {
+    index.set(node, counter);
+    low.set(node, counter++);
+    stack.push(node);
+    for (const next of graph.get(node) ?? []) {
+      if (!index.has(next)) {
+        visit(next);
+        low.set(node, Math.min(low.get(node)!, low.get(next)!));
+      } else if (stack.includes(next)) low.set(node, Math.min(low.get(node)!, index.get(next)!));
+    }
+    if (low.get(node) === index.get(node)) {
+      const component: string[] = [];
+      let member: string;
+      do {
+        member = stack.pop()!;
+        component.push(member);
+      } while (member !== node);
+      if (component.length > 1) found.push(component.sort());
+    }
+  };
+  for (const node of [...graph.keys()].sort()) if (!index.has(node)) visit(node);
+  return found;
+}
+
+describe('dependencies', () => {
+  test('point one way: scripts -> apps -> platform, never back', async () => {
+    const back = (await importEdges())
+      .filter(({ from, to }) => (LAYER_RANK[from.split(path.sep)[0]!] ?? 9) < (LAYER_RANK[to.split(path.sep)[0]!] ?? 9))
+      .map(({ from, to }) => `${from} imports ${to}`);
+    expect(back).toEqual([]);
+  });
+
+  test('no folder depends on itself through others, and no file does', async () => {
+    const edges = await importEdges();
+    const graphOf = (key: (file: string) => string) => {
+      const graph = new Map<string, Set<string>>();
+      for (const { from, to } of edges) {
+        const [a, b] = [key(from), key(to)];
+        if (a !== b) graph.set(a, (graph.get(a) ?? new Set()).add(b));
+      }
+      return graph;
+    };
+    expect(cycles(graphOf(unit))).toEqual([]);
+    expect(cycles(graphOf((f) => f))).toEqual([]);
+  });
+
+  test('the checks catch what they claim to', () => {
+    const graph = new Map([
+      ['platform/a', new Set(['platform/b'])],
+      ['platform/b', new Set(['platform/c'])],
+      ['platform/c', new Set(['platform/a'])],
+      ['apps/x', new Set(['platform/a'])],
+    ]);
+    expect(cycles(graph)).toEqual([['platform/a', 'platform/b', 'platform/c']]);
+    expect(unit(path.join('scripts', 'lib', 'render', 'synthesize.ts'))).toBe('scripts/lib/render');
+    expect(unit(path.join('platform', 'components.ts'))).toBe('platform');
+  });
+});
+
+const loaded = await loadFleet(REPO_ROOT);
+if (!loaded.ok) throw new Error('the sample fleet does not load');
+const fleet = loaded.fleet;
+const rendered = [...fleet.environments.keys()].map((env) => renderEnvironment(fleet, env));
+
+describe('platform/ mirrors the render', () => {
+  test('one folder per rendered platform component, named as its manifests folder, plus the shared helpers', async () => {
+    const folders = (await readdir(path.join(REPO_ROOT, 'platform'), { withFileTypes: true })).filter((e) => e.isDirectory()).map((e) => e.name);
+    const components = new Set(rendered.flatMap((r) => [...r.files.keys()].filter((f) => f.startsWith('manifests/platform/') && f.split('/').length === 4).map((f) => f.split('/')[2]!)));
+    expect(folders.filter((f) => !SHARED_PLATFORM_FOLDERS.includes(f)).sort()).toEqual([...components].sort());
+    expect(PLATFORM_COMPONENTS.map((c) => c.name).sort()).toEqual([...components].sort());
+  });
+
+  test('every platform component is in the sync order exactly once', () => {
+    const names = PLATFORM_STAGES.flat().map((c) => c.name);
+    expect(new Set(names).size).toBe(names.length);
+  });
+});
+
+/** The GitOps engine's own kinds exist before anything syncs: they are nobody's need. */
+const GITOPS_GROUPS = ['argoproj.io', 'helm.toolkit.fluxcd.io', 'source.toolkit.fluxcd.io', 'kustomize.toolkit.fluxcd.io'];
+/** API groups the API server serves itself. */
+const BUILT_IN_GROUPS = ['', 'apps', 'batch', 'policy', 'autoscaling', 'networking.k8s.io', 'rbac.authorization.k8s.io', 'scheduling.k8s.io', 'storage.k8s.io', 'admissionregistration.k8s.io', 'apiextensions.k8s.io', 'apiregistration.k8s.io', 'coordination.k8s.io', 'discovery.k8s.io'];
+
+/** Custom kinds a component's rendered objects use, by component folder, over every environment. */
+function renderedCustomKinds(layer: 'platform' | 'apps'): Map<string, Set<string>> {
+  const kinds = new Map<string, Set<string>>();
+  for (const r of rendered) {
+    for (const [file, text] of r.files) {
+      const parts = file.split('/');
+      if (parts[0] !== 'manifests' || parts[1] !== layer || parts.length !== 4 || parts[3] === 'kustomization.yaml') continue;
+      const apiVersion = /^apiVersion: (\S+)$/m.exec(text)![1]!;
+      const kind = /^kind: (\S+)$/m.exec(text)![1]!;
+      const group = apiVersion.includes('/') ? apiVersion.slice(0, apiVersion.lastIndexOf('/')) : '';
+      if (BUILT_IN_GROUPS.includes(group) || GITOPS_GROUPS.includes(group)) continue;
+      const component = layer === 'apps' && parts[2]!.startsWith('llm-') ? modelServer.name : parts[2]!;
+      kinds.set(component, (kinds.get(component) ?? new Set()).add(`${group}/${kind}`));
+    }
+  }
+  return kinds;
+}
+
+const declared = (c: ComponentDeclaration) => c.needs.map((k) => `${k.group}/${k.kind}`).sort();
+
+describe('component declarations', () => {
+  test('each component needs exactly the custom kinds its objects use across the sample fleet', () => {
+    const platform = renderedCustomKinds('platform');
+    for (const component of PLATFORM_COMPONENTS) expect(declared(component), component.name).toEqual([...(platform.get(component.name) ?? [])].sort());
+    const apps = renderedCustomKinds('apps');
+    for (const component of [modelServer, gateway]) expect(declared(component), component.name).toEqual([...(apps.get(component.name) ?? [])].sort());
+  });
+});
