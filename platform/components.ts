@@ -35,14 +35,24 @@ export const PLATFORM_STAGES: readonly (readonly PlatformComponent[])[] = [
 /** Every platform component, in sync order. */
 export const PLATFORM_COMPONENTS: readonly PlatformComponent[] = PLATFORM_STAGES.flat();
 
-/** Waves until the ordered list replaces them (this change keeps the rendered output identical). */
-const STAGE_WAVES = [-60, -55, -50, -40, -35, -30, -25, -20, -10];
-const APPS_WAVE = 10;
+/** Waves are this far apart, so that a stage can be split in two without renumbering the rest. */
+const WAVE_STEP = 10;
 
-/** The sync wave of a component's Application: from its stage, or after the platform for apps. */
+/**
+ * Sync waves, derived from the order: the bootstrap (project and Applications) first, then each
+ * platform stage, then the apps layer, WAVE_STEP apart and ending at 0 for the apps.
+ */
+function waveOfStage(stage: number): number {
+  return WAVE_STEP * (stage - (PLATFORM_STAGES.length + 1));
+}
+
+/** The wave of the bootstrap objects (the AppProject and the root Application). */
+export const BOOTSTRAP_WAVE = waveOfStage(0);
+
+/** The sync wave of a component's Application: its stage's, or the last one for the apps layer. */
 export function syncWaveOf(layer: Layer, component: string): number {
-  if (layer === 'apps') return APPS_WAVE;
+  if (layer === 'apps') return waveOfStage(PLATFORM_STAGES.length + 1);
   const stage = PLATFORM_STAGES.findIndex((components) => components.some((c) => c.name === component));
   if (stage === -1) throw new Error(`platform component "${component}" is not in the sync order (platform/components.ts)`);
-  return STAGE_WAVES[stage]!;
+  return waveOfStage(stage + 1);
 }

@@ -2,6 +2,7 @@ import { beforeAll, describe, expect, test } from 'vitest';
 import { load } from 'js-yaml';
 import path from 'node:path';
 import { $ } from 'zx';
+import { PLATFORM_STAGES } from '../platform/components.js';
 import { kedaAddon } from '../platform/keda/keda.js';
 import { AddonChart } from '../platform/core/helm-addon.js';
 import { application } from '../platform/core/argocd-objects.js';
@@ -105,6 +106,13 @@ describe('GitOps wiring', () => {
       expect(apps.length).toBeGreaterThan(0);
       expect(Math.max(...platform.map(wave))).toBeLessThan(Math.min(...apps.map(wave)));
       expect(wave(project)).toBeLessThan(Math.min(...platform.map(wave)));
+      // Platform Applications sync stage by stage, as platform/components.ts lists them.
+      const waveOf = (component: string) => wave(platform.find((a) => a.metadata.name === `${r.env}-platform-${component}`)!);
+      const stageWaves = PLATFORM_STAGES.map((stage) => [...new Set(stage.map((c) => waveOf(c.name)))]);
+      for (const waves of stageWaves) expect(waves).toHaveLength(1);
+      const ordered = stageWaves.map((w) => w[0]!);
+      expect(ordered).toEqual([...ordered].sort((x, y) => x - y));
+      expect(new Set(ordered).size).toBe(ordered.length);
     }
   });
 

@@ -1,6 +1,6 @@
 import { ApiObject, Chart } from 'cdk8s';
 import type { Construct } from 'constructs';
-import { syncWaveOf } from '../components.js';
+import { BOOTSTRAP_WAVE, syncWaveOf } from '../components.js';
 import { asApiObject } from '../core/api-object.js';
 import { application, appProject } from '../core/argocd-objects.js';
 import type { ComponentChartProps, GroupKind, Layer } from '../core/component-chart.js';
@@ -16,9 +16,6 @@ export const BOOTSTRAP_DIR = 'bootstrap';
 export function environmentPath(environment: string, ...parts: string[]): string {
   return ['clusters', environment, ...parts].join('/');
 }
-
-/** The bootstrap objects sync before everything else. */
-const BOOTSTRAP_WAVE = -100;
 
 /** A component of the environment as its chart declared it. */
 export interface ComponentSummary {
