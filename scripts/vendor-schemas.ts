@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { load, loadAll } from 'js-yaml';
 import { EXIT } from './lib/cli/exit-codes.js';
 import { parseFlags, runCli, UsageError } from './lib/cli/run-cli.js';
+import { loadCatalogue } from './lib/policy/catalogue.js';
 import { loadFleet } from './lib/config/load-fleet.js';
 import type { Fleet } from './lib/config/fleet.js';
 import { renderEnvironment } from './lib/render/render-environment.js';
@@ -26,7 +27,7 @@ import { kroInstanceSchema } from './lib/schemas/kro-instance-schema.js';
 const USAGE = `Usage: npm run schemas:vendor -- [--schema-location TEMPLATE ...] [--crd FILE ...] [--root DIR]
 
 Copies the schema of every custom resource kind the fleet renders (Argo CD and Flux variants)
-or the policy samples (policies/samples) use into ${VENDORED_SCHEMAS_DIR}/<group>/<kind>_<version>.json, and removes schemas no longer used.
+or the policy samples (policies/<topic>/<rule>/samples) use into ${VENDORED_SCHEMAS_DIR}/<group>/<kind>_<version>.json, and removes schemas no longer used.
 Locations are kubeconform templates (flags, then $${LOCATIONS_VARIABLE}), e.g. the public catalog
 https://raw.githubusercontent.com/datreeio/CRDs-catalog/main/{{.Group}}/{{.ResourceKind}}_{{.ResourceAPIVersion}}.json
 --crd converts an upstream CustomResourceDefinition (YAML) for kinds no location has; a schema
@@ -82,7 +83,7 @@ export async function sampleCustomKinds(root: string): Promise<ResourceSignature
       }
     }
   };
-  await walk(path.join(root, 'policies', 'samples'));
+  for (const rule of await loadCatalogue(root)) await walk(path.join(root, rule.samplesDir));
   return [...kinds.values()].sort((a, b) => byCodeUnit(`${a.group}/${a.kind}`, `${b.group}/${b.kind}`));
 }
 

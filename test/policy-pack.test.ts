@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { loadAll } from 'js-yaml';
 import { clusterSchema } from '../platform/spec/cluster-spec.js';
-import { loadCatalogue, POLICY_AREAS, type PolicyRule } from '../scripts/lib/policy/catalogue.js';
+import { loadCatalogue, POLICY_TOPICS, type PolicyRule } from '../scripts/lib/policy/catalogue.js';
 import { runConftest } from '../scripts/lib/policy/conftest.js';
 import { policyModules } from '../scripts/lib/policy/passes.js';
 import { policyDocs } from '../scripts/lib/policy/docs.js';
@@ -28,7 +28,7 @@ interface Sample {
 async function samplesOf(rule: PolicyRule): Promise<Sample[]> {
   const samples: Sample[] = [];
   for (const verdict of ['allowed', 'denied'] as const) {
-    const dir = `policies/samples/${rule.id}/${verdict}`;
+    const dir = `${rule.samplesDir}/${verdict}`;
     for (const name of (await readdir(path.join(REPO_ROOT, dir)).catch(() => [] as string[])).sort()) {
       if (!name.endsWith('.yaml')) continue;
       const file = `${dir}/${name}`;
@@ -42,13 +42,14 @@ const allSamples = (await Promise.all(rules.map(samplesOf))).flat();
 const isConfig = (doc: unknown) => typeof doc === 'object' && doc !== null && !('kind' in doc) && 'models' in doc;
 
 describe('the policy pack', () => {
-  test('has the rules the issue asks for, each with a unique id in its area', () => {
+  test('has the rules the issue asks for, each with a unique id named for its topic or its input', () => {
     expect(rules.length).toBe(41);
     expect(new Set(rules.map((r) => r.id)).size).toBe(rules.length);
-    const prefix: Record<string, string> = { workload: 'WL', security: 'SEC', gpu: 'GPU', network: 'NET', aws: 'AWS', gitops: 'GITOPS', config: 'CFG', combined: 'CMB', promotion: 'PRM' };
-    for (const rule of rules) expect(rule.id.startsWith(`${prefix[rule.area]}-`), `${rule.file}: ${rule.id}`).toBe(true);
-    for (const area of POLICY_AREAS) expect(rules.some((r) => r.area === area), area).toBe(true);
-    expect(rules.filter((r) => r.input === 'combined').map((r) => r.id)).toEqual(['AWS-003', 'CMB-001', 'CMB-002', 'CMB-003', 'CMB-004', 'CMB-005', 'CMB-006']);
+    const topicPrefix: Record<string, string> = { workload: 'WL', security: 'SEC', gpu: 'GPU', network: 'NET', aws: 'AWS', gitops: 'GITOPS', promotion: 'PRM' };
+    const inputPrefix: Record<string, string> = { config: 'CFG', combined: 'CMB' };
+    for (const rule of rules) expect([topicPrefix[rule.topic], inputPrefix[rule.input]], `${rule.file}: ${rule.id}`).toContain(rule.id.split('-')[0]);
+    for (const topic of POLICY_TOPICS) expect(rules.some((r) => r.topic === topic), topic).toBe(true);
+    expect(rules.filter((r) => r.input === 'combined').map((r) => r.id).sort()).toEqual(['AWS-003', 'CMB-001', 'CMB-002', 'CMB-003', 'CMB-004', 'CMB-005', 'CMB-006']);
   });
 
   test.each(rules.map((r) => [r.id, r] as const))('%s reports through the shared deny/warn rules and imports only what it uses', async (_id, rule) => {
@@ -90,8 +91,8 @@ describe('the policy pack', () => {
 
   test.each(rules.map((r) => [r.id, r] as const))('%s has allowed and denied samples', async (_id, rule) => {
     const samples = allSamples.filter((s) => s.rule.id === rule.id);
-    expect(samples.filter((s) => s.verdict === 'allowed').length, `policies/samples/${rule.id}/allowed`).toBeGreaterThanOrEqual(1);
-    expect(samples.filter((s) => s.verdict === 'denied').length, `policies/samples/${rule.id}/denied`).toBeGreaterThanOrEqual(1);
+    expect(samples.filter((s) => s.verdict === 'allowed').length, `${rule.samplesDir}/allowed`).toBeGreaterThanOrEqual(1);
+    expect(samples.filter((s) => s.verdict === 'denied').length, `${rule.samplesDir}/denied`).toBeGreaterThanOrEqual(1);
   });
 
   test('every sample is valid: manifests against their schemas, cluster configurations against the config schema', async () => {
@@ -205,12 +206,12 @@ describe.skipIf(!conftest)(`the policy pack under conftest${skipReason ? ` — s
     const root = await mkdtemp(path.join(tmpdir(), 'policy-test-'));
     try {
       await cp(path.join(REPO_ROOT, 'policies'), path.join(root, 'policies'), { recursive: true });
-      const file = path.join(root, 'policies/security/run_as_non_root.rego');
+      const file = path.join(root, 'policies/security/run_as_non_root/run_as_non_root.rego');
       // The SEC-001 defect the real engine found: a negated comparison over an undefined call.
       await writeFile(file, (await readFile(file, 'utf8')).replace('not runs_as_non_root(input, container)', 'not k8s.effective_security(input, container, "runAsNonRoot") == true'));
       const result = await runScript('policy-test', ['--root', root], REPO_ROOT);
       expect(result.code).toBe(1);
-      expect(result.stdout).toContain('FAIL - policies/security/run_as_non_root_test.rego');
+      expect(result.stdout).toContain('FAIL - policies/security/run_as_non_root/run_as_non_root_test.rego');
       expect(result.stdout).toContain('test_no_setting_anywhere_is_denied');
     } finally {
       await rm(root, { recursive: true, force: true });
@@ -218,7 +219,7 @@ describe.skipIf(!conftest)(`the policy pack under conftest${skipReason ? ` — s
   });
 
   test('the canned conftest reports the runner tests use have the shape the real conftest prints', async () => {
-    const sample = 'policies/samples/WL-001/denied/no-memory-limit.yaml';
+    const sample = 'policies/workload/requests_limits/samples/denied/no-memory-limit.yaml';
     const denied = await run(['--all-namespaces', sample], prod);
     const finding = denied.flatMap((r) => r.failures ?? []).find((f) => f.metadata?.policy === 'WL-001')?.metadata as Record<string, string>;
     expect(finding).toBeDefined();

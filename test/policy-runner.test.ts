@@ -164,7 +164,7 @@ describe('npm run policy with a stand-in conftest', () => {
     const calls = await fake.calls();
     expect(calls.map((c) => c.pass).sort()).toEqual(['combined', 'config', 'objects']);
     const objects = calls.find((c) => c.pass === 'objects')!;
-    expect(objects.args).toEqual(expect.arrayContaining(['test', '--all-namespaces', '--policy', 'policies/workload/probes.rego', '--policy', 'policies/lib/k8s.rego', '--data', 'policies/data', '--output', 'json', DEPLOYMENT]));
+    expect(objects.args).toEqual(expect.arrayContaining(['test', '--all-namespaces', '--policy', 'policies/workload/probes/probes.rego', '--policy', 'policies/lib/k8s.rego', '--data', 'policies/data', '--output', 'json', DEPLOYMENT]));
     // The pack's unit tests are not loaded: --all-namespaces would evaluate them against every object.
     expect(objects.args.filter((a) => a.endsWith('_test.rego'))).toEqual([]);
     expect(objects.args).not.toContain('policies');
@@ -276,11 +276,11 @@ describe.skipIf(!conftest.located)(`npm run policy on the real conftest${conftes
     const repo = await makeFixtureRepo();
     try {
       await cp(path.join(REPO_ROOT, 'policies'), path.join(repo.root, 'policies'), { recursive: true });
-      await repo.edit('policies/workload/probes.rego', 'package workload.probes', 'package workload.probes\n\nbroken if {');
+      await repo.edit('policies/workload/probes/probes.rego', 'package workload.probes', 'package workload.probes\n\nbroken if {');
       await $({ cwd: repo.root, quiet: true })`git init -q -b main && git add -A && git -c user.name=t -c user.email=t@example.com commit -q -m fixture`;
       const result = await runScript('policy', ['--env', 'dev', '--root', repo.root], repo.root);
       expect(result.code, result.stderr).toBe(2);
-      expect(result.stderr).toMatch(/conftest failed on the dev \w+ pass.*: policies\/workload\/probes\.rego:\d+: rego_parse_error/s);
+      expect(result.stderr).toMatch(/conftest failed on the dev \w+ pass.*: policies\/workload\/probes\/probes\.rego:\d+: rego_parse_error/s);
     } finally {
       await repo.dispose();
     }

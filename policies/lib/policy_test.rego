@@ -97,3 +97,13 @@ test_cluster_configs_are_recognised if {
 	policy.is_config({"name": "dev", "aws": {}, "models": {}})
 	not policy.is_config({"name": "dev", "aws": {}, "models": {}, "kind": "ConfigMap"})
 }
+
+# conftest loads only the .rego files of a policy folder: the samples beside each rule (Kubernetes
+# manifests and cluster configurations) would otherwise be merged into data at its root.
+test_samples_are_not_loaded_as_data if {
+	not data.apiVersion
+	not data.kind
+	not data.metadata
+	not data.spec
+	not data.models
+}

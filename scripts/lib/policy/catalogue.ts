@@ -7,10 +7,13 @@ import { byCodeUnit } from '../../../platform/core/compare.js';
 /** Where the policy pack lives, relative to the repository root. */
 export const POLICIES_DIR = 'policies';
 export const POLICY_DATA_DIR = `${POLICIES_DIR}/data`;
-export const SAMPLES_DIR = `${POLICIES_DIR}/samples`;
 
-/** Folders of rules, in the order the documentation lists them. */
-export const POLICY_AREAS = ['workload', 'security', 'gpu', 'network', 'aws', 'gitops', 'config', 'combined', 'promotion'] as const;
+/**
+ * Topics, each a folder of rules (policies/<topic>/<rule>/), in the order the documentation lists
+ * them. What a rule reads (and so which conftest pass runs it) is its METADATA's `input`.
+ */
+export const POLICY_TOPICS = ['workload', 'security', 'gpu', 'network', 'aws', 'gitops', 'promotion'] as const;
+export type PolicyTopic = (typeof POLICY_TOPICS)[number];
 
 /**
  * What a rule reads, and so which conftest pass runs it: one object per document, every object
@@ -42,27 +45,34 @@ export interface PolicyRule {
   readonly severity: (typeof SEVERITIES)[number];
   readonly kinds: readonly string[];
   readonly input: PolicyInput;
-  /** Rego package, e.g. workload.probes. */
+  /** Rego package, e.g. workload.probes: the topic and the rule's folder. */
   readonly pkg: string;
-  readonly area: string;
-  /** Repository-relative path of the rule's file. */
+  readonly topic: PolicyTopic;
+  /** Repository-relative path of the rule's file: policies/<topic>/<rule>/<rule>.rego. */
   readonly file: string;
+  /** Its folder of samples, with allowed/ and denied/ manifests. */
+  readonly samplesDir: string;
 }
 
 export class CatalogueError extends Error {}
 
-/** Every rule under policies/<area>/, in area order, then by id. Throws on a malformed rule. */
+/**
+ * Every rule under policies/<topic>/<rule>/<rule>.rego, in topic order, then by id. Throws on a
+ * malformed rule, or a rule folder without its rule file.
+ */
 export async function loadCatalogue(root: string): Promise<PolicyRule[]> {
   const rules: PolicyRule[] = [];
-  for (const area of POLICY_AREAS) {
-    const dir = path.join(root, POLICIES_DIR, area);
-    const inArea: PolicyRule[] = [];
-    const names = (await readdir(dir).catch(() => [] as string[])).filter((n) => n.endsWith('.rego') && !n.endsWith('_test.rego')).sort(byCodeUnit);
-    for (const name of names) {
-      const file = `${POLICIES_DIR}/${area}/${name}`;
-      inArea.push(parseRule(await readFile(path.join(root, file), 'utf8'), file, area));
+  for (const topic of POLICY_TOPICS) {
+    const dir = path.join(root, POLICIES_DIR, topic);
+    const inTopic: PolicyRule[] = [];
+    const folders = (await readdir(dir, { withFileTypes: true }).catch(() => [])).filter((e) => e.isDirectory()).map((e) => e.name).sort(byCodeUnit);
+    for (const name of folders) {
+      const file = `${POLICIES_DIR}/${topic}/${name}/${name}.rego`;
+      const text = await readFile(path.join(root, file), 'utf8').catch(() => undefined);
+      if (text === undefined) throw new CatalogueError(`${POLICIES_DIR}/${topic}/${name}/: a rule folder needs ${name}.rego`);
+      inTopic.push(parseRule(text, file, topic));
     }
-    rules.push(...inArea.sort((a, b) => byCodeUnit(a.id, b.id)));
+    rules.push(...inTopic.sort((a, b) => byCodeUnit(a.id, b.id)));
   }
   const seen = new Map<string, string>();
   for (const rule of rules) {
@@ -74,13 +84,13 @@ export async function loadCatalogue(root: string): Promise<PolicyRule[]> {
 }
 
 /** Reads the package-scoped METADATA block (the comment lines right above `package`). */
-export function parseRule(text: string, file: string, area: string): PolicyRule {
+export function parseRule(text: string, file: string, topic: PolicyTopic): PolicyRule {
   const lines = text.split('\n');
   const packageLine = lines.findIndex((l) => /^package\s+\S+/.test(l));
   if (packageLine < 0) throw new CatalogueError(`${file}: no package statement`);
   const pkg = lines[packageLine]!.replace(/^package\s+/, '').trim();
-  const expected = `${area}.${path.basename(file, '.rego')}`;
-  if (pkg !== expected) throw new CatalogueError(`${file}:${packageLine + 1}: package ${pkg} should be ${expected} (folder and file name)`);
+  const expected = `${topic}.${path.basename(file, '.rego')}`;
+  if (pkg !== expected) throw new CatalogueError(`${file}:${packageLine + 1}: package ${pkg} should be ${expected} (topic and rule folder)`);
   let start = packageLine;
   while (start > 0 && lines[start - 1]!.startsWith('#')) start--;
   const block = lines.slice(start, packageLine);
@@ -106,8 +116,9 @@ export function parseRule(text: string, file: string, area: string): PolicyRule 
     kinds: meta.custom.kinds,
     input: meta.custom.input,
     pkg,
-    area,
+    topic,
     file,
+    samplesDir: `${path.posix.dirname(file)}/samples`,
   };
 }
 
