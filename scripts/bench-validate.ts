@@ -64,7 +64,12 @@ async function main(): Promise<number> {
 
     const cache = path.join(root, '.cache');
     const validate = (env: Record<string, string> = {}) =>
-      $({ quiet: true, nothrow: true, cwd: REPO, env: { ...process.env, ...env } })`${process.execPath} --import tsx ${path.join(SCRIPTS, 'validate.ts')} --root ${root} --cache ${cache}`;
+      $({
+        quiet: true,
+        nothrow: true,
+        cwd: REPO,
+        env: { ...process.env, ...env },
+      })`${process.execPath} --import tsx ${path.join(SCRIPTS, 'validate.ts')} --root ${root} --cache ${cache}`;
 
     const cold = await timed(async () => {
       const result = await validate();
@@ -85,7 +90,11 @@ async function main(): Promise<number> {
     }
     const kubeconform = located.binary;
     const files = fleet.environments.map((env) => path.join(root, 'clusters', env, 'manifests'));
-    const args = kubeconformArgs({ locations, strict: true, skip: ['Kustomization'], reject: [], ignoreMissingSchemas: false, cacheDir: undefined }, 'v1.32.0', files);
+    const args = kubeconformArgs(
+      { locations, strict: true, skip: ['Kustomization'], reject: [], ignoreMissingSchemas: false, cacheDir: undefined },
+      'v1.32.0',
+      files,
+    );
     const theirs: number[] = [];
     for (let i = 0; i < runs; i++) theirs.push(await timed(() => $({ quiet: true, nothrow: true })`${kubeconform} ${args}`));
     const kc = median(theirs);

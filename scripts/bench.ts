@@ -78,13 +78,24 @@ async function main(): Promise<number> {
   const root = await mkdtemp(path.join(tmpdir(), 'eks-llm-gitops-bench-'));
   try {
     await generateFleet(root, environments, models);
-    process.stdout.write(`fleet: ${environments} environments x ${models} models (node ${process.version}, ${process.platform}/${process.arch})\n`);
+    process.stdout.write(
+      `fleet: ${environments} environments x ${models} models (node ${process.version}, ${process.platform}/${process.arch})\n`,
+    );
 
     const inProcess: Measurement[] = [];
     const wholeProcess: number[] = [];
     for (let run = 0; run < runs; run++) {
       await $({ quiet: true })`rm -rf ${path.join(root, 'clusters')}/*/manifests`;
-      inProcess.push(JSON.parse((await $({ quiet: true, cwd: path.join(SCRIPTS, '..') })`${NODE_WITH_TSX} ${path.join(SCRIPTS, 'bench.ts')} --measure-child ${root}`).stdout));
+      inProcess.push(
+        JSON.parse(
+          (
+            await $({
+              quiet: true,
+              cwd: path.join(SCRIPTS, '..'),
+            })`${NODE_WITH_TSX} ${path.join(SCRIPTS, 'bench.ts')} --measure-child ${root}`
+          ).stdout,
+        ),
+      );
 
       await $({ quiet: true })`rm -rf ${path.join(root, 'clusters')}/*/manifests`;
       const started = performance.now();

@@ -70,7 +70,14 @@ async function main(): Promise<number> {
   const gates: Gate[] = [
     { name: 'render', script: 'render', label: 'render drift', args: ['--check', ...shared] },
     { name: 'validate', script: 'validate', label: 'schemas', args: [...shared, ...summary] },
-    { name: 'kubeconform', script: 'validate', label: 'kubeconform', args: ['--engine', 'kubeconform', ...shared, ...summary], engine: 'kubeconform', needsLocations: true },
+    {
+      name: 'kubeconform',
+      script: 'validate',
+      label: 'kubeconform',
+      args: ['--engine', 'kubeconform', ...shared, ...summary],
+      engine: 'kubeconform',
+      needsLocations: true,
+    },
     { name: 'policy', script: 'policy', label: 'policy', args: shared, engine: 'conftest' },
   ];
   // A gate whose engine is missing says so loudly; it fails the check only where the engines are
@@ -91,7 +98,10 @@ async function main(): Promise<number> {
     }
     if (!json) process.stdout.write(`\n== ${gate.name} ${gate.args.join(' ')}\n`);
     // JSON reports are collected into one document; otherwise the gate prints as it goes.
-    const result = await $({ nothrow: true, stdio: json ? ['inherit', 'pipe', 'inherit'] : 'inherit' })`${process.execPath} --import tsx ${path.join(SCRIPTS, `${gate.script}.ts`)} ${gate.args}`;
+    const result = await $({
+      nothrow: true,
+      stdio: json ? ['inherit', 'pipe', 'inherit'] : 'inherit',
+    })`${process.execPath} --import tsx ${path.join(SCRIPTS, `${gate.script}.ts`)} ${gate.args}`;
     const code = result.exitCode ?? EXIT.gateFailed;
     outcomes.push({ name: gate.label, outcome: code === EXIT.ok ? 'success' : 'failure' });
     if (json) reports.push({ gate: gate.name, exitCode: code, report: parseReport(result.stdout) });

@@ -30,7 +30,10 @@ async function main(): Promise<number> {
   const conftest = await announceEngine('conftest');
   const opa = await announceEngine('opa');
   if (!conftest || !opa) {
-    for (const [name, found] of [['conftest', conftest], ['opa', opa]] as const) {
+    for (const [name, found] of [
+      ['conftest', conftest],
+      ['opa', opa],
+    ] as const) {
       if (!found) process.stderr.write(`policy tests NOT run: ${await missingEngineMessage(name)}\n`);
     }
     return EXIT.badInput;

@@ -44,7 +44,8 @@ async function main(): Promise<number> {
     root: { type: 'string' },
   });
   const format = (values.format ?? 'text') as PolicyFormat;
-  if (!POLICY_FORMATS.includes(format)) throw new UsageError(`--format must be one of ${POLICY_FORMATS.join(', ')}, found "${values.format}"`);
+  if (!POLICY_FORMATS.includes(format))
+    throw new UsageError(`--format must be one of ${POLICY_FORMATS.join(', ')}, found "${values.format}"`);
   const root = path.resolve(values.root ?? TOOL_ROOT);
 
   let rules;
@@ -64,10 +65,15 @@ async function main(): Promise<number> {
   }
   const known = [...loaded.fleet.environments.keys()];
   const environments = values.env ?? known;
-  for (const env of environments) if (!known.includes(env)) throw new UsageError(`unknown environment "${env}"; expected one of: ${known.join(', ')}`);
+  for (const env of environments)
+    if (!known.includes(env)) throw new UsageError(`unknown environment "${env}"; expected one of: ${known.join(', ')}`);
 
   const today = new Date();
-  const { exceptions, problems } = await loadExceptions(root, { policyIds: new Set(rules.map((r) => r.id)), environments: new Set(known), today });
+  const { exceptions, problems } = await loadExceptions(root, {
+    policyIds: new Set(rules.map((r) => r.id)),
+    environments: new Set(known),
+    today,
+  });
   if (problems.length > 0) {
     reportProblems(problems, format === 'junit' ? 'text' : format);
     return EXIT.badInput;
@@ -92,7 +98,8 @@ async function main(): Promise<number> {
       baseRevision,
       today,
       onPass: (env, pass, files) => {
-        if (format === 'text' || format === 'github') process.stderr.write(`conftest: ${env} ${pass} (${files} file${files === 1 ? '' : 's'})\n`);
+        if (format === 'text' || format === 'github')
+          process.stderr.write(`conftest: ${env} ${pass} (${files} file${files === 1 ? '' : 's'})\n`);
       },
     });
     process.stdout.write(formatPolicyReport(report, format));

@@ -62,7 +62,11 @@ async function main(): Promise<number> {
   const output = (values.output ?? (env.PR_FROM_FORK === 'true' ? 'summary' : token ? 'comment' : 'stdout')) as Output;
   if (!OUTPUTS.includes(output)) throw new UsageError(`--output must be one of ${OUTPUTS.join(', ')}, found "${values.output}"`);
   const base = values.base ?? (env.GITHUB_BASE_REF ? `origin/${env.GITHUB_BASE_REF}` : 'HEAD');
-  const runUrl = values['run-url'] ?? (env.GITHUB_SERVER_URL && env.GITHUB_REPOSITORY && env.GITHUB_RUN_ID ? `${env.GITHUB_SERVER_URL}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}` : undefined);
+  const runUrl =
+    values['run-url'] ??
+    (env.GITHUB_SERVER_URL && env.GITHUB_REPOSITORY && env.GITHUB_RUN_ID
+      ? `${env.GITHUB_SERVER_URL}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}`
+      : undefined);
 
   const loaded = await loadFleet(root);
   if (!loaded.ok) {
@@ -99,9 +103,14 @@ async function main(): Promise<number> {
   if (!repository) throw new UsageError('--output comment needs the repository as OWNER/NAME (--repo or GITHUB_REPOSITORY)');
   if (!token) throw new UsageError('--output comment needs GITHUB_TOKEN');
   const number = Number(values.pr ?? (await pullNumberFromEvent(env.GITHUB_EVENT_PATH)));
-  if (!Number.isInteger(number) || number <= 0) throw new UsageError('--output comment needs the pull request number (--pr, or a pull_request event in GITHUB_EVENT_PATH)');
+  if (!Number.isInteger(number) || number <= 0)
+    throw new UsageError('--output comment needs the pull request number (--pr, or a pull_request event in GITHUB_EVENT_PATH)');
 
-  const github = gitHubClient({ token, baseUrl: env.GITHUB_API_URL ?? 'https://api.github.com', log: (line) => process.stderr.write(`${line}\n`) });
+  const github = gitHubClient({
+    token,
+    baseUrl: env.GITHUB_API_URL ?? 'https://api.github.com',
+    log: (line) => process.stderr.write(`${line}\n`),
+  });
   const target = { owner: repository[1]!, repo: repository[2]! };
   try {
     const existing = await github.findBotComment(target, number, REPORT_MARKER);
@@ -117,7 +126,9 @@ async function main(): Promise<number> {
     const status = (error as { status?: number }).status;
     // A fork's token is read-only: the report still reaches the reader, in the job summary.
     if ((status === 403 || status === 404) && env.GITHUB_STEP_SUMMARY) {
-      process.stderr.write(`cannot comment on pull request #${number} (HTTP ${status}, the token is read-only for forks); writing the job summary instead\n`);
+      process.stderr.write(
+        `cannot comment on pull request #${number} (HTTP ${status}, the token is read-only for forks); writing the job summary instead\n`,
+      );
       return writeSummary(report);
     }
     process.stderr.write(`error: GitHub refused the report comment: ${(error as Error).message}\n`);

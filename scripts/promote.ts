@@ -54,15 +54,21 @@ async function main(): Promise<number> {
   if (values.model && values.all) throw new UsageError('give --model NAME or --all, not both');
   if (values.version && !values.model) throw new UsageError('--version needs --model: a specific version is promoted one model at a time');
   const now = values.now === undefined ? new Date() : new Date(values.now);
-  if (Number.isNaN(now.getTime())) throw new UsageError(`--now must be an ISO-8601 time such as 2026-11-27T12:00:00Z, found "${values.now}"`);
+  if (Number.isNaN(now.getTime()))
+    throw new UsageError(`--now must be an ISO-8601 time such as 2026-11-27T12:00:00Z, found "${values.now}"`);
   const dryRun = values['dry-run'];
   const base = values.base ?? 'main';
 
   const token = process.env.GITHUB_TOKEN ?? '';
-  if (token === '' && !dryRun) throw new PromotionError('GITHUB_TOKEN is not set: promotion opens pull requests and needs a token with contents and pull-requests write access (or use --dry-run)', 'input');
+  if (token === '' && !dryRun)
+    throw new PromotionError(
+      'GITHUB_TOKEN is not set: promotion opens pull requests and needs a token with contents and pull-requests write access (or use --dry-run)',
+      'input',
+    );
   const repoName = values.repo ?? process.env.GITHUB_REPOSITORY ?? '';
   const repoMatch = /^([A-Za-z0-9_.-]+)\/([A-Za-z0-9_.-]+)$/.exec(repoName);
-  if (token !== '' && !repoMatch) throw new PromotionError(`the GitHub repository must be OWNER/NAME (--repo or GITHUB_REPOSITORY), found "${repoName}"`, 'input');
+  if (token !== '' && !repoMatch)
+    throw new PromotionError(`the GitHub repository must be OWNER/NAME (--repo or GITHUB_REPOSITORY), found "${repoName}"`, 'input');
 
   const log = (line: string) => process.stderr.write(`${redact(line, token)}\n`);
   const git = new Git(process.cwd());
@@ -71,7 +77,10 @@ async function main(): Promise<number> {
   });
   const repository = new Git(top);
   if ((await repository.statusPorcelain()) !== '') {
-    throw new PromotionError('the working tree has uncommitted changes; commit or stash them first (promotion renders with the code you have checked out)', 'input');
+    throw new PromotionError(
+      'the working tree has uncommitted changes; commit or stash them first (promotion renders with the code you have checked out)',
+      'input',
+    );
   }
   const baseCommit = await repository.fetchBranch('origin', base).catch((error: unknown) => {
     throw new PromotionError(`cannot fetch ${base} from origin: ${(error as Error).message}`, 'remote');
@@ -81,16 +90,23 @@ async function main(): Promise<number> {
   await repository.run(['worktree', 'add', '--quiet', '--detach', worktreeDir, baseCommit]);
   try {
     const loaded = await loadFleet(worktreeDir);
-    if (!loaded.ok) throw new PromotionError(`the inputs on ${base} do not load:\n${loaded.problems.map(formatProblem).join('\n')}`, 'input');
+    if (!loaded.ok)
+      throw new PromotionError(`the inputs on ${base} do not load:\n${loaded.problems.map(formatProblem).join('\n')}`, 'input');
     const environments = new Map([...loaded.fleet.environments].map(([name, located]) => [name, located.spec]));
     const target = environments.get(values.to);
-    if (!target) throw new PromotionError(`unknown environment "${values.to}"; expected one of: ${[...environments.keys()].join(', ')}`, 'input');
-    if (!target.promotion) throw new PromotionError(`${values.to} has no promotion source (promotion.from in clusters/${values.to}/cluster.yaml): its versions are set by hand`, 'input');
+    if (!target)
+      throw new PromotionError(`unknown environment "${values.to}"; expected one of: ${[...environments.keys()].join(', ')}`, 'input');
+    if (!target.promotion)
+      throw new PromotionError(
+        `${values.to} has no promotion source (promotion.from in clusters/${values.to}/cluster.yaml): its versions are set by hand`,
+        'input',
+      );
     const source = environments.get(target.promotion.from)!;
 
     const models = values.model ? [values.model] : Object.keys(target.models).sort();
     for (const model of models) {
-      if (!target.models[model]) throw new PromotionError(`unknown model "${model}" in ${values.to}; it runs: ${Object.keys(target.models).join(', ')}`, 'input');
+      if (!target.models[model])
+        throw new PromotionError(`unknown model "${model}" in ${values.to}; it runs: ${Object.keys(target.models).join(', ')}`, 'input');
     }
     const context: PromotionContext = {
       git: repository,
@@ -115,7 +131,11 @@ async function main(): Promise<number> {
         process.stdout.write(`${values.to}: ${model}: not run in ${source.name}, nothing to promote\n`);
         continue;
       }
-      const outcome = await promoteModel(context, { target: values.to, source: source.name, soakHours: target.promotion.soakHours, model, version: values.version }, environments);
+      const outcome = await promoteModel(
+        context,
+        { target: values.to, source: source.name, soakHours: target.promotion.soakHours, model, version: values.version },
+        environments,
+      );
       process.stdout.write(`${redact(outcome.message, token)}\n`);
     }
     return EXIT.ok;

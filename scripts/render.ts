@@ -94,7 +94,8 @@ function reportCheck(results: readonly EnvironmentResult[], format: ReportFormat
     const state = r.drift.length === 0 ? 'up to date' : `${r.drift.length} file(s) out of date`;
     process.stdout.write(`${r.rendered.name}: ${state} (${r.rendered.objectCount} objects)\n`);
   }
-  if (drift.length > 0) process.stdout.write('\nThe committed manifests differ from the inputs; run `npm run render` and commit the result.\n');
+  if (drift.length > 0)
+    process.stdout.write('\nThe committed manifests differ from the inputs; run `npm run render` and commit the result.\n');
 }
 
 function describeDrift(entry: DriftEntry): string {
@@ -118,9 +119,7 @@ function reportWrite(results: readonly EnvironmentResult[], format: ReportFormat
   for (const r of results) {
     const counts = (status: string) => r.drift.filter((d) => d.status === status).length;
     const summary =
-      r.drift.length === 0
-        ? 'unchanged'
-        : `${counts('missing')} added, ${counts('changed')} changed, ${counts('extra')} removed`;
+      r.drift.length === 0 ? 'unchanged' : `${counts('missing')} added, ${counts('changed')} changed, ${counts('extra')} removed`;
     process.stdout.write(`${r.rendered.name}: ${r.rendered.objectCount} objects, ${summary}\n`);
   }
 }

@@ -9,7 +9,15 @@ import { parseFlags, runCli, UsageError } from './lib/cli/run-cli.js';
 import { BuildError, buildEngine, engineStatus } from './lib/tools/build-engines.js';
 import { ENGINES } from './lib/tools/engines.js';
 import { readGoMod } from './lib/tools/go-module.js';
-import { describeEngine, engineModuleDir, findOnPath, locateEngine, toolsBinDir, TOOLS_BIN_VARIABLE, type LocatedEngine } from './lib/tools/locate-engine.js';
+import {
+  describeEngine,
+  engineModuleDir,
+  findOnPath,
+  locateEngine,
+  toolsBinDir,
+  TOOLS_BIN_VARIABLE,
+  type LocatedEngine,
+} from './lib/tools/locate-engine.js';
 import type { EngineName } from './lib/tools/engines.js';
 
 const USAGE = `Usage: npm run tools -- [NAME ...] [--check] [--force]
@@ -57,7 +65,9 @@ async function main(): Promise<number> {
     try {
       const result = await buildEngine(go, bin, engine, values.force ?? false);
       const where = path.relative(process.cwd(), result.binary) || result.binary;
-      process.stdout.write(`${engine.name} ${result.version} ${result.built ? `built in ${result.seconds.toFixed(1)} s` : 'current'} (${where})\n`);
+      process.stdout.write(
+        `${engine.name} ${result.version} ${result.built ? `built in ${result.seconds.toFixed(1)} s` : 'current'} (${where})\n`,
+      );
     } catch (error) {
       if (!(error instanceof BuildError)) throw error;
       process.stderr.write(`error: ${error.message}\n`);
@@ -74,7 +84,9 @@ async function noGoMessage(names: EngineName[]): Promise<string> {
   const found = (await Promise.all(names.map((name) => locateEngine(name)))).filter((l): l is LocatedEngine => l !== undefined);
   const lines = [
     `error: Go not found ($GO, or go on PATH): install Go ${newest} or newer (https://go.dev/doc/install, or your package manager) and rerun npm run tools.`,
-    found.length > 0 ? 'Until then the gates use the engines they find:' : 'No engine is installed either: the policy and kubeconform gates will report that they did not run.',
+    found.length > 0
+      ? 'Until then the gates use the engines they find:'
+      : 'No engine is installed either: the policy and kubeconform gates will report that they did not run.',
     ...found.map((l) => `  ${describeEngine(l)}`),
   ];
   return `${lines.join('\n')}\n`;

@@ -7,7 +7,13 @@ import { text as readStdin } from 'node:stream/consumers';
 import { EXIT } from './lib/cli/exit-codes.js';
 import { parseFlags, runCli, UsageError } from './lib/cli/run-cli.js';
 import { parseManifestFile, type ManifestFile } from './lib/validate/manifest-documents.js';
-import { collectPaths, environmentFiles, environmentKubernetesVersion, environmentOf, type InputFile } from './lib/validate/collect-inputs.js';
+import {
+  collectPaths,
+  environmentFiles,
+  environmentKubernetesVersion,
+  environmentOf,
+  type InputFile,
+} from './lib/validate/collect-inputs.js';
 import { runKubeconform } from './lib/validate/kubeconform-engine.js';
 import { announceEngine, missingEngineMessage } from './lib/tools/locate-engine.js';
 import { formatReport, VALIDATE_FORMATS, type ValidateFormat } from './lib/validate/reports.js';
@@ -54,7 +60,10 @@ Exit codes: 0 all valid, 1 invalid objects or errors, 2 usage.
 `;
 
 function list(values: string[] | undefined): string[] {
-  return (values ?? []).flatMap((v) => v.split(',')).map((v) => v.trim()).filter((v) => v !== '');
+  return (values ?? [])
+    .flatMap((v) => v.split(','))
+    .map((v) => v.trim())
+    .filter((v) => v !== '');
 }
 
 interface Group {
@@ -85,7 +94,8 @@ async function main(): Promise<number> {
     true,
   );
   const format = (values.format ?? 'text') as ValidateFormat;
-  if (!VALIDATE_FORMATS.includes(format)) throw new UsageError(`--format must be one of ${VALIDATE_FORMATS.join(', ')}, found "${values.format}"`);
+  if (!VALIDATE_FORMATS.includes(format))
+    throw new UsageError(`--format must be one of ${VALIDATE_FORMATS.join(', ')}, found "${values.format}"`);
   const engine = values.engine ?? 'native';
   if (engine !== 'native' && engine !== 'kubeconform') throw new UsageError(`--engine must be native or kubeconform, found "${engine}"`);
   const root = path.resolve(values.root ?? process.cwd());
@@ -98,7 +108,10 @@ async function main(): Promise<number> {
     }
   });
   const options = {
-    locations: withVendoredLocation([...(values['schema-location'] ?? []).map(parseLocation), ...parseLocationList(process.env[LOCATIONS_VARIABLE])]),
+    locations: withVendoredLocation([
+      ...(values['schema-location'] ?? []).map(parseLocation),
+      ...parseLocationList(process.env[LOCATIONS_VARIABLE]),
+    ]),
     strict: !values['no-strict'],
     skip: list(values.skip),
     reject: list(values.reject),
@@ -133,12 +146,19 @@ async function main(): Promise<number> {
  * What to validate, grouped by environment (duplicates are looked for within a group, and each
  * group has one Kubernetes version).
  */
-async function inputGroups(root: string, envs: string[] | undefined, paths: string[], ignore: RegExp[], versionOverride: string | undefined): Promise<Group[]> {
+async function inputGroups(
+  root: string,
+  envs: string[] | undefined,
+  paths: string[],
+  ignore: RegExp[],
+  versionOverride: string | undefined,
+): Promise<Group[]> {
   const versionOf = async (env: string | undefined): Promise<string> => {
     if (versionOverride) return versionOverride;
     if (env === undefined) return DEFAULT_KUBERNETES_VERSION;
     const version = await environmentKubernetesVersion(root, env);
-    if (version === undefined) throw new UsageError(`cannot read aws.kubernetesVersion from ${CLUSTERS_DIR}/${env}/cluster.yaml; pass --kubernetes-version`);
+    if (version === undefined)
+      throw new UsageError(`cannot read aws.kubernetesVersion from ${CLUSTERS_DIR}/${env}/cluster.yaml; pass --kubernetes-version`);
     return normalizeKubernetesVersion(version);
   };
 
@@ -161,10 +181,14 @@ async function inputGroups(root: string, envs: string[] | undefined, paths: stri
     .sort();
   const selected = envs && envs.length > 0 ? [...new Set(envs)].sort() : known;
   const unknown = selected.filter((env) => !known.includes(env));
-  if (unknown.length > 0) throw new UsageError(`unknown environment ${unknown.map((e) => `"${e}"`).join(', ')}; expected one of: ${known.join(', ')}`);
+  if (unknown.length > 0)
+    throw new UsageError(`unknown environment ${unknown.map((e) => `"${e}"`).join(', ')}; expected one of: ${known.join(', ')}`);
   const groups: Group[] = [];
   for (const env of selected) {
-    groups.push({ inputs: (await environmentFiles(root, env)).filter((f) => !ignore.some((re) => re.test(f.file))), kubernetesVersion: await versionOf(env) });
+    groups.push({
+      inputs: (await environmentFiles(root, env)).filter((f) => !ignore.some((re) => re.test(f.file))),
+      kubernetesVersion: await versionOf(env),
+    });
   }
   return groups;
 }

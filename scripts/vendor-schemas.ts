@@ -54,7 +54,8 @@ export async function renderedCustomResources(fleet: Fleet): Promise<{ kinds: Re
         const signature = resourceSignature(document);
         if (!signature || signature.group === 'kustomize.config.k8s.io') continue;
         kinds.set(`${signature.group}/${signature.version}/${signature.kind}`, signature);
-        if (signature.apiVersion === 'kro.run/v1alpha1' && signature.kind === 'ResourceGraphDefinition') graphs.set(signature.name, document);
+        if (signature.apiVersion === 'kro.run/v1alpha1' && signature.kind === 'ResourceGraphDefinition')
+          graphs.set(signature.name, document);
       }
     }
   }
@@ -78,7 +79,8 @@ export async function sampleCustomKinds(root: string): Promise<ResourceSignature
       else if (entry.name.endsWith('.yaml')) {
         for (const document of loadAll(await readFile(full, 'utf8'))) {
           const signature = resourceSignature(document);
-          if (signature && !(await isCoreKubernetesKind(signature))) kinds.set(`${signature.group}/${signature.version}/${signature.kind}`, signature);
+          if (signature && !(await isCoreKubernetesKind(signature)))
+            kinds.set(`${signature.group}/${signature.version}/${signature.kind}`, signature);
         }
       }
     }
@@ -92,7 +94,11 @@ export function vendoredFile(root: string, signature: Pick<ResourceSignature, 'g
 }
 
 async function main(): Promise<number> {
-  const { values } = parseFlags(process.argv.slice(2), { 'schema-location': { type: 'string', multiple: true }, crd: { type: 'string', multiple: true }, root: { type: 'string' } });
+  const { values } = parseFlags(process.argv.slice(2), {
+    'schema-location': { type: 'string', multiple: true },
+    crd: { type: 'string', multiple: true },
+    root: { type: 'string' },
+  });
   const root = path.resolve(values.root ?? TOOL_ROOT);
   const locations = [...(values['schema-location'] ?? []).map(parseLocation), ...parseLocationList(process.env[LOCATIONS_VARIABLE])];
   if (locations.length === 0) throw new UsageError(`no schema location: pass --schema-location or set ${LOCATIONS_VARIABLE}`);
@@ -132,7 +138,8 @@ async function main(): Promise<number> {
     if (text === undefined) {
       // Converted once from an upstream CRD (--crd): keep it rather than fail without the file.
       const kept = await readFile(file, 'utf8').catch(() => undefined);
-      if (kept === undefined) throw new UsageError(`no location (or --crd file) has a schema for ${signature.apiVersion}/${signature.kind}`);
+      if (kept === undefined)
+        throw new UsageError(`no location (or --crd file) has a schema for ${signature.apiVersion}/${signature.kind}`);
       wanted.add(file);
       process.stdout.write(`kept ${path.relative(root, file)} (no location has it)\n`);
       continue;

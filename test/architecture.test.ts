@@ -120,8 +120,14 @@ const rendered = [...fleet.environments.keys()].map((env) => renderEnvironment(f
 
 describe('platform/ mirrors the render', () => {
   test('one folder per rendered platform component, named as its manifests folder, plus the shared helpers', async () => {
-    const folders = (await readdir(path.join(REPO_ROOT, 'platform'), { withFileTypes: true })).filter((e) => e.isDirectory()).map((e) => e.name);
-    const components = new Set(rendered.flatMap((r) => [...r.files.keys()].filter((f) => f.startsWith('manifests/platform/') && f.split('/').length === 4).map((f) => f.split('/')[2]!)));
+    const folders = (await readdir(path.join(REPO_ROOT, 'platform'), { withFileTypes: true }))
+      .filter((e) => e.isDirectory())
+      .map((e) => e.name);
+    const components = new Set(
+      rendered.flatMap((r) =>
+        [...r.files.keys()].filter((f) => f.startsWith('manifests/platform/') && f.split('/').length === 4).map((f) => f.split('/')[2]!),
+      ),
+    );
     expect(folders.filter((f) => !SHARED_PLATFORM_FOLDERS.includes(f)).sort()).toEqual([...components].sort());
     expect(PLATFORM_COMPONENTS.map((c) => c.name).sort()).toEqual([...components].sort());
   });
@@ -135,7 +141,22 @@ describe('platform/ mirrors the render', () => {
 /** The GitOps engine's own kinds exist before anything syncs: they are nobody's need. */
 const GITOPS_GROUPS = ['argoproj.io', 'helm.toolkit.fluxcd.io', 'source.toolkit.fluxcd.io', 'kustomize.toolkit.fluxcd.io'];
 /** API groups the API server serves itself. */
-const BUILT_IN_GROUPS = ['', 'apps', 'batch', 'policy', 'autoscaling', 'networking.k8s.io', 'rbac.authorization.k8s.io', 'scheduling.k8s.io', 'storage.k8s.io', 'admissionregistration.k8s.io', 'apiextensions.k8s.io', 'apiregistration.k8s.io', 'coordination.k8s.io', 'discovery.k8s.io'];
+const BUILT_IN_GROUPS = [
+  '',
+  'apps',
+  'batch',
+  'policy',
+  'autoscaling',
+  'networking.k8s.io',
+  'rbac.authorization.k8s.io',
+  'scheduling.k8s.io',
+  'storage.k8s.io',
+  'admissionregistration.k8s.io',
+  'apiextensions.k8s.io',
+  'apiregistration.k8s.io',
+  'coordination.k8s.io',
+  'discovery.k8s.io',
+];
 
 /** Custom kinds a component's rendered objects use, by component folder, over every environment. */
 function renderedCustomKinds(layer: 'platform' | 'apps'): Map<string, Set<string>> {
@@ -160,8 +181,10 @@ const declared = (c: ComponentDeclaration) => c.needs.map((k) => `${k.group}/${k
 describe('component declarations', () => {
   test('each component needs exactly the custom kinds its objects use across the sample fleet', () => {
     const platform = renderedCustomKinds('platform');
-    for (const component of PLATFORM_COMPONENTS) expect(declared(component), component.name).toEqual([...(platform.get(component.name) ?? [])].sort());
+    for (const component of PLATFORM_COMPONENTS)
+      expect(declared(component), component.name).toEqual([...(platform.get(component.name) ?? [])].sort());
     const apps = renderedCustomKinds('apps');
-    for (const component of [modelServer, gateway]) expect(declared(component), component.name).toEqual([...(apps.get(component.name) ?? [])].sort());
+    for (const component of [modelServer, gateway])
+      expect(declared(component), component.name).toEqual([...(apps.get(component.name) ?? [])].sort());
   });
 });

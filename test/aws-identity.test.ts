@@ -8,7 +8,16 @@ import { renderSampleFleet, type Json } from './helpers/rendered-fleet.js';
 /* Every workload that calls AWS gets an identity, and every identity is least-privilege: asserted
  * on the rendered ACK objects, with their JSON policy strings parsed. */
 
-type Statement = { Sid: string; Effect: string; Action?: string | string[]; NotAction?: unknown; Resource?: string | string[]; NotResource?: unknown; Condition?: Json; Principal?: Json };
+type Statement = {
+  Sid: string;
+  Effect: string;
+  Action?: string | string[];
+  NotAction?: unknown;
+  Resource?: string | string[];
+  NotResource?: unknown;
+  Condition?: Json;
+  Principal?: Json;
+};
 
 let fleet: Fleet;
 let envs: Array<{ name: string; cluster: string; account: string; objects: Json[] }>;
@@ -21,18 +30,27 @@ beforeAll(async () => {
 
 const list = (value: string | string[] | undefined) => (value === undefined ? [] : Array.isArray(value) ? value : [value]);
 const of = (objects: Json[], kind: string) => objects.filter((o) => o.kind === kind);
-const statements = (document: string): Statement[] => { const s = JSON.parse(document).Statement as Statement | Statement[]; return Array.isArray(s) ? s : [s]; };
+const statements = (document: string): Statement[] => {
+  const s = JSON.parse(document).Statement as Statement | Statement[];
+  return Array.isArray(s) ? s : [s];
+};
 
 describe('AWS identities', () => {
   test('every service account that calls AWS has a Pod Identity association whose role is rendered', () => {
     for (const env of envs) {
       const callers = of(env.objects, 'ServiceAccount').filter((sa) => sa.metadata.annotations?.[CALLS_AWS_ANNOTATION] === 'true');
-      expect(callers.length, env.name).toBe(fleet.environments.get(env.name)!.spec.models ? Object.keys(fleet.environments.get(env.name)!.spec.models).length : 0);
+      expect(callers.length, env.name).toBe(
+        fleet.environments.get(env.name)!.spec.models ? Object.keys(fleet.environments.get(env.name)!.spec.models).length : 0,
+      );
       for (const sa of callers) {
-        const association = of(env.objects, 'PodIdentityAssociation').find((a) => a.spec.namespace === sa.metadata.namespace && a.spec.serviceAccount === sa.metadata.name);
+        const association = of(env.objects, 'PodIdentityAssociation').find(
+          (a) => a.spec.namespace === sa.metadata.namespace && a.spec.serviceAccount === sa.metadata.name,
+        );
         expect(association, `${env.name} ${sa.metadata.namespace}/${sa.metadata.name}`).toBeDefined();
         expect(association!.spec.clusterName).toBe(env.cluster);
-        const role = of(env.objects, 'Role').find((r) => r.metadata.name === association!.spec.roleRef.from.name && r.metadata.namespace === association!.metadata.namespace);
+        const role = of(env.objects, 'Role').find(
+          (r) => r.metadata.name === association!.spec.roleRef.from.name && r.metadata.namespace === association!.metadata.namespace,
+        );
         expect(role, `${env.name}: role ${association!.spec.roleRef.from.name}`).toBeDefined();
       }
     }
@@ -42,13 +60,20 @@ describe('AWS identities', () => {
     const wanted = [
       ...Object.values(CONTROLLER_IDENTITIES).map((c) => `${c.namespace}/${c.serviceAccount}`),
       'external-secrets/external-secrets',
-      ...(Object.keys(ACK_CONTROLLERS) as AckService[]).filter((s) => !BOOTSTRAP_ACK_SERVICES.includes(s)).map((s) => `ack-system/${ackServiceAccount(s)}`),
+      ...(Object.keys(ACK_CONTROLLERS) as AckService[])
+        .filter((s) => !BOOTSTRAP_ACK_SERVICES.includes(s))
+        .map((s) => `ack-system/${ackServiceAccount(s)}`),
     ].sort();
     for (const env of envs) {
       const associated = of(env.objects, 'PodIdentityAssociation').map((a) => `${a.spec.namespace}/${a.spec.serviceAccount}`);
       expect(associated.filter((a) => !a.startsWith('llm-')).sort(), env.name).toEqual(wanted);
       for (const association of of(env.objects, 'PodIdentityAssociation')) {
-        expect(of(env.objects, 'Role').some((r) => r.metadata.name === association.spec.roleRef.from.name && r.metadata.namespace === association.metadata.namespace), association.metadata.name).toBe(true);
+        expect(
+          of(env.objects, 'Role').some(
+            (r) => r.metadata.name === association.spec.roleRef.from.name && r.metadata.namespace === association.metadata.namespace,
+          ),
+          association.metadata.name,
+        ).toBe(true);
       }
     }
   });
@@ -73,7 +98,8 @@ describe('AWS identities', () => {
   });
 
   test('no statement allows a wildcard action, NotAction, or a write on Resource "*" without a condition', () => {
-    const readOnly = (action: string) => /^[a-z0-9-]+:(Describe|List)[A-Za-z0-9*]*$/.test(action) || /^(cloudwatch|ec2|pricing):Get[A-Za-z0-9*]*$/.test(action);
+    const readOnly = (action: string) =>
+      /^[a-z0-9-]+:(Describe|List)[A-Za-z0-9*]*$/.test(action) || /^(cloudwatch|ec2|pricing):Get[A-Za-z0-9*]*$/.test(action);
     const findings: string[] = [];
     for (const env of envs) {
       for (const role of of(env.objects, 'Role')) {
@@ -82,7 +108,8 @@ describe('AWS identities', () => {
             const where = `${env.name} ${role.spec.name} ${name} ${s.Sid}`;
             if (s.Effect !== 'Allow') continue;
             if (s.NotAction || s.NotResource) findings.push(`${where}: NotAction/NotResource`);
-            for (const action of list(s.Action)) if (action.includes('*') && !readOnly(action)) findings.push(`${where}: wildcard action ${action}`);
+            for (const action of list(s.Action))
+              if (action.includes('*') && !readOnly(action)) findings.push(`${where}: wildcard action ${action}`);
             const writes = list(s.Action).filter((a) => !readOnly(a));
             if (list(s.Resource).includes('*') && writes.length > 0 && !s.Condition) findings.push(`${where}: ${writes.join(', ')} on *`);
           }
@@ -92,29 +119,50 @@ describe('AWS identities', () => {
     expect(findings).toEqual([]);
   });
 
-  test('a model server reads its own model\'s prefix and nothing else', () => {
+  test("a model server reads its own model's prefix and nothing else", () => {
     const prod = envs.find((e) => e.name === 'prod')!;
     const role = of(prod.objects, 'Role').find((r) => r.metadata.name === 'llm-prod-model-llama-3-3-70b-instruct')!;
     expect(statements(role.spec.inlinePolicies['model-llama-3-3-70b-instruct'])).toEqual([
-      { Sid: 'ListOnlyTheModelPrefix', Effect: 'Allow', Action: 's3:ListBucket', Resource: 'arn:aws:s3:::acme-llm-weights-us-west-2', Condition: { StringLike: { 's3:prefix': ['meta-llama/Llama-3.3-70B-Instruct/*'] } } },
-      { Sid: 'ReadTheModelPrefix', Effect: 'Allow', Action: 's3:GetObject', Resource: 'arn:aws:s3:::acme-llm-weights-us-west-2/meta-llama/Llama-3.3-70B-Instruct/*' },
+      {
+        Sid: 'ListOnlyTheModelPrefix',
+        Effect: 'Allow',
+        Action: 's3:ListBucket',
+        Resource: 'arn:aws:s3:::acme-llm-weights-us-west-2',
+        Condition: { StringLike: { 's3:prefix': ['meta-llama/Llama-3.3-70B-Instruct/*'] } },
+      },
+      {
+        Sid: 'ReadTheModelPrefix',
+        Effect: 'Allow',
+        Action: 's3:GetObject',
+        Resource: 'arn:aws:s3:::acme-llm-weights-us-west-2/meta-llama/Llama-3.3-70B-Instruct/*',
+      },
     ]);
   });
 
   test('external-dns may change records of its own zone only; Karpenter passes only the node role', () => {
     for (const env of envs) {
       const spec = fleet.environments.get(env.name)!.spec;
-      const dns = statements(of(env.objects, 'Role').find((r) => r.spec.name === `${env.cluster}-external-dns`)!.spec.inlinePolicies['external-dns']);
+      const dns = statements(
+        of(env.objects, 'Role').find((r) => r.spec.name === `${env.cluster}-external-dns`)!.spec.inlinePolicies['external-dns'],
+      );
       expect(dns.find((s) => s.Sid === 'ChangeRecordsInOneZone')!.Resource).toBe(`arn:aws:route53:::hostedzone/${spec.dns.hostedZoneId}`);
-      const karpenter = statements(of(env.objects, 'Role').find((r) => r.spec.name === `${env.cluster}-karpenter`)!.spec.inlinePolicies.karpenter);
-      expect(karpenter.find((s) => s.Sid === 'AllowPassingInstanceRole')!.Resource).toBe(`arn:aws:iam::${env.account}:role/${spec.karpenter.nodeRole}`);
+      const karpenter = statements(
+        of(env.objects, 'Role').find((r) => r.spec.name === `${env.cluster}-karpenter`)!.spec.inlinePolicies.karpenter,
+      );
+      expect(karpenter.find((s) => s.Sid === 'AllowPassingInstanceRole')!.Resource).toBe(
+        `arn:aws:iam::${env.account}:role/${spec.karpenter.nodeRole}`,
+      );
     }
   });
 
   test('ACK controllers install from pinned OCI charts, cluster-wide, retaining AWS resources in highly available environments', () => {
     for (const env of envs) {
       const apps = of(env.objects, 'Application').filter((a) => a.metadata.name.startsWith('ack-'));
-      expect(apps.map((a) => a.metadata.name).sort()).toEqual(Object.keys(ACK_CONTROLLERS).map((s) => `ack-${s}-controller`).sort());
+      expect(apps.map((a) => a.metadata.name).sort()).toEqual(
+        Object.keys(ACK_CONTROLLERS)
+          .map((s) => `ack-${s}-controller`)
+          .sort(),
+      );
       for (const app of apps) {
         expect(app.spec.source.repoURL).toBe('public.ecr.aws/aws-controllers-k8s');
         expect(app.spec.source.targetRevision).toMatch(/^\d+\.\d+\.\d+$/);

@@ -36,13 +36,19 @@ const cases: BadInput[] = [
     name: 'wrong type',
     breakIt: async (repo) => {
       await repo.edit(SMALL, 'maxModelLen: 16384', 'maxModelLen: "16k"');
-      return [`${SMALL}:${await repo.lineOf(SMALL, 'maxModelLen')}: maxModelLen: expected the context length in tokens, an integer, found "16k"`];
+      return [
+        `${SMALL}:${await repo.lineOf(SMALL, 'maxModelLen')}: maxModelLen: expected the context length in tokens, an integer, found "16k"`,
+      ];
     },
   },
   {
     name: 'unknown key (typo)',
     breakIt: async (repo) => {
-      await repo.edit(DEV, '  llama-3-3-70b-instruct:\n    version: v2026.11.1\n    replicas:', '  llama-3-3-70b-instruct:\n    version: v2026.11.1\n    replicaz:');
+      await repo.edit(
+        DEV,
+        '  llama-3-3-70b-instruct:\n    version: v2026.11.1\n    replicas:',
+        '  llama-3-3-70b-instruct:\n    version: v2026.11.1\n    replicaz:',
+      );
       const line = await repo.lineOf(DEV, 'replicaz');
       return [
         `${DEV}:${line - 2}: models.llama-3-3-70b-instruct.replicas: required field is missing (expected a mapping with min, max)`,
@@ -63,7 +69,9 @@ const cases: BadInput[] = [
     name: 'replicas min > max',
     breakIt: async (repo) => {
       await repo.edit(STAGING, '      min: 1\n      max: 4', '      min: 5\n      max: 4');
-      return [`${STAGING}:${await repo.lineOf(STAGING, 'min: 5')}: models.llama-3-1-8b-instruct.replicas.min: expected replicas.min <= replicas.max (4), found 5`];
+      return [
+        `${STAGING}:${await repo.lineOf(STAGING, 'min: 5')}: models.llama-3-1-8b-instruct.replicas.min: expected replicas.min <= replicas.max (4), found 5`,
+      ];
     },
   },
   {
@@ -79,7 +87,9 @@ const cases: BadInput[] = [
     name: 'invalid DNS name',
     breakIt: async (repo) => {
       await repo.edit(DEV, 'host: api.dev.llm.example.com', 'host: api_dev.llm.example.com');
-      return [`${DEV}:${await repo.lineOf(DEV, 'host:')}: dns.host: expected a lowercase DNS name such as "api.dev.llm.example.com", found "api_dev.llm.example.com"`];
+      return [
+        `${DEV}:${await repo.lineOf(DEV, 'host:')}: dns.host: expected a lowercase DNS name such as "api.dev.llm.example.com", found "api_dev.llm.example.com"`,
+      ];
     },
   },
   {
@@ -111,7 +121,9 @@ const cases: BadInput[] = [
     name: 'environment name not equal to its folder',
     breakIt: async (repo) => {
       await repo.edit(STAGING, 'name: staging', 'name: stage');
-      return [`${STAGING}:${await repo.lineOf(STAGING, 'name: stage')}: name: expected "staging", the name of the folder this file is in, found "stage"`];
+      return [
+        `${STAGING}:${await repo.lineOf(STAGING, 'name: stage')}: name: expected "staging", the name of the folder this file is in, found "stage"`,
+      ];
     },
   },
   {
@@ -143,7 +155,11 @@ const cases: BadInput[] = [
     name: 'unknown instance family (typo)',
     breakIt: async (repo) => {
       await repo.edit(SMALL, 'instanceFamilies: [g6e, g6, g5]', 'instanceFamilies: [g6e, g6ee, g5]');
-      return [expect.stringContaining(`${SMALL}:${await repo.lineOf(SMALL, 'g6ee')}: gpu.instanceFamilies[1]: expected a known GPU instance family (`) as unknown as string];
+      return [
+        expect.stringContaining(
+          `${SMALL}:${await repo.lineOf(SMALL, 'g6ee')}: gpu.instanceFamilies[1]: expected a known GPU instance family (`,
+        ) as unknown as string,
+      ];
     },
   },
   {
@@ -177,7 +193,9 @@ const cases: BadInput[] = [
     name: 'custom domain target in another region',
     breakIt: async (repo) => {
       await repo.edit(DEV, 'execute-api.us-west-2', 'execute-api.eu-west-1');
-      return [`${DEV}:${await repo.lineOf(DEV, 'domainTarget:')}: edge.domainTarget: expected API Gateway's domain name in the cluster's region us-west-2, found eu-west-1`];
+      return [
+        `${DEV}:${await repo.lineOf(DEV, 'domainTarget:')}: edge.domainTarget: expected API Gateway's domain name in the cluster's region us-west-2, found eu-west-1`,
+      ];
     },
   },
   {
@@ -233,8 +251,12 @@ describe.concurrent('bad input is refused with file, line and field, exit 2, and
     const result = await runScript('render', ['--check'], repo.root);
     expect(result.code).toBe(2);
     expect(result.stderr).toContain(`${SMALL}:${await repo.lineOf(SMALL, 'maxModelLen')}: maxModelLen:`);
-    expect(result.stderr).toContain(`${STAGING}:${await repo.lineOf(STAGING, 'revision')}: gitops.revision: expected an explicit branch name`);
-    expect(result.stderr).toContain(`${LARGE}:${await repo.lineOf(LARGE, 'tensorParallelSize')}: tensorParallelSize: expected tensorParallelSize to equal gpu.count (4)`);
+    expect(result.stderr).toContain(
+      `${STAGING}:${await repo.lineOf(STAGING, 'revision')}: gitops.revision: expected an explicit branch name`,
+    );
+    expect(result.stderr).toContain(
+      `${LARGE}:${await repo.lineOf(LARGE, 'tensorParallelSize')}: tensorParallelSize: expected tensorParallelSize to equal gpu.count (4)`,
+    );
     expect(result.stderr).toContain('3 input problems');
   });
 
@@ -244,7 +266,9 @@ describe.concurrent('bad input is refused with file, line and field, exit 2, and
     const result = await runScript('render', ['--format', 'github'], repo.root);
     expect(result.code).toBe(2);
     const line = await repo.lineOf(STAGING, 'revision');
-    expect(result.stdout).toContain(`::error file=${STAGING},line=${line},title=invalid input::gitops.revision: expected an explicit branch name`);
+    expect(result.stdout).toContain(
+      `::error file=${STAGING},line=${line},title=invalid input::gitops.revision: expected an explicit branch name`,
+    );
   });
 
   test('--format json lists problems for tools', async ({ onTestFinished }) => {

@@ -41,18 +41,32 @@ describe('API Gateway', () => {
   test('the default route requires a JWT from the configured issuer and audience', () => {
     for (const env of envs) {
       const authorizer = find(env.objects, 'Authorizer', 'jwt')!;
-      expect(authorizer.spec).toMatchObject({ authorizerType: 'JWT', identitySource: ['$request.header.Authorization'], jwtConfiguration: env.spec.edge.jwt });
+      expect(authorizer.spec).toMatchObject({
+        authorizerType: 'JWT',
+        identitySource: ['$request.header.Authorization'],
+        jwtConfiguration: env.spec.edge.jwt,
+      });
       const route = find(env.objects, 'Route', 'default')!;
-      expect(route.spec).toMatchObject({ routeKey: '$default', authorizationType: 'JWT', authorizerRef: { from: { name: 'jwt' } }, targetRef: { from: { name: 'gateway' } } });
+      expect(route.spec).toMatchObject({
+        routeKey: '$default',
+        authorizationType: 'JWT',
+        authorizerRef: { from: { name: 'jwt' } },
+        targetRef: { from: { name: 'gateway' } },
+      });
     }
   });
 
   test('the stage throttles the default route and writes access logs to its own log group', () => {
     for (const env of envs) {
       const stage = find(env.objects, 'Stage', 'default')!;
-      expect(stage.spec.defaultRouteSettings).toMatchObject({ throttlingRateLimit: env.spec.edge.throttling.rateLimit, throttlingBurstLimit: env.spec.edge.throttling.burstLimit });
+      expect(stage.spec.defaultRouteSettings).toMatchObject({
+        throttlingRateLimit: env.spec.edge.throttling.rateLimit,
+        throttlingBurstLimit: env.spec.edge.throttling.burstLimit,
+      });
       const logs = find(env.objects, 'LogGroup', 'api-access-logs')!;
-      expect(stage.spec.accessLogSettings.destinationARN).toBe(`arn:aws:logs:${env.spec.aws.region}:${env.spec.aws.accountId}:log-group:${logs.spec.name}`);
+      expect(stage.spec.accessLogSettings.destinationARN).toBe(
+        `arn:aws:logs:${env.spec.aws.region}:${env.spec.aws.accountId}:log-group:${logs.spec.name}`,
+      );
       expect(logs.spec.retentionDays).toBe(env.spec.edge.accessLogRetentionDays);
       expect(JSON.parse(stage.spec.accessLogSettings.format)).toHaveProperty('requestId', '$context.requestId');
     }
@@ -61,10 +75,19 @@ describe('API Gateway', () => {
   test('integrates privately with the ALB provisioned for it, through a VPC link in the private subnets', () => {
     for (const env of envs) {
       const integration = find(env.objects, 'Integration', 'gateway')!;
-      expect(integration.spec).toMatchObject({ integrationType: 'HTTP_PROXY', connectionType: 'VPC_LINK', integrationURI: env.spec.edge.loadBalancer.listenerArn, connectionRef: { from: { name: 'api' } } });
+      expect(integration.spec).toMatchObject({
+        integrationType: 'HTTP_PROXY',
+        connectionType: 'VPC_LINK',
+        integrationURI: env.spec.edge.loadBalancer.listenerArn,
+        connectionRef: { from: { name: 'api' } },
+      });
       expect(find(env.objects, 'VPCLink', 'api')!.spec.subnetIDs).toEqual(env.spec.network.privateSubnetIds);
       // The Load Balancer Controller keeps that ALB's target group on the gateway pods.
-      expect(find(env.objects, 'TargetGroupBinding', 'edge')!.spec).toEqual({ serviceRef: { name: 'gateway', port: 4000 }, targetGroupARN: env.spec.edge.loadBalancer.targetGroupArn, targetType: 'ip' });
+      expect(find(env.objects, 'TargetGroupBinding', 'edge')!.spec).toEqual({
+        serviceRef: { name: 'gateway', port: 4000 },
+        targetGroupARN: env.spec.edge.loadBalancer.targetGroupArn,
+        targetType: 'ip',
+      });
     }
   });
 
@@ -75,10 +98,19 @@ describe('API Gateway', () => {
         domainName: env.spec.dns.host,
         domainNameConfigurations: [{ certificateARN: env.spec.dns.certificateArn, endpointType: 'REGIONAL', securityPolicy: 'TLS_1_2' }],
       });
-      expect(find(env.objects, 'APIMapping', 'api')!.spec).toEqual({ apiRef: { from: { name: 'api' } }, domainRef: { from: { name: 'api' } }, stage: '$default' });
+      expect(find(env.objects, 'APIMapping', 'api')!.spec).toEqual({
+        apiRef: { from: { name: 'api' } },
+        domainRef: { from: { name: 'api' } },
+        stage: '$default',
+      });
       // The alias record external-dns publishes: dns.host -> API Gateway's regional name.
       expect(find(env.objects, 'DNSEndpoint', 'api')!.spec.endpoints).toEqual([
-        { dnsName: env.spec.dns.host, recordType: 'A', targets: [env.spec.edge.domainTarget], providerSpecific: [{ name: 'alias', value: 'true' }] },
+        {
+          dnsName: env.spec.dns.host,
+          recordType: 'A',
+          targets: [env.spec.edge.domainTarget],
+          providerSpecific: [{ name: 'alias', value: 'true' }],
+        },
       ]);
       // ...which external-dns reads (crd source), while the Ingress keeps a name of its own.
       const externalDns = env.objects.find((o) => o.kind === 'Application' && o.metadata.name === 'external-dns')!;
@@ -106,8 +138,13 @@ describe('API Gateway', () => {
           const kind = REFERENCES[field];
           expect(kind, `${env.name} ${object.kind}/${object.metadata.name}.${field}`).toBeDefined();
           const namespace = ref.from.namespace ?? object.metadata.namespace;
-          const target = env.objects.find((o) => o.kind === kind && o.metadata.name === ref.from.name && o.metadata.namespace === namespace);
-          expect(target, `${env.name} ${object.kind}/${object.metadata.name}.${field} -> ${kind} ${namespace}/${ref.from.name}`).toBeDefined();
+          const target = env.objects.find(
+            (o) => o.kind === kind && o.metadata.name === ref.from.name && o.metadata.namespace === namespace,
+          );
+          expect(
+            target,
+            `${env.name} ${object.kind}/${object.metadata.name}.${field} -> ${kind} ${namespace}/${ref.from.name}`,
+          ).toBeDefined();
           count++;
         }
       }
@@ -124,7 +161,11 @@ describe('the asynchronous route', () => {
         expect(route, env.name).toBeUndefined();
         continue;
       }
-      expect(route!.spec).toMatchObject({ routeKey: 'POST /v1/async/{proxy+}', authorizationType: 'JWT', targetRef: { from: { name: 'async-intake' } } });
+      expect(route!.spec).toMatchObject({
+        routeKey: 'POST /v1/async/{proxy+}',
+        authorizationType: 'JWT',
+        targetRef: { from: { name: 'async-intake' } },
+      });
       const fn = find(env.objects, 'Function', 'async-intake')!;
       const lambda = env.spec.async.lambda;
       expect(fn.spec).toMatchObject({
@@ -134,16 +175,22 @@ describe('the asynchronous route', () => {
         roleRef: { from: { name: `${env.spec.aws.clusterName}-async-intake` } },
       });
       const queue = find(env.objects, 'Queue', 'async-requests')!;
-      expect(fn.spec.environment.variables.QUEUE_URL).toBe(`https://sqs.${env.spec.aws.region}.amazonaws.com/${env.spec.aws.accountId}/${queue.spec.queueName}`);
+      expect(fn.spec.environment.variables.QUEUE_URL).toBe(
+        `https://sqs.${env.spec.aws.region}.amazonaws.com/${env.spec.aws.accountId}/${queue.spec.queueName}`,
+      );
       const role = find(env.objects, 'Role', `${env.spec.aws.clusterName}-async-intake`)!;
       const statements = JSON.parse(role.spec.inlinePolicies['async-intake']).Statement as Json[];
-      expect(statements.find((s) => s.Sid === 'EnqueueRequests')?.Resource).toBe(`arn:aws:sqs:${env.spec.aws.region}:${env.spec.aws.accountId}:${queue.spec.queueName}`);
+      expect(statements.find((s) => s.Sid === 'EnqueueRequests')?.Resource).toBe(
+        `arn:aws:sqs:${env.spec.aws.region}:${env.spec.aws.accountId}:${queue.spec.queueName}`,
+      );
       const alias = find(env.objects, 'Alias', 'async-intake-live')!;
-      expect(alias.spec.permissions).toEqual([expect.objectContaining({ principal: 'apigateway.amazonaws.com', sourceAccount: env.spec.aws.accountId })]);
+      expect(alias.spec.permissions).toEqual([
+        expect.objectContaining({ principal: 'apigateway.amazonaws.com', sourceAccount: env.spec.aws.accountId }),
+      ]);
     }
   });
 
-  test('the production queue is the one the 8B model\'s CloudWatch trigger scales on', () => {
+  test("the production queue is the one the 8B model's CloudWatch trigger scales on", () => {
     const prod = envs.find((e) => e.name === 'prod')!;
     const queue = find(prod.objects, 'Queue', 'async-requests')!;
     expect(queue.spec.queueName).toBe(prod.spec.models['llama-3-1-8b-instruct'].autoscaling.cloudwatch.dimensions.QueueName);

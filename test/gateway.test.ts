@@ -12,7 +12,8 @@ let fleet: Fleet;
 
 const render = (f: Fleet, env: string) => new Map([...renderEnvironment(f, env).files].map(([file, text]) => [file, load(text) as Json]));
 const gatewayFile = (files: Map<string, Json>, name: string) => files.get(`manifests/apps/gateway/${name}`)!;
-const routesOf = (files: Map<string, Json>) => (load(gatewayFile(files, 'configmap-gateway-config.yaml').data['config.yaml']) as Json).model_list as Json[];
+const routesOf = (files: Map<string, Json>) =>
+  (load(gatewayFile(files, 'configmap-gateway-config.yaml').data['config.yaml']) as Json).model_list as Json[];
 
 beforeAll(async () => {
   const loaded = await loadFleet(REPO_ROOT);
@@ -21,7 +22,7 @@ beforeAll(async () => {
 });
 
 describe('the gateway', () => {
-  test('routes exactly the models its environment runs, by served name, to each model server\'s Service', () => {
+  test("routes exactly the models its environment runs, by served name, to each model server's Service", () => {
     for (const [env, located] of fleet.environments) {
       const routes = routesOf(render(fleet, env));
       const models = Object.keys(located.spec.models).sort();
@@ -34,7 +35,10 @@ describe('the gateway', () => {
     const staging = fleet.environments.get('staging')!;
     const models = { ...staging.spec.models };
     delete models['llama-3-3-70b-instruct'];
-    const smaller: Fleet = { ...fleet, environments: new Map([...fleet.environments, ['staging', { ...staging, spec: { ...staging.spec, models } }]]) };
+    const smaller: Fleet = {
+      ...fleet,
+      environments: new Map([...fleet.environments, ['staging', { ...staging, spec: { ...staging.spec, models } }]]),
+    };
     expect(routesOf(render(smaller, 'staging')).map((r) => r.model_name)).toEqual(['meta-llama/Llama-3.1-8B-Instruct']);
   });
 
@@ -60,12 +64,20 @@ describe('the gateway', () => {
       expect(container.image).toMatch(/^ghcr\.io\/berriai\/litellm:v[\d.]+@sha256:[0-9a-f]{64}$/);
       expect(container.readinessProbe.httpGet.path).toBe('/health/readiness');
       expect(container.livenessProbe.httpGet.path).toBe('/health/liveliness');
-      expect(container.securityContext).toEqual({ allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] }, readOnlyRootFilesystem: true, runAsNonRoot: true });
+      expect(container.securityContext).toEqual({
+        allowPrivilegeEscalation: false,
+        capabilities: { drop: ['ALL'] },
+        readOnlyRootFilesystem: true,
+        runAsNonRoot: true,
+      });
       expect(pod.automountServiceAccountToken).toBe(false);
       expect(pod.terminationGracePeriodSeconds).toBeGreaterThan(container.lifecycle.preStop.sleep.seconds);
       expect(pod.topologySpreadConstraints[0].topologyKey).toBe('topology.kubernetes.io/zone');
       const scaled = gatewayFile(files, 'scaledobject-gateway.yaml');
-      expect([scaled.spec.minReplicaCount, scaled.spec.maxReplicaCount]).toEqual([located.spec.gateway.replicas.min, located.spec.gateway.replicas.max]);
+      expect([scaled.spec.minReplicaCount, scaled.spec.maxReplicaCount]).toEqual([
+        located.spec.gateway.replicas.min,
+        located.spec.gateway.replicas.max,
+      ]);
       expect(gatewayFile(files, 'poddisruptionbudget-gateway.yaml').spec).toMatchObject({ maxUnavailable: 1 });
       const service = gatewayFile(files, 'service-gateway.yaml');
       expect(service.spec.selector).toEqual(deployment.spec.selector.matchLabels);
@@ -80,7 +92,11 @@ describe('the gateway', () => {
       const files = render(fleet, env);
       const external = gatewayFile(files, 'externalsecret-gateway.yaml');
       expect(external.spec.secretStoreRef).toEqual({ kind: 'ClusterSecretStore', name: 'aws-secrets-manager' });
-      expect(external.spec.data.map((d: Json) => d.remoteRef.key)).toEqual([located.spec.gateway.secretName, located.spec.gateway.secretName, located.spec.gateway.secretName]);
+      expect(external.spec.data.map((d: Json) => d.remoteRef.key)).toEqual([
+        located.spec.gateway.secretName,
+        located.spec.gateway.secretName,
+        located.spec.gateway.secretName,
+      ]);
       const store = files.get('manifests/platform/external-secrets/clustersecretstore-aws-secrets-manager.yaml')!;
       expect(store.spec.provider.aws).toEqual({ service: 'SecretsManager', region: located.spec.aws.region });
       // The only Secrets in git are Argo CD's repository entries, which hold no credential.
@@ -111,7 +127,12 @@ describe('the response cache', () => {
       const group = gatewayFile(files, 'securitygroup-gateway-cache.yaml');
       // Only the gateway pods' own security group reaches Redis (see test/security-groups.test.ts).
       expect(group.spec.ingressRules).toEqual([
-        { ipProtocol: 'tcp', fromPort: 6379, toPort: 6379, userIDGroupPairs: [{ groupRef: { from: { name: 'gateway-pods', namespace: 'gateway' } }, description: 'gateway pods' }] },
+        {
+          ipProtocol: 'tcp',
+          fromPort: 6379,
+          toPort: 6379,
+          userIDGroupPairs: [{ groupRef: { from: { name: 'gateway-pods', namespace: 'gateway' } }, description: 'gateway pods' }],
+        },
       ]);
       expect(cache.spec.securityGroupRefs).toEqual([{ from: { name: group.metadata.name } }]);
     }
@@ -121,11 +142,17 @@ describe('the response cache', () => {
     const files = render(fleet, 'prod');
     const exported = gatewayFile(files, 'fieldexport-gateway-cache-endpoint.yaml');
     expect(exported.spec).toEqual({
-      from: { path: '.status.nodeGroups[0].primaryEndpoint.address', resource: { group: 'elasticache.services.k8s.aws', kind: 'ReplicationGroup', name: 'gateway-cache' } },
+      from: {
+        path: '.status.nodeGroups[0].primaryEndpoint.address',
+        resource: { group: 'elasticache.services.k8s.aws', kind: 'ReplicationGroup', name: 'gateway-cache' },
+      },
       to: { kind: 'configmap', name: 'gateway-cache', namespace: 'gateway', key: 'REDIS_HOST' },
     });
     expect(gatewayFile(files, 'configmap-gateway-cache.yaml').data).toBeUndefined();
     const env = gatewayFile(files, 'deployment-gateway.yaml').spec.template.spec.containers[0].env as Json[];
-    expect(env.find((e) => e.name === 'REDIS_HOST')).toEqual({ name: 'REDIS_HOST', valueFrom: { configMapKeyRef: { name: 'gateway-cache', key: 'REDIS_HOST' } } });
+    expect(env.find((e) => e.name === 'REDIS_HOST')).toEqual({
+      name: 'REDIS_HOST',
+      valueFrom: { configMapKeyRef: { name: 'gateway-cache', key: 'REDIS_HOST' } },
+    });
   });
 });

@@ -45,7 +45,9 @@ function renderAll(fleet: Fleet): Rendered[] {
 
 /** Folders of the render that hold objects: manifests/<layer>/<component>. */
 function componentFolders(r: Rendered): string[] {
-  return [...new Set([...r.files.keys()].filter((f) => /^manifests\/[^/]+\/[^/]+\//.test(f)).map((f) => f.split('/').slice(0, 3).join('/')))].sort();
+  return [
+    ...new Set([...r.files.keys()].filter((f) => /^manifests\/[^/]+\/[^/]+\//.test(f)).map((f) => f.split('/').slice(0, 3).join('/'))),
+  ].sort();
 }
 
 function objects(r: Rendered, kind: string): Json[] {
@@ -88,7 +90,10 @@ describe('GitOps wiring', () => {
         expect(app.spec.project, 'never the default project').toBe(r.env);
         expect(app.spec.syncPolicy.automated).toEqual({ prune: true, selfHeal: true });
         expect(app.spec.syncPolicy.syncOptions).toContain('CreateNamespace=false');
-        expect(app.spec.syncPolicy.retry).toMatchObject({ limit: expect.any(Number), backoff: { duration: expect.any(String), factor: 2, maxDuration: expect.any(String) } });
+        expect(app.spec.syncPolicy.retry).toMatchObject({
+          limit: expect.any(Number),
+          backoff: { duration: expect.any(String), factor: 2, maxDuration: expect.any(String) },
+        });
         expect(app.metadata.finalizers).toEqual(['resources-finalizer.argocd.argoproj.io']);
         expect(app.spec.destination.server).toBe('https://kubernetes.default.svc');
       }
@@ -152,7 +157,9 @@ describe('GitOps wiring', () => {
         expect(allowed.has(`${group}/${o.kind}`), `${o.kind} must be allowed`).toBe(true);
       }
       expect(allowed.has('/*')).toBe(false);
-      const chartRepos = objects(r, 'Application').filter((a) => a.spec.source.chart).map((a) => a.spec.source.repoURL);
+      const chartRepos = objects(r, 'Application')
+        .filter((a) => a.spec.source.chart)
+        .map((a) => a.spec.source.repoURL);
       expect(project.spec.sourceRepos).toEqual([...new Set(['https://github.com/acme/llm-fleet.git', ...chartRepos])].sort());
     }
   });
@@ -172,7 +179,10 @@ describe('GitOps wiring', () => {
       for (const layer of layers) {
         expect(layer.spec).toMatchObject({ prune: true, wait: true, sourceRef: { kind: 'GitRepository', name: r.env } });
         const folder = layer.spec.path.replace(`./clusters/${r.env}/`, '');
-        expect([...r.files.keys()].some((f) => f.startsWith(`${folder}/`)), `${layer.metadata.name} -> ${folder}`).toBe(true);
+        expect(
+          [...r.files.keys()].some((f) => f.startsWith(`${folder}/`)),
+          `${layer.metadata.name} -> ${folder}`,
+        ).toBe(true);
       }
       const apps = layers.find((k) => k.metadata.name === `${r.env}-apps`)!;
       expect(apps.spec.dependsOn).toEqual([{ name: `${r.env}-platform` }]);
@@ -202,7 +212,10 @@ describe('GitOps wiring', () => {
     onTestFinished(() => repo.dispose());
     for (const env of fleet.environments.keys()) await writeEnvironment(repo.root, renderEnvironment(fleet, env));
     for (const root of [REPO_ROOT, repo.root]) {
-      const folders = (await $({ quiet: true, cwd: root })`find clusters -name kustomization.yaml`).stdout.trim().split('\n').map(path.dirname);
+      const folders = (await $({ quiet: true, cwd: root })`find clusters -name kustomization.yaml`).stdout
+        .trim()
+        .split('\n')
+        .map(path.dirname);
       expect(folders.length).toBeGreaterThan(10);
       for (const folder of folders) {
         const built = await $({ nothrow: true, quiet: true, cwd: root })`kubectl kustomize ${folder}`;
@@ -214,7 +227,9 @@ describe('GitOps wiring', () => {
 
 describe('both engines render objects that validate', () => {
   for (const engine of ['argocd', 'flux'] as const) {
-    test(`${engine}: every rendered file of every environment is valid (strict mirror when configured, else built-in)`, async ({ onTestFinished }) => {
+    test(`${engine}: every rendered file of every environment is valid (strict mirror when configured, else built-in)`, async ({
+      onTestFinished,
+    }) => {
       const { repo, fleet } = await withEngine(engine);
       onTestFinished(() => repo.dispose());
       for (const env of fleet.environments.keys()) await writeEnvironment(repo.root, renderEnvironment(fleet, env));
@@ -232,14 +247,27 @@ describe('the Helm add-on abstraction', () => {
     const env = repoFleet.environments.get('dev')!.spec;
     const keda = kedaAddon(env);
     const gitops = { engine: 'argocd' as const, project: 'dev' };
-    expect(() => new AddonChart(new App(), 'keda', { gitops, addons: [{ ...keda, chart: { ...keda.chart, version: '^2.21.0' } }] })).toThrow('is not an exact version');
-    expect(() => new AddonChart(new App(), 'keda', { gitops, addons: [{ ...keda, chart: { ...keda.chart, repository: 'http://kedacore.github.io/charts' } }] })).toThrow('must be an https:// or oci:// URL');
+    expect(
+      () => new AddonChart(new App(), 'keda', { gitops, addons: [{ ...keda, chart: { ...keda.chart, version: '^2.21.0' } }] }),
+    ).toThrow('is not an exact version');
+    expect(
+      () =>
+        new AddonChart(new App(), 'keda', {
+          gitops,
+          addons: [{ ...keda, chart: { ...keda.chart, repository: 'http://kedacore.github.io/charts' } }],
+        }),
+    ).toThrow('must be an https:// or oci:// URL');
   });
 
   test('renders KEDA for Argo CD as an Application with a pinned Helm source and inline values', () => {
     const r = renderAll(repoFleet)[0]!;
     const keda = r.files.get('manifests/platform/keda/application-keda.yaml')!;
-    expect(keda.spec.source).toMatchObject({ repoURL: 'https://kedacore.github.io/charts', chart: 'keda', targetRevision: '2.21.1', helm: { releaseName: 'keda' } });
+    expect(keda.spec.source).toMatchObject({
+      repoURL: 'https://kedacore.github.io/charts',
+      chart: 'keda',
+      targetRevision: '2.21.1',
+      helm: { releaseName: 'keda' },
+    });
     expect(keda.spec.source.helm.valuesObject.securityContext.operator).toEqual({
       allowPrivilegeEscalation: false,
       capabilities: { drop: ['ALL'] },
@@ -248,10 +276,14 @@ describe('the Helm add-on abstraction', () => {
     });
     // KEDA's CRDs are too large for client-side apply.
     expect(keda.spec.syncPolicy.syncOptions).toContain('ServerSideApply=true');
-    expect(r.files.get('manifests/platform/keda/namespace-keda.yaml')!.metadata.labels['pod-security.kubernetes.io/enforce']).toBe('restricted');
+    expect(r.files.get('manifests/platform/keda/namespace-keda.yaml')!.metadata.labels['pod-security.kubernetes.io/enforce']).toBe(
+      'restricted',
+    );
   });
 
-  test('an OCI chart (Karpenter) gets an Argo CD repository entry marked OCI, without credentials; Flux uses an OCI HelmRepository', async ({ onTestFinished }) => {
+  test('an OCI chart (Karpenter) gets an Argo CD repository entry marked OCI, without credentials; Flux uses an OCI HelmRepository', async ({
+    onTestFinished,
+  }) => {
     for (const r of renderAll(repoFleet)) {
       const karpenter = r.files.get('manifests/platform/karpenter/application-karpenter.yaml')!;
       expect(karpenter.spec.source.repoURL).toBe('public.ecr.aws/karpenter');
@@ -263,14 +295,22 @@ describe('the Helm add-on abstraction', () => {
     const { repo, fleet } = await withEngine('flux');
     onTestFinished(() => repo.dispose());
     const flux = renderAll(fleet)[0]!;
-    expect(flux.files.get('manifests/platform/karpenter/helmrepository-karpenter-charts.yaml')!.spec).toMatchObject({ type: 'oci', url: 'oci://public.ecr.aws/karpenter' });
+    expect(flux.files.get('manifests/platform/karpenter/helmrepository-karpenter-charts.yaml')!.spec).toMatchObject({
+      type: 'oci',
+      url: 'oci://public.ecr.aws/karpenter',
+    });
     expect([...flux.files.keys()].filter((f) => (f.split('/').pop() ?? '').startsWith('secret-'))).toEqual([]);
   });
 
   test('typed Argo CD objects are validated against the CRD schema before they are rendered', () => {
     expect(() =>
-      application({ name: 'x', project: 'dev', source: { repoURL: 'https://example.com/r.git', targetRevision: 7 as unknown as string, path: 'p' }, syncWave: 0, serverSideApply: false }),
+      application({
+        name: 'x',
+        project: 'dev',
+        source: { repoURL: 'https://example.com/r.git', targetRevision: 7 as unknown as string, path: 'p' },
+        syncWave: 0,
+        serverSideApply: false,
+      }),
     ).toThrow(/targetRevision/);
   });
 });
-

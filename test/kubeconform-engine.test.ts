@@ -43,7 +43,9 @@ describe('--engine kubeconform', () => {
       ['ConfigMap', 'two', 'valid', 10],
       ['Service', 'three', 'invalid', 18],
     ]);
-    expect(results[2]!.validationErrors).toEqual([{ path: '/spec/ports/0', msg: "additionalProperties 'targetPorts' not allowed", line: 25 }]);
+    expect(results[2]!.validationErrors).toEqual([
+      { path: '/spec/ports/0', msg: "additionalProperties 'targetPorts' not allowed", line: 25 },
+    ]);
   });
 
   test('refuses output that is not kubeconform JSON', () => {
@@ -52,35 +54,71 @@ describe('--engine kubeconform', () => {
 
   test('passes the equivalent flags', () => {
     expect(
-      kubeconformArgs({ locations: ['a/{{.ResourceKind}}.json'], strict: true, skip: ['Secret'], reject: [], ignoreMissingSchemas: true, cacheDir: '/tmp/c' }, 'v1.32.0', ['x.yaml']),
-    ).toEqual(['-output', 'json', '-summary', '-verbose', '-n', '2', '-kubernetes-version', '1.32.0', '-strict', '-schema-location', 'a/{{.ResourceKind}}.json', '-ignore-missing-schemas', '-skip', `${KUSTOMIZE_BUILD_KINDS.join(',')},Secret`, '-cache', '/tmp/c', 'x.yaml']);
+      kubeconformArgs(
+        {
+          locations: ['a/{{.ResourceKind}}.json'],
+          strict: true,
+          skip: ['Secret'],
+          reject: [],
+          ignoreMissingSchemas: true,
+          cacheDir: '/tmp/c',
+        },
+        'v1.32.0',
+        ['x.yaml'],
+      ),
+    ).toEqual([
+      '-output',
+      'json',
+      '-summary',
+      '-verbose',
+      '-n',
+      '2',
+      '-kubernetes-version',
+      '1.32.0',
+      '-strict',
+      '-schema-location',
+      'a/{{.ResourceKind}}.json',
+      '-ignore-missing-schemas',
+      '-skip',
+      `${KUSTOMIZE_BUILD_KINDS.join(',')},Secret`,
+      '-cache',
+      '/tmp/c',
+      'x.yaml',
+    ]);
   });
 
   test.skipIf(realSkip !== '')(`runs the real binary and locates its findings${realSkip ? ` — skipped: ${realSkip}` : ''}`, async () => {
-    const result = await runScript('validate', ['--engine', 'kubeconform', '--format', 'json', FILE], REPO_ROOT, { VALIDATE_SCHEMA_LOCATIONS: MIRROR_LOCATIONS });
+    const result = await runScript('validate', ['--engine', 'kubeconform', '--format', 'json', FILE], REPO_ROOT, {
+      VALIDATE_SCHEMA_LOCATIONS: MIRROR_LOCATIONS,
+    });
     expect(result.code, result.stderr).toBe(1);
     expect(result.stderr).toMatch(/^using kubeconform v\d+\.\d+\.\d+ \(.*, from npm run tools\)$/m);
-    const report = JSON.parse(result.stdout) as { resources: Array<{ name: string; line: number; validationErrors?: Array<{ msg: string }> }> };
+    const report = JSON.parse(result.stdout) as {
+      resources: Array<{ name: string; line: number; validationErrors?: Array<{ msg: string }> }>;
+    };
     const three = report.resources.find((r) => r.name === 'three');
     expect(three?.line).toBe(18);
     expect(three?.validationErrors?.map((e) => e.msg).join()).toMatch(/targetPorts/);
   });
 
-  test.skipIf(realSkip !== '')(`over the whole sample fleet, kubeconform and our validator agree: same objects, same verdicts${realSkip ? ` — skipped: ${realSkip}` : ''}`, async () => {
-    const env = { VALIDATE_SCHEMA_LOCATIONS: MIRROR_LOCATIONS };
-    const [theirs, ours] = await Promise.all([
-      runScript('validate', ['--engine', 'kubeconform', '--format', 'json', '--verbose'], REPO_ROOT, env),
-      runScript('validate', ['--format', 'json', '--verbose'], REPO_ROOT, env),
-    ]);
-    expect(theirs.code, theirs.stdout.slice(0, 2000)).toBe(0);
-    expect(ours.code, ours.stdout.slice(0, 2000)).toBe(0);
-    type Report = { resources: Array<{ filename: string; kind: string; name: string; status: string }>; summary: Record<string, number> };
-    const verdicts = (report: Report) => report.resources.map((r) => `${r.filename} ${r.kind} ${r.name} ${r.status}`).sort();
-    const [a, b] = [JSON.parse(theirs.stdout) as Report, JSON.parse(ours.stdout) as Report];
-    expect(a.summary).toEqual(b.summary);
-    expect(a.summary.valid).toBeGreaterThan(600);
-    expect(verdicts(a)).toEqual(verdicts(b));
-  });
+  test.skipIf(realSkip !== '')(
+    `over the whole sample fleet, kubeconform and our validator agree: same objects, same verdicts${realSkip ? ` — skipped: ${realSkip}` : ''}`,
+    async () => {
+      const env = { VALIDATE_SCHEMA_LOCATIONS: MIRROR_LOCATIONS };
+      const [theirs, ours] = await Promise.all([
+        runScript('validate', ['--engine', 'kubeconform', '--format', 'json', '--verbose'], REPO_ROOT, env),
+        runScript('validate', ['--format', 'json', '--verbose'], REPO_ROOT, env),
+      ]);
+      expect(theirs.code, theirs.stdout.slice(0, 2000)).toBe(0);
+      expect(ours.code, ours.stdout.slice(0, 2000)).toBe(0);
+      type Report = { resources: Array<{ filename: string; kind: string; name: string; status: string }>; summary: Record<string, number> };
+      const verdicts = (report: Report) => report.resources.map((r) => `${r.filename} ${r.kind} ${r.name} ${r.status}`).sort();
+      const [a, b] = [JSON.parse(theirs.stdout) as Report, JSON.parse(ours.stdout) as Report];
+      expect(a.summary).toEqual(b.summary);
+      expect(a.summary.valid).toBeGreaterThan(600);
+      expect(verdicts(a)).toEqual(verdicts(b));
+    },
+  );
 
   test('without the binary, --engine kubeconform is a usage error that says how to get it, never a silent pass', async () => {
     const result = await runScript('validate', ['--engine', 'kubeconform', FILE], REPO_ROOT, await withoutEngines());

@@ -46,7 +46,11 @@ function vllm(deployment: Json): Json {
 
 describe('every model server in every environment', () => {
   test('the sample fleet has 2 models in each of 3 environments', () => {
-    expect(cases().map((c) => c.name).sort()).toEqual([
+    expect(
+      cases()
+        .map((c) => c.name)
+        .sort(),
+    ).toEqual([
       'dev/llama-3-1-8b-instruct',
       'dev/llama-3-3-70b-instruct',
       'prod/llama-3-1-8b-instruct',
@@ -59,7 +63,10 @@ describe('every model server in every environment', () => {
   test('renders its namespace, service account, cache claim, deployment, service, PDB, ScaledObject, security group and network policies', () => {
     for (const server of servers) {
       const files = [...server.objects.keys()].sort();
-      expect(files.filter((f) => !f.startsWith('networkpolicy-') && !f.startsWith('triggerauthentication-')), server.model).toEqual([
+      expect(
+        files.filter((f) => !f.startsWith('networkpolicy-') && !f.startsWith('triggerauthentication-')),
+        server.model,
+      ).toEqual([
         `deployment-${server.model}.yaml`,
         'kustomization.yaml',
         `namespace-llm-${server.model}.yaml`,
@@ -101,7 +108,8 @@ describe('every model server in every environment', () => {
     for (const server of servers) {
       const model = fleet.models.get(server.model)!.spec;
       const env = fleet.environments.get(server.env)!.spec;
-      const terms = deploymentOf(server).spec.template.spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms;
+      const terms =
+        deploymentOf(server).spec.template.spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms;
       const families: string[] = terms[0].matchExpressions.find((e: Json) => e.key === 'karpenter.k8s.aws/instance-family').values;
       expect(families.length).toBeGreaterThan(0);
       for (const family of families) {
@@ -128,7 +136,9 @@ describe('every model server in every environment', () => {
     for (const server of servers) {
       const deployment = deploymentOf(server);
       const budget = budgets.get(server.model)!;
-      expect(deployment.spec.progressDeadlineSeconds, 'a rollout must not be declared failed while the model loads').toBeGreaterThan(budget);
+      expect(deployment.spec.progressDeadlineSeconds, 'a rollout must not be declared failed while the model loads').toBeGreaterThan(
+        budget,
+      );
     }
   });
 
@@ -208,7 +218,10 @@ describe('every model server in every environment', () => {
         const writable = container.volumeMounts.filter((m: Json) => !m.readOnly).map((m: Json) => m.name);
         for (const name of writable) {
           const volume = pod.volumes.find((v: Json) => v.name === name);
-          expect(volume.emptyDir ?? (container.name === 'model-cache-fill' ? volume.persistentVolumeClaim : undefined), `${container.name} writes to ${name}`).toBeDefined();
+          expect(
+            volume.emptyDir ?? (container.name === 'model-cache-fill' ? volume.persistentVolumeClaim : undefined),
+            `${container.name} writes to ${name}`,
+          ).toBeDefined();
         }
       }
       const namespace = server.objects.get(`namespace-llm-${server.model}.yaml`)!;

@@ -39,7 +39,10 @@ beforeAll(async () => {
   envs = renderAll(fleet);
 });
 
-const objects = (env: Env, kind?: string) => [...env.files.entries()].filter(([f, o]) => !f.endsWith('kustomization.yaml') && (kind === undefined || o.kind === kind)).map(([, o]) => o);
+const objects = (env: Env, kind?: string) =>
+  [...env.files.entries()]
+    .filter(([f, o]) => !f.endsWith('kustomization.yaml') && (kind === undefined || o.kind === kind))
+    .map(([, o]) => o);
 const file = (env: Env, path: string) => {
   const object = env.files.get(path);
   expect(object, path).toBeDefined();
@@ -48,7 +51,7 @@ const file = (env: Env, path: string) => {
 const helmApp = (env: Env, name: string) => objects(env, 'Application').find((a) => a.metadata.name === name && a.spec.source.chart)!;
 
 describe('Karpenter capacity', () => {
-  test('the GPU pool: the environment\'s families and capacity types, the GPU taint, limits from cluster.yaml, GPU-friendly disruption', () => {
+  test("the GPU pool: the environment's families and capacity types, the GPU taint, limits from cluster.yaml, GPU-friendly disruption", () => {
     for (const env of envs) {
       const pool = file(env, 'manifests/platform/karpenter/nodepool-gpu.yaml');
       const requirement = (key: string) => pool.spec.template.spec.requirements.find((r: Json) => r.key === key);
@@ -64,8 +67,17 @@ describe('Karpenter capacity', () => {
       expect(pool.spec.template.spec.expireAfter).toBe('720h');
     }
     const prod = envs.find((e) => e.name === 'prod')!;
-    expect(file(prod, 'manifests/platform/karpenter/nodepool-gpu.yaml').spec.disruption.budgets).toContainEqual({ nodes: '0', schedule: '0 8 * * mon-fri', duration: '10h' });
-    expect(file(envs.find((e) => e.name === 'dev')!, 'manifests/platform/karpenter/nodepool-gpu.yaml').spec.disruption.budgets).toHaveLength(1);
+    expect(file(prod, 'manifests/platform/karpenter/nodepool-gpu.yaml').spec.disruption.budgets).toContainEqual({
+      nodes: '0',
+      schedule: '0 8 * * mon-fri',
+      duration: '10h',
+    });
+    expect(
+      file(
+        envs.find((e) => e.name === 'dev')!,
+        'manifests/platform/karpenter/nodepool-gpu.yaml',
+      ).spec.disruption.budgets,
+    ).toHaveLength(1);
   });
 
   test('node classes: pinned AMI alias, IMDSv2 only with hop limit 1, encrypted gp3, discovery by the cluster tag', () => {
@@ -74,14 +86,22 @@ describe('Karpenter capacity', () => {
         const nodeClass = file(env, `manifests/platform/karpenter/ec2nodeclass-${name}.yaml`).spec;
         expect(nodeClass.amiSelectorTerms).toEqual([{ alias: `${env.spec.karpenter.amiFamily}@${env.spec.karpenter.amiVersion}` }]);
         expect(nodeClass.amiSelectorTerms[0].alias).not.toMatch(/@latest$/);
-        expect(nodeClass.metadataOptions).toEqual({ httpEndpoint: 'enabled', httpProtocolIPv6: 'disabled', httpPutResponseHopLimit: 1, httpTokens: 'required' });
+        expect(nodeClass.metadataOptions).toEqual({
+          httpEndpoint: 'enabled',
+          httpProtocolIPv6: 'disabled',
+          httpPutResponseHopLimit: 1,
+          httpTokens: 'required',
+        });
         for (const device of nodeClass.blockDeviceMappings) expect(device.ebs).toMatchObject({ encrypted: true, volumeType: 'gp3' });
         expect(nodeClass.subnetSelectorTerms).toEqual([{ tags: { 'karpenter.sh/discovery': env.spec.aws.clusterName } }]);
         expect(nodeClass.securityGroupSelectorTerms).toEqual(nodeClass.subnetSelectorTerms);
         expect(nodeClass.role).toBe(env.spec.karpenter.nodeRole);
       }
       const controller = helmApp(env, 'karpenter').spec.source.helm.valuesObject;
-      expect(controller.settings).toEqual({ clusterName: env.spec.aws.clusterName, interruptionQueue: env.spec.karpenter.interruptionQueue });
+      expect(controller.settings).toEqual({
+        clusterName: env.spec.aws.clusterName,
+        interruptionQueue: env.spec.karpenter.interruptionQueue,
+      });
     }
   });
 
@@ -104,7 +124,10 @@ describe('GPU node agents', () => {
           { matchExpressions: [{ key: 'karpenter.k8s.aws/instance-gpu-manufacturer', operator: 'In', values: ['nvidia'] }] },
         ]);
       }
-      expect(helmApp(env, 'dcgm-exporter').spec.source.helm.valuesObject.serviceMonitor).toMatchObject({ enabled: true, honorLabels: true });
+      expect(helmApp(env, 'dcgm-exporter').spec.source.helm.valuesObject.serviceMonitor).toMatchObject({
+        enabled: true,
+        honorLabels: true,
+      });
     }
   });
 });
@@ -117,7 +140,9 @@ describe('KEDA autoscaling', () => {
       // One per model server, and the gateway's.
       expect(scaled.length).toBe(Object.keys(env.spec.models).length + 1);
       for (const so of scaled) {
-        const target = deployments.find((d) => d.metadata.name === so.spec.scaleTargetRef.name && d.metadata.namespace === so.metadata.namespace);
+        const target = deployments.find(
+          (d) => d.metadata.name === so.spec.scaleTargetRef.name && d.metadata.namespace === so.metadata.namespace,
+        );
         expect(target, `${env.name}: ${so.metadata.name}`).toBeDefined();
         expect(target!.spec.replicas, 'the HPA owns the replica count').toBeUndefined();
       }
@@ -129,8 +154,12 @@ describe('KEDA autoscaling', () => {
     for (const env of envs) {
       for (const so of objects(env, 'ScaledObject').filter((o) => o.metadata.namespace.startsWith('llm-'))) {
         const byName = new Map(so.spec.triggers.map((t: Json) => [t.name ?? t.type, t]));
-        expect((byName.get('request-queue') as Json).metadata.query).toBe(`sum(vllm:num_requests_waiting{namespace="${so.metadata.namespace}"})`);
-        expect((byName.get('request-queue') as Json).metadata.serverAddress).toBe('http://kube-prometheus-stack-prometheus.monitoring.svc:9090');
+        expect((byName.get('request-queue') as Json).metadata.query).toBe(
+          `sum(vllm:num_requests_waiting{namespace="${so.metadata.namespace}"})`,
+        );
+        expect((byName.get('request-queue') as Json).metadata.serverAddress).toBe(
+          'http://kube-prometheus-stack-prometheus.monitoring.svc:9090',
+        );
         expect((byName.get('gpu-utilization') as Json).metadata.query).toContain('DCGM_FI_DEV_GPU_UTIL');
         expect(byName.get('cpu')).toMatchObject({ metricType: 'Utilization' });
         expect(byName.get('memory')).toMatchObject({ metricType: 'Utilization' });
@@ -143,7 +172,14 @@ describe('KEDA autoscaling', () => {
     const cloudwatch = small.spec.triggers.find((t: Json) => t.type === 'aws-cloudwatch');
     expect(cloudwatch).toMatchObject({
       authenticationRef: { name: 'keda-aws' },
-      metadata: { namespace: 'AWS/SQS', metricName: 'ApproximateNumberOfMessagesVisible', dimensionName: 'QueueName', dimensionValue: 'llm-prod-async-requests', targetMetricValue: '50', awsRegion: 'us-west-2' },
+      metadata: {
+        namespace: 'AWS/SQS',
+        metricName: 'ApproximateNumberOfMessagesVisible',
+        dimensionName: 'QueueName',
+        dimensionValue: 'llm-prod-async-requests',
+        targetMetricValue: '50',
+        awsRegion: 'us-west-2',
+      },
     });
     const auth = file(prod, 'manifests/apps/llm-llama-3-1-8b-instruct/triggerauthentication-keda-aws.yaml');
     expect(auth.spec).toEqual({ podIdentity: { provider: 'aws' } });
@@ -159,7 +195,10 @@ describe('network policy', () => {
       for (const namespace of namespaces) {
         const deny = policies.find((p) => p.metadata.namespace === namespace && p.metadata.name === 'default-deny');
         expect(deny?.spec, `${env.name}/${namespace}`).toEqual({ podSelector: {}, policyTypes: ['Ingress', 'Egress'] });
-        expect(policies.some((p) => p.metadata.namespace === namespace && p.metadata.name === 'allow-dns'), `${namespace} DNS`).toBe(true);
+        expect(
+          policies.some((p) => p.metadata.namespace === namespace && p.metadata.name === 'allow-dns'),
+          `${namespace} DNS`,
+        ).toBe(true);
       }
     }
   });
@@ -171,12 +210,17 @@ describe('network policy', () => {
         const namespace = `llm-${model}`;
         const fromGateway = policies.find((p) => p.metadata.namespace === namespace && p.metadata.name === 'allow-gateway')!;
         expect(fromGateway.spec.ingress).toEqual([
-          { from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'gateway' } } }], ports: [{ port: 8000, protocol: 'TCP' }] },
+          {
+            from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'gateway' } } }],
+            ports: [{ port: 8000, protocol: 'TCP' }],
+          },
         ]);
         const toModel = policies.find((p) => p.metadata.namespace === 'gateway' && p.metadata.name === `allow-to-${namespace}`)!;
         expect(toModel.spec.egress[0].to).toEqual([{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': namespace } } }]);
         const scrape = policies.find((p) => p.metadata.namespace === namespace && p.metadata.name === 'allow-prometheus-scrape')!;
-        expect(scrape.spec.ingress[0].from).toEqual([{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } }]);
+        expect(scrape.spec.ingress[0].from).toEqual([
+          { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } },
+        ]);
         expect(policies.some((p) => p.metadata.namespace === namespace && p.metadata.name === 'allow-https-egress')).toBe(true);
       }
     }
@@ -184,7 +228,7 @@ describe('network policy', () => {
 });
 
 describe('ingress and DNS', () => {
-  test('the API Ingress is HTTPS-only with the environment\'s certificate, target type ip, and a long idle timeout', () => {
+  test("the API Ingress is HTTPS-only with the environment's certificate, target type ip, and a long idle timeout", () => {
     for (const env of envs) {
       const ingress = file(env, 'manifests/apps/gateway/ingress-api.yaml');
       const a = ingress.metadata.annotations;
@@ -201,11 +245,15 @@ describe('ingress and DNS', () => {
       expect(params.loadBalancerAttributes).toContainEqual({ key: 'idle_timeout.timeout_seconds', value: '600' });
       expect(params.sslPolicy).toMatch(/^ELBSecurityPolicy-TLS13/);
       const controller = helmApp(env, 'aws-load-balancer-controller').spec.source.helm.valuesObject;
-      expect(controller).toMatchObject({ clusterName: env.spec.aws.clusterName, region: env.spec.aws.region, vpcId: env.spec.network.vpcId });
+      expect(controller).toMatchObject({
+        clusterName: env.spec.aws.clusterName,
+        region: env.spec.aws.region,
+        vpcId: env.spec.network.vpcId,
+      });
     }
   });
 
-  test('external-dns manages only the environment\'s zone, owned by the cluster; production never deletes records', () => {
+  test("external-dns manages only the environment's zone, owned by the cluster; production never deletes records", () => {
     for (const env of envs) {
       const values = helmApp(env, 'external-dns').spec.source.helm.valuesObject;
       expect(values.domainFilters).toEqual([env.spec.dns.zone]);
@@ -217,18 +265,25 @@ describe('ingress and DNS', () => {
 });
 
 describe('storage, scheduling and observability', () => {
-  test('StorageClass efs-sc provisions EFS access points owned by the model servers\' UID on the configured file system', () => {
+  test("StorageClass efs-sc provisions EFS access points owned by the model servers' UID on the configured file system", () => {
     for (const env of envs) {
       const sc = file(env, 'manifests/platform/storage/storageclass-efs-sc.yaml');
       expect(sc.provisioner).toBe('efs.csi.aws.com');
-      expect(sc.parameters).toMatchObject({ provisioningMode: 'efs-ap', fileSystemId: env.spec.storage.efsFileSystemId, uid: '1000', gid: '1000' });
+      expect(sc.parameters).toMatchObject({
+        provisioningMode: 'efs-ap',
+        fileSystemId: env.spec.storage.efsFileSystemId,
+        uid: '1000',
+        gid: '1000',
+      });
       expect(sc.reclaimPolicy).toBe('Retain');
     }
   });
 
-  test('priority classes for serving and batch exist, and the vLLM ServiceMonitor selects the model servers\' Services', () => {
+  test("priority classes for serving and batch exist, and the vLLM ServiceMonitor selects the model servers' Services", () => {
     for (const env of envs) {
-      expect(file(env, 'manifests/platform/scheduling/priorityclass-llm-serving.yaml').value).toBeGreaterThan(file(env, 'manifests/platform/scheduling/priorityclass-llm-batch.yaml').value);
+      expect(file(env, 'manifests/platform/scheduling/priorityclass-llm-serving.yaml').value).toBeGreaterThan(
+        file(env, 'manifests/platform/scheduling/priorityclass-llm-batch.yaml').value,
+      );
       const monitor = file(env, 'manifests/platform/monitoring/servicemonitor-vllm.yaml');
       for (const service of objects(env, 'Service').filter((s) => s.metadata.namespace.startsWith('llm-'))) {
         for (const [key, value] of Object.entries(monitor.spec.selector.matchLabels)) expect(service.metadata.labels[key]).toBe(value);
@@ -245,9 +300,19 @@ describe('EFA capacity', () => {
     await repo.edit('apps/models/llama-3-3-70b-instruct.yaml', '  count: 8\n', '  count: 8\n  efa: true\n');
     const prod = renderAll(await fleetAt(repo.root)).find((e) => e.name === 'prod')!;
     const pool = file(prod, 'manifests/platform/karpenter/nodepool-gpu-efa.yaml');
-    expect(pool.spec.template.spec.requirements.find((r: Json) => r.key === 'karpenter.k8s.aws/instance-family').values).toEqual(['g6e', 'p4d', 'p5']);
-    expect(file(prod, 'manifests/platform/karpenter/ec2nodeclass-gpu-efa.yaml').spec.networkInterfaces).toContainEqual({ networkCardIndex: 1, deviceIndex: 0, interfaceType: 'efa-only' });
-    expect(helmApp(prod, 'aws-efa-k8s-device-plugin').spec.source.helm.valuesObject.nodeSelector).toEqual({ 'karpenter.sh/nodepool': 'gpu-efa' });
+    expect(pool.spec.template.spec.requirements.find((r: Json) => r.key === 'karpenter.k8s.aws/instance-family').values).toEqual([
+      'g6e',
+      'p4d',
+      'p5',
+    ]);
+    expect(file(prod, 'manifests/platform/karpenter/ec2nodeclass-gpu-efa.yaml').spec.networkInterfaces).toContainEqual({
+      networkCardIndex: 1,
+      deviceIndex: 0,
+      interfaceType: 'efa-only',
+    });
+    expect(helmApp(prod, 'aws-efa-k8s-device-plugin').spec.source.helm.valuesObject.nodeSelector).toEqual({
+      'karpenter.sh/nodepool': 'gpu-efa',
+    });
     const deployment = file(prod, 'manifests/apps/llm-llama-3-3-70b-instruct/deployment-llama-3-3-70b-instruct.yaml');
     expect(deployment.spec.template.spec.nodeSelector).toEqual({ 'karpenter.sh/nodepool': 'gpu-efa' });
   });
@@ -256,7 +321,18 @@ describe('EFA capacity', () => {
 describe('vendored CRD schemas', () => {
   test('every custom resource kind the fleet renders (either engine) has a vendored schema', async () => {
     const kinds = await renderedCustomKinds(fleet);
-    expect(kinds.map((k) => k.kind)).toEqual(expect.arrayContaining(['NodePool', 'EC2NodeClass', 'ScaledObject', 'Application', 'HelmRelease', 'IngressClassParams', 'ServiceMonitor']));
-    for (const kind of kinds) expect(existsSync(vendoredFile(REPO_ROOT, kind)), `${kind.apiVersion}/${kind.kind}: run npm run schemas:vendor`).toBe(true);
+    expect(kinds.map((k) => k.kind)).toEqual(
+      expect.arrayContaining([
+        'NodePool',
+        'EC2NodeClass',
+        'ScaledObject',
+        'Application',
+        'HelmRelease',
+        'IngressClassParams',
+        'ServiceMonitor',
+      ]),
+    );
+    for (const kind of kinds)
+      expect(existsSync(vendoredFile(REPO_ROOT, kind)), `${kind.apiVersion}/${kind.kind}: run npm run schemas:vendor`).toBe(true);
   });
 });

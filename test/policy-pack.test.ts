@@ -45,23 +45,50 @@ describe('the policy pack', () => {
   test('has the rules the issue asks for, each with a unique id named for its topic or its input', () => {
     expect(rules.length).toBe(41);
     expect(new Set(rules.map((r) => r.id)).size).toBe(rules.length);
-    const topicPrefix: Record<string, string> = { workload: 'WL', security: 'SEC', gpu: 'GPU', network: 'NET', aws: 'AWS', gitops: 'GITOPS', promotion: 'PRM' };
+    const topicPrefix: Record<string, string> = {
+      workload: 'WL',
+      security: 'SEC',
+      gpu: 'GPU',
+      network: 'NET',
+      aws: 'AWS',
+      gitops: 'GITOPS',
+      promotion: 'PRM',
+    };
     const inputPrefix: Record<string, string> = { config: 'CFG', combined: 'CMB' };
-    for (const rule of rules) expect([topicPrefix[rule.topic], inputPrefix[rule.input]], `${rule.file}: ${rule.id}`).toContain(rule.id.split('-')[0]);
-    for (const topic of POLICY_TOPICS) expect(rules.some((r) => r.topic === topic), topic).toBe(true);
-    expect(rules.filter((r) => r.input === 'combined').map((r) => r.id).sort()).toEqual(['AWS-003', 'CMB-001', 'CMB-002', 'CMB-003', 'CMB-004', 'CMB-005', 'CMB-006']);
+    for (const rule of rules)
+      expect([topicPrefix[rule.topic], inputPrefix[rule.input]], `${rule.file}: ${rule.id}`).toContain(rule.id.split('-')[0]);
+    for (const topic of POLICY_TOPICS)
+      expect(
+        rules.some((r) => r.topic === topic),
+        topic,
+      ).toBe(true);
+    expect(
+      rules
+        .filter((r) => r.input === 'combined')
+        .map((r) => r.id)
+        .sort(),
+    ).toEqual(['AWS-003', 'CMB-001', 'CMB-002', 'CMB-003', 'CMB-004', 'CMB-005', 'CMB-006']);
   });
 
-  test.each(rules.map((r) => [r.id, r] as const))('%s reports through the shared deny/warn rules and imports only what it uses', async (_id, rule) => {
-    const text = await read(rule.file);
-    expect(text).toContain('deny contains f if {\n\tsome f in policy.denied(problems, rego.metadata.chain())\n}');
-    expect(text).toContain('warn contains w if {\n\tsome w in policy.excepted_warnings(problems, rego.metadata.chain())\n}');
-    for (const [, imported] of text.matchAll(/^import data\.(?:[\w.]+\.)?(\w+)$/gm)) {
-      expect(text.split('\n').filter((l) => !l.startsWith('import ')).join('\n'), `${rule.file}: unused import ${imported}`).toMatch(new RegExp(`\\b${imported}\\.`));
-    }
-    // The whole `data` document includes every rule: reading it from a rule is a recursion error.
-    expect(text).not.toMatch(/object\.get\(data,|[^.\w]data\)/);
-  });
+  test.each(rules.map((r) => [r.id, r] as const))(
+    '%s reports through the shared deny/warn rules and imports only what it uses',
+    async (_id, rule) => {
+      const text = await read(rule.file);
+      expect(text).toContain('deny contains f if {\n\tsome f in policy.denied(problems, rego.metadata.chain())\n}');
+      expect(text).toContain('warn contains w if {\n\tsome w in policy.excepted_warnings(problems, rego.metadata.chain())\n}');
+      for (const [, imported] of text.matchAll(/^import data\.(?:[\w.]+\.)?(\w+)$/gm)) {
+        expect(
+          text
+            .split('\n')
+            .filter((l) => !l.startsWith('import '))
+            .join('\n'),
+          `${rule.file}: unused import ${imported}`,
+        ).toMatch(new RegExp(`\\b${imported}\\.`));
+      }
+      // The whole `data` document includes every rule: reading it from a rule is a recursion error.
+      expect(text).not.toMatch(/object\.get\(data,|[^.\w]data\)/);
+    },
+  );
 
   test('no rule negates a comparison with a function call in it', async () => {
     // OPA evaluates the call before the negation: `not f(x) == true` with f(x) undefined leaves
@@ -107,7 +134,8 @@ describe('the policy pack', () => {
         if (sample.verdict === 'allowed') {
           for (const config of configs) {
             const parsed = clusterSchema.safeParse(config);
-            if (!parsed.success) problems.push(`${sample.file}: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+            if (!parsed.success)
+              problems.push(`${sample.file}: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
           }
         }
         if (configs.length === sample.documents.length) continue;
@@ -130,7 +158,44 @@ describe('the policy pack', () => {
   test('no rule or helper is named like a conftest query, or hides a built-in namespace', async () => {
     // conftest queries every rule named deny/violation/warn(_x) in every package it loads, test
     // packages included; a helper function of that name is a type error that stops the run.
-    const BUILTIN_ROOTS = new Set(['internal', 'time', 'json', 'regex', 'object', 'array', 'strings', 'units', 'net', 'io', 'crypto', 'http', 'rego', 'opa', 'glob', 'graph', 'semver', 'base64', 'yaml', 'urlquery', 'count', 'sum', 'max', 'min', 'sort', 'concat', 'contains', 'split', 'sprintf', 'startswith', 'endswith', 'lower', 'upper', 'trim', 'replace', 'print']);
+    const BUILTIN_ROOTS = new Set([
+      'internal',
+      'time',
+      'json',
+      'regex',
+      'object',
+      'array',
+      'strings',
+      'units',
+      'net',
+      'io',
+      'crypto',
+      'http',
+      'rego',
+      'opa',
+      'glob',
+      'graph',
+      'semver',
+      'base64',
+      'yaml',
+      'urlquery',
+      'count',
+      'sum',
+      'max',
+      'min',
+      'sort',
+      'concat',
+      'contains',
+      'split',
+      'sprintf',
+      'startswith',
+      'endswith',
+      'lower',
+      'upper',
+      'trim',
+      'replace',
+      'print',
+    ]);
     const offenders: string[] = [];
     const walk = async (dir: string): Promise<string[]> => {
       const out: string[] = [];
@@ -144,10 +209,11 @@ describe('the policy pack', () => {
     for (const file of await walk('policies')) {
       const lines = (await read(file)).split('\n');
       lines.forEach((line, i) => {
-        const head = /^(?:default\s+)?([a-z_][\w]*)(?=[\s(\[:]|$)/.exec(line)?.[1];
+        const head = /^(?:default\s+)?([a-z_][\w]*)(?=[\s([:]|$)/.exec(line)?.[1];
         if (!head || ['package', 'import', 'default', 'some', 'every', 'not'].includes(head)) return;
         const standard = (head === 'deny' && line === 'deny contains f if {') || (head === 'warn' && line === 'warn contains w if {');
-        if (/^(deny|violation|warn)(_[a-zA-Z0-9]+)*$/.test(head) && !standard) offenders.push(`${file}:${i + 1}: ${head} is queried by conftest`);
+        if (/^(deny|violation|warn)(_[a-zA-Z0-9]+)*$/.test(head) && !standard)
+          offenders.push(`${file}:${i + 1}: ${head} is queried by conftest`);
         if (BUILTIN_ROOTS.has(head)) offenders.push(`${file}:${i + 1}: ${head} hides the built-in ${head}`);
       });
     }
@@ -181,7 +247,11 @@ describe.skipIf(!conftest)(`the policy pack under conftest${skipReason ? ` — s
     const dir = await mkdtemp(path.join(tmpdir(), 'policy-data-'));
     try {
       await writeFile(path.join(dir, 'llm.json'), JSON.stringify(data));
-      const result = await runConftest(conftest!.binary, ['test', ...modules, '--data', packData, '--data', dir, '--output', 'json', '--no-color', ...args], REPO_ROOT);
+      const result = await runConftest(
+        conftest!.binary,
+        ['test', ...modules, '--data', packData, '--data', dir, '--output', 'json', '--no-color', ...args],
+        REPO_ROOT,
+      );
       expect([0, 1], result.stderr).toContain(result.exitCode);
       return parseConftestJson(result.stdout);
     } finally {
@@ -208,7 +278,13 @@ describe.skipIf(!conftest)(`the policy pack under conftest${skipReason ? ` — s
       await cp(path.join(REPO_ROOT, 'policies'), path.join(root, 'policies'), { recursive: true });
       const file = path.join(root, 'policies/security/run_as_non_root/run_as_non_root.rego');
       // The SEC-001 defect the real engine found: a negated comparison over an undefined call.
-      await writeFile(file, (await readFile(file, 'utf8')).replace('not runs_as_non_root(input, container)', 'not k8s.effective_security(input, container, "runAsNonRoot") == true'));
+      await writeFile(
+        file,
+        (await readFile(file, 'utf8')).replace(
+          'not runs_as_non_root(input, container)',
+          'not k8s.effective_security(input, container, "runAsNonRoot") == true',
+        ),
+      );
       const result = await runScript('policy-test', ['--root', root], REPO_ROOT);
       expect(result.code).toBe(1);
       expect(result.stdout).toContain('FAIL - policies/security/run_as_non_root/run_as_non_root_test.rego');
@@ -221,7 +297,10 @@ describe.skipIf(!conftest)(`the policy pack under conftest${skipReason ? ` — s
   test('the canned conftest reports the runner tests use have the shape the real conftest prints', async () => {
     const sample = 'policies/workload/requests_limits/samples/denied/no-memory-limit.yaml';
     const denied = await run(['--all-namespaces', sample], prod);
-    const finding = denied.flatMap((r) => r.failures ?? []).find((f) => f.metadata?.policy === 'WL-001')?.metadata as Record<string, string>;
+    const finding = denied.flatMap((r) => r.failures ?? []).find((f) => f.metadata?.policy === 'WL-001')?.metadata as Record<
+      string,
+      string
+    >;
     expect(finding).toBeDefined();
     // Except that finding: the real report then carries it as a warning marked excepted.
     const packData = await mkdtemp(path.join(tmpdir(), 'policy-pack-data-'));
@@ -229,9 +308,15 @@ describe.skipIf(!conftest)(`the policy pack under conftest${skipReason ? ` — s
       await cp(path.join(REPO_ROOT, 'policies/data'), packData, { recursive: true });
       const expires = new Date(Date.now() + 30 * 86_400_000).toISOString().slice(0, 10);
       const { policy, kind, namespace, name, container } = finding;
-      await writeFile(path.join(packData, 'exceptions.yaml'), `exceptions:\n  - ${JSON.stringify({ policy, env: 'prod', kind, namespace, name, container, reason: 'shape test', owner: 't@example.com', expires })}\n`);
+      await writeFile(
+        path.join(packData, 'exceptions.yaml'),
+        `exceptions:\n  - ${JSON.stringify({ policy, env: 'prod', kind, namespace, name, container, reason: 'shape test', owner: 't@example.com', expires })}\n`,
+      );
       const excepted = await run(['--all-namespaces', sample], prod, packData);
-      const canned = [...parseConftestJson(await read('test/fixtures/policy/objects.json')), ...parseConftestJson(await read('test/fixtures/policy/combined.json'))];
+      const canned = [
+        ...parseConftestJson(await read('test/fixtures/policy/objects.json')),
+        ...parseConftestJson(await read('test/fixtures/policy/combined.json')),
+      ];
       const keys = (values: object[]) => [...new Set(values.flatMap((v) => Object.keys(v)))].sort();
       const shape = (results: ReturnType<typeof parseConftestJson>) => ({
         result: keys(results),
@@ -240,7 +325,10 @@ describe.skipIf(!conftest)(`the policy pack under conftest${skipReason ? ` — s
         warningMetadata: keys(results.flatMap((r) => (r.warnings ?? []).map((w) => w.metadata ?? {}))),
       });
       expect(shape(canned)).toEqual(shape([...denied, ...excepted]));
-      expect(excepted.flatMap((r) => r.warnings ?? []).find((w) => w.metadata?.policy === 'WL-001')?.metadata).toMatchObject({ excepted: true, container });
+      expect(excepted.flatMap((r) => r.warnings ?? []).find((w) => w.metadata?.policy === 'WL-001')?.metadata).toMatchObject({
+        excepted: true,
+        container,
+      });
       expect(denied.some((r) => r.namespace.endsWith('_test'))).toBe(false);
     } finally {
       await rm(packData, { recursive: true, force: true });

@@ -36,7 +36,13 @@ function environment(before: ModelServerFacts[], after: ModelServerFacts[], diff
 }
 
 const gates = [
-  { scope: 'staging', results: [{ name: 'render drift', outcome: 'success' as const }, { name: 'policy', outcome: 'failure' as const }] },
+  {
+    scope: 'staging',
+    results: [
+      { name: 'render drift', outcome: 'success' as const },
+      { name: 'policy', outcome: 'failure' as const },
+    ],
+  },
   { scope: 'repository', results: [{ name: 'tests', outcome: 'success' as const }] },
 ];
 
@@ -44,22 +50,43 @@ describe('the price table and the estimate', () => {
   test('is dated, for one region, and prices every GPU family the catalogue allows for the sample fleet', () => {
     expect(prices.region).toBe('us-west-2');
     expect(prices.capturedOn).toMatch(/^\d{4}-\d{2}-\d{2}$/);
-    for (const family of ['g6', 'g6e', 'p4d', 'p5']) expect(Object.keys(prices.instances).some((t) => t.startsWith(`${family}.`)), family).toBe(true);
+    for (const family of ['g6', 'g6e', 'p4d', 'p5'])
+      expect(
+        Object.keys(prices.instances).some((t) => t.startsWith(`${family}.`)),
+        family,
+      ).toBe(true);
   });
 
   test('a replica gets the cheapest allowed instance that holds its GPUs', () => {
-    const table: PriceTable = { ...prices, instances: { 'g6e.xlarge': { gpus: 1, usdPerHour: 2 }, 'g6e.48xlarge': { gpus: 8, usdPerHour: 30 }, 'p4d.24xlarge': { gpus: 8, usdPerHour: 22 }, 'p5.48xlarge': { gpus: 8, usdPerHour: 55 } } };
+    const table: PriceTable = {
+      ...prices,
+      instances: {
+        'g6e.xlarge': { gpus: 1, usdPerHour: 2 },
+        'g6e.48xlarge': { gpus: 8, usdPerHour: 30 },
+        'p4d.24xlarge': { gpus: 8, usdPerHour: 22 },
+        'p5.48xlarge': { gpus: 8, usdPerHour: 55 },
+      },
+    };
     expect(instanceFor(server(), table)).toEqual({ type: 'p4d.24xlarge', usdPerHour: 22 });
     expect(instanceFor(server({ families: ['g6e', 'p5'] }), table)).toEqual({ type: 'g6e.48xlarge', usdPerHour: 30 });
     expect(instanceFor(server({ gpusPerReplica: 1, families: ['g6e'] }), table)).toEqual({ type: 'g6e.xlarge', usdPerHour: 2 });
-    expect(capacity([server({ minReplicas: 2, maxReplicas: 4 }), server({ model: 'x', families: ['p6-b200'] })], table)).toEqual({ gpusAtMin: 24, gpusAtMax: 48, usdPerHourAtMin: 44, usdPerHourAtMax: 88, unpriced: ['x'] });
+    expect(capacity([server({ minReplicas: 2, maxReplicas: 4 }), server({ model: 'x', families: ['p6-b200'] })], table)).toEqual({
+      gpusAtMin: 24,
+      gpusAtMax: 48,
+      usdPerHourAtMin: 44,
+      usdPerHourAtMax: 88,
+      unpriced: ['x'],
+    });
   });
 });
 
 describe('the report', () => {
   test('shows gates, objects, the model-server changes and the capacity delta', () => {
     const report = prReport({
-      environments: [environment([server()], [server({ version: 'v2026.11.2', maxReplicas: 4 })]), { ...environment([], []), env: 'dev', diff: { byKind: [], images: [], modelVersions: [] } }],
+      environments: [
+        environment([server()], [server({ version: 'v2026.11.2', maxReplicas: 4 })]),
+        { ...environment([], []), env: 'dev', diff: { byKind: [], images: [], modelVersions: [] } },
+      ],
       gates,
       prices,
       base: 'origin/main',
@@ -72,15 +99,22 @@ describe('the report', () => {
     expect(report).toContain('| staging | pass | **FAIL** |');
     expect(report).toContain('| repository | — | — | pass |');
     expect(report).toContain('[Workflow run](https://github.example/acme/llm-fleet/actions/runs/42)');
-    expect(report).toContain('| llama-3-3-70b-instruct | `v2026.11.1` → `v2026.11.2` | `docker.io/vllm/vllm-openai@sha256:aaaa` | `1-2` → `1-4` | `8` |');
+    expect(report).toContain(
+      '| llama-3-3-70b-instruct | `v2026.11.1` → `v2026.11.2` | `docker.io/vllm/vllm-openai@sha256:aaaa` | `1-2` → `1-4` | `8` |',
+    );
     // One p4d.24xlarge (8 x A100, the cheapest allowed 8-GPU type) per replica.
     expect(report).toContain('| GPUs | 8 | 16 → 32 (+16) |');
     expect(report).toContain('| $/hour | $21.96 | $43.92 → $87.83 (+$43.92) |');
     expect(report).toContain(`captured ${prices.capturedOn}`);
   });
 
-  test('a huge diff is cut by whole rows and stays under GitHub\'s limit', () => {
-    const byKind = Array.from({ length: 3000 }, (_, i) => ({ kind: `Kind${String(i).padStart(4, '0')}WithAVeryLongNameToTakeSpace`, added: i, changed: 1, removed: 0 }));
+  test("a huge diff is cut by whole rows and stays under GitHub's limit", () => {
+    const byKind = Array.from({ length: 3000 }, (_, i) => ({
+      kind: `Kind${String(i).padStart(4, '0')}WithAVeryLongNameToTakeSpace`,
+      added: i,
+      changed: 1,
+      removed: 0,
+    }));
     const servers = Array.from({ length: 400 }, (_, i) => server({ model: `model-${String(i).padStart(3, '0')}-with-a-long-name` }));
     const moved = servers.map((s) => ({ ...s, version: 'v2026.12.1', image: `${s.image}-but-newer-and-with-a-longer-reference` }));
     const report = prReport({ environments: [environment(servers, moved, { byKind })], gates, prices, base: 'origin/main' });
@@ -100,14 +134,30 @@ describe('npm run pr-report on a pull request', () => {
     repo = await makeFixtureRepo();
     // The repository's reviewed price table, which the report reads from the repository it reports on.
     await repo.write(PRICES_FILE, await readFile(path.join(REPO_ROOT, PRICES_FILE), 'utf8'));
-    await $({ cwd: repo.root, quiet: true })`git init -q -b main && git add -A && git -c user.name=t -c user.email=t@example.com commit -q -m base`;
+    await $({
+      cwd: repo.root,
+      quiet: true,
+    })`git init -q -b main && git add -A && git -c user.name=t -c user.email=t@example.com commit -q -m base`;
     // The PR: staging moves the 70B model to a new version and allows twice the replicas.
-    await repo.edit('clusters/staging/cluster.yaml', 'version: v2026.11.1\n    replicas:\n      min: 1\n      max: 2', 'version: v2026.11.2\n    replicas:\n      min: 1\n      max: 4');
+    await repo.edit(
+      'clusters/staging/cluster.yaml',
+      'version: v2026.11.1\n    replicas:\n      min: 1\n      max: 2',
+      'version: v2026.11.2\n    replicas:\n      min: 1\n      max: 4',
+    );
     const rendered = await runScript('render', ['--env', 'staging'], repo.root);
     expect(rendered.code, rendered.stderr).toBe(0);
     gatesDir = path.join(repo.root, '.gates');
     await mkdir(path.join(gatesDir, 'gates-staging'), { recursive: true });
-    await writeFile(path.join(gatesDir, 'gates-staging', 'staging.json'), JSON.stringify({ scope: 'staging', results: [{ name: 'render drift', outcome: 'success' }, { name: 'policy', outcome: 'success' }] }));
+    await writeFile(
+      path.join(gatesDir, 'gates-staging', 'staging.json'),
+      JSON.stringify({
+        scope: 'staging',
+        results: [
+          { name: 'render drift', outcome: 'success' },
+          { name: 'policy', outcome: 'success' },
+        ],
+      }),
+    );
     github = await new FakeGitHub('acme', 'llm-fleet', TOKEN).start();
   });
   afterAll(async () => {
@@ -115,11 +165,24 @@ describe('npm run pr-report on a pull request', () => {
     await repo.dispose();
   });
 
-  const env = () => ({ GITHUB_TOKEN: TOKEN, GITHUB_API_URL: github.url, GITHUB_REPOSITORY: 'acme/llm-fleet', GITHUB_SERVER_URL: 'https://github.example', GITHUB_RUN_ID: '7' });
+  const env = () => ({
+    GITHUB_TOKEN: TOKEN,
+    GITHUB_API_URL: github.url,
+    GITHUB_REPOSITORY: 'acme/llm-fleet',
+    GITHUB_SERVER_URL: 'https://github.example',
+    GITHUB_RUN_ID: '7',
+  });
 
   test('posts one comment, then updates it in place on the next push', async () => {
     // Someone else's comments (and a person quoting our marker) come first, over two pages.
-    for (let i = 0; i < 120; i++) github.comments.push({ id: i + 1, issue_number: 5, body: i === 3 ? `quoting ${REPORT_MARKER}` : `comment ${i}`, user: { login: 'someone', type: 'User' }, html_url: '' });
+    for (let i = 0; i < 120; i++)
+      github.comments.push({
+        id: i + 1,
+        issue_number: 5,
+        body: i === 3 ? `quoting ${REPORT_MARKER}` : `comment ${i}`,
+        user: { login: 'someone', type: 'User' },
+        html_url: '',
+      });
     const first = await runScript('pr-report', ['--base', 'HEAD', '--gates', gatesDir, '--pr', '5', '--root', repo.root], repo.root, env());
     expect(first.code, first.stderr).toBe(0);
     expect(first.stdout).toContain('posted the report');
@@ -130,7 +193,11 @@ describe('npm run pr-report on a pull request', () => {
     expect(ours[0]!.body).toContain('| staging | pass | pass |');
 
     // The next push: the same comment is edited, no new one appears.
-    await repo.edit('clusters/staging/cluster.yaml', 'version: v2026.11.2\n    replicas:\n      min: 1\n      max: 4', 'version: v2026.11.2\n    replicas:\n      min: 1\n      max: 3');
+    await repo.edit(
+      'clusters/staging/cluster.yaml',
+      'version: v2026.11.2\n    replicas:\n      min: 1\n      max: 4',
+      'version: v2026.11.2\n    replicas:\n      min: 1\n      max: 3',
+    );
     expect((await runScript('render', ['--env', 'staging'], repo.root)).code).toBe(0);
     const second = await runScript('pr-report', ['--base', 'HEAD', '--pr', '5', '--root', repo.root], repo.root, env());
     expect(second.code, second.stderr).toBe(0);
@@ -144,7 +211,11 @@ describe('npm run pr-report on a pull request', () => {
   test('a PR from a fork gets the report in the job summary, not a comment', async () => {
     const summary = path.join(repo.root, '.summary.md');
     const before = github.writes().length;
-    const result = await runScript('pr-report', ['--base', 'HEAD', '--pr', '5', '--root', repo.root], repo.root, { ...env(), PR_FROM_FORK: 'true', GITHUB_STEP_SUMMARY: summary });
+    const result = await runScript('pr-report', ['--base', 'HEAD', '--pr', '5', '--root', repo.root], repo.root, {
+      ...env(),
+      PR_FROM_FORK: 'true',
+      GITHUB_STEP_SUMMARY: summary,
+    });
     expect(result.code, result.stderr).toBe(0);
     expect(await readFile(summary, 'utf8')).toContain('## Fleet report');
     expect(github.writes().length).toBe(before);
@@ -153,7 +224,10 @@ describe('npm run pr-report on a pull request', () => {
   test('a token that may not comment falls back to the job summary', async () => {
     const summary = path.join(repo.root, '.summary-403.md');
     github.failNext('GET', /\/issues\/9\/comments$/, 403, { message: 'Resource not accessible by integration' });
-    const result = await runScript('pr-report', ['--base', 'HEAD', '--pr', '9', '--root', repo.root], repo.root, { ...env(), GITHUB_STEP_SUMMARY: summary });
+    const result = await runScript('pr-report', ['--base', 'HEAD', '--pr', '9', '--root', repo.root], repo.root, {
+      ...env(),
+      GITHUB_STEP_SUMMARY: summary,
+    });
     expect(result.code, result.stderr).toBe(0);
     expect(result.stderr).toContain('cannot comment on pull request #9 (HTTP 403');
     expect(await readFile(summary, 'utf8')).toContain(REPORT_MARKER);

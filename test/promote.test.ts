@@ -56,7 +56,10 @@ describe.concurrent('npm run promote', { timeout: 180_000 }, () => {
     expect(pull.body).toContain('| Deployment | 0 | 1 | 0 |');
     expect(pull.body).toMatch(/passed: schema validation \(strict\): \d+ valid, 0 invalid, 0 errors/);
     expect(pull.body.length).toBeLessThan(65_536);
-    expect(github.writes().map((r) => `${r.method} ${r.path}`)).toEqual(['POST /repos/acme/llm-fleet/pulls', 'POST /repos/acme/llm-fleet/issues/1/labels']);
+    expect(github.writes().map((r) => `${r.method} ${r.path}`)).toEqual([
+      'POST /repos/acme/llm-fleet/pulls',
+      'POST /repos/acme/llm-fleet/issues/1/labels',
+    ]);
 
     // The branch is main plus one commit that changes the version line and the re-rendered Deployment.
     await repo.git(['fetch', '--quiet', 'origin']);
@@ -99,7 +102,13 @@ describe.concurrent('npm run promote', { timeout: 180_000 }, () => {
   test('a newer soaked staging version refreshes the same PR (branch and body), opening no other', async ({ onTestFinished }) => {
     const { repo, github, promote } = await setup(onTestFinished);
     expect((await promote('--to', 'prod', '--model', SMALL, '--now', at(100).toISOString())).code).toBe(0);
-    const newer = await repo.commitEdit('clusters/staging/cluster.yaml', 'version: v2026.11.1\n    replicas:\n      min: 1\n      max: 4', 'version: v2026.11.2\n    replicas:\n      min: 1\n      max: 4', at(110), 'staging: llama 8b v2026.11.2');
+    const newer = await repo.commitEdit(
+      'clusters/staging/cluster.yaml',
+      'version: v2026.11.1\n    replicas:\n      min: 1\n      max: 4',
+      'version: v2026.11.2\n    replicas:\n      min: 1\n      max: 4',
+      at(110),
+      'staging: llama 8b v2026.11.2',
+    );
 
     const early = await promote('--to', 'prod', '--model', SMALL, '--now', at(120).toISOString());
     expect(early.stdout).toContain('v2026.11.2 has soaked in staging for 10h 00m of 72h');
@@ -120,7 +129,9 @@ describe.concurrent('npm run promote', { timeout: 180_000 }, () => {
     const { github, promote } = await setup(onTestFinished);
     const result = await promote('--to', 'prod', '--now', at(10).toISOString());
     expect(result.code).toBe(0);
-    expect(result.stdout).toContain(`prod: ${SMALL}: v2026.11.1 has soaked in staging for 10h 00m of 72h (since 2026-11-01T00:00:00.000Z); 62h 00m left, no PR yet`);
+    expect(result.stdout).toContain(
+      `prod: ${SMALL}: v2026.11.1 has soaked in staging for 10h 00m of 72h (since 2026-11-01T00:00:00.000Z); 62h 00m left, no PR yet`,
+    );
     expect(github.requests).toEqual([]);
   });
 
@@ -178,7 +189,13 @@ describe.concurrent('npm run promote', { timeout: 180_000 }, () => {
 
   test('a 403 secondary rate limit waits for retry-after and retries', async ({ onTestFinished }) => {
     const { github, promote } = await setup(onTestFinished);
-    github.failNext('GET', /\/pulls$/, 403, { message: 'You have exceeded a secondary rate limit. Please wait a few minutes before you try again.' }, { 'retry-after': '1' });
+    github.failNext(
+      'GET',
+      /\/pulls$/,
+      403,
+      { message: 'You have exceeded a secondary rate limit. Please wait a few minutes before you try again.' },
+      { 'retry-after': '1' },
+    );
     const started = Date.now();
     const result = await promote('--to', 'prod', '--model', SMALL, '--now', at(100).toISOString());
     expect(result.code).toBe(0);
@@ -190,7 +207,13 @@ describe.concurrent('npm run promote', { timeout: 180_000 }, () => {
 
   test('a rollback promotes a specific earlier version from the source history', async ({ onTestFinished }) => {
     const { repo, github, promote } = await setup(onTestFinished);
-    await repo.commitEdit('clusters/staging/cluster.yaml', 'version: v2026.11.1\n    replicas:\n      min: 1\n      max: 4', 'version: v2026.11.2\n    replicas:\n      min: 1\n      max: 4', at(100), 'staging: llama 8b v2026.11.2');
+    await repo.commitEdit(
+      'clusters/staging/cluster.yaml',
+      'version: v2026.11.1\n    replicas:\n      min: 1\n      max: 4',
+      'version: v2026.11.2\n    replicas:\n      min: 1\n      max: 4',
+      at(100),
+      'staging: llama 8b v2026.11.2',
+    );
     const result = await promote('--to', 'prod', '--model', SMALL, '--version', 'v2026.11.1', '--now', at(101).toISOString());
     expect(result.code).toBe(0);
     expect(github.pulls[0]!.title).toBe(`promote ${SMALL} v2026.10.3 -> v2026.11.1 to prod`);
@@ -205,7 +228,11 @@ describe.concurrent('npm run promote', { timeout: 180_000 }, () => {
 describe.concurrent('npm run promote refuses bad input with exit 2 and a clear message', () => {
   test('missing token (and the token never appears in output)', async ({ onTestFinished }) => {
     const { repo, github } = await setup(onTestFinished);
-    const result = await repo.promote(['--to', 'prod'], { GITHUB_TOKEN: '', GITHUB_API_URL: github.url, GITHUB_REPOSITORY: 'acme/llm-fleet' });
+    const result = await repo.promote(['--to', 'prod'], {
+      GITHUB_TOKEN: '',
+      GITHUB_API_URL: github.url,
+      GITHUB_REPOSITORY: 'acme/llm-fleet',
+    });
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('GITHUB_TOKEN is not set');
   });
@@ -231,7 +258,11 @@ describe.concurrent('npm run promote refuses bad input with exit 2 and a clear m
 
   test('GitHub rejecting the token is reported without the token', async ({ onTestFinished }) => {
     const { repo, github } = await setup(onTestFinished);
-    const result = await repo.promote(['--to', 'prod', '--model', SMALL, '--now', at(100).toISOString()], { GITHUB_TOKEN: 'wrong-token-value', GITHUB_API_URL: github.url, GITHUB_REPOSITORY: 'acme/llm-fleet' });
+    const result = await repo.promote(['--to', 'prod', '--model', SMALL, '--now', at(100).toISOString()], {
+      GITHUB_TOKEN: 'wrong-token-value',
+      GITHUB_API_URL: github.url,
+      GITHUB_REPOSITORY: 'acme/llm-fleet',
+    });
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('failed: 401');
     expect(result.stdout + result.stderr).not.toContain('wrong-token-value');

@@ -17,9 +17,19 @@ const facts: PromotionFacts = {
 };
 
 describe('PR body', () => {
-  test('a huge diff is summarised by whole table rows and stays under GitHub\'s limit', () => {
-    const byKind = Array.from({ length: 5000 }, (_, i) => ({ kind: `Kind${i}WithAFairlyLongNameToFillTheTable`, added: 1, changed: 2, removed: 3 }));
-    const images = Array.from({ length: 3000 }, (_, i) => ({ workload: `Deployment ns/w${i}`, container: 'c', from: `repo@sha256:${'a'.repeat(64)}`, to: `repo@sha256:${'b'.repeat(64)}` }));
+  test("a huge diff is summarised by whole table rows and stays under GitHub's limit", () => {
+    const byKind = Array.from({ length: 5000 }, (_, i) => ({
+      kind: `Kind${i}WithAFairlyLongNameToFillTheTable`,
+      added: 1,
+      changed: 2,
+      removed: 3,
+    }));
+    const images = Array.from({ length: 3000 }, (_, i) => ({
+      workload: `Deployment ns/w${i}`,
+      container: 'c',
+      from: `repo@sha256:${'a'.repeat(64)}`,
+      to: `repo@sha256:${'b'.repeat(64)}`,
+    }));
     const body = pullRequestBody(facts, { byKind, images, modelVersions: [] }, []);
     expect(body.length).toBeLessThan(GITHUB_BODY_LIMIT);
     expect(body).toMatch(/\.\.\. and \d+ more rows, left out to keep this under GitHub's 65,536-character limit\./);
@@ -29,7 +39,15 @@ describe('PR body', () => {
   });
 
   test('a small diff is shown whole', () => {
-    const body = pullRequestBody(facts, { byKind: [{ kind: 'Deployment', added: 0, changed: 1, removed: 0 }], images: [], modelVersions: [{ model: 'm', from: 'v1', to: 'v2' }] }, [{ name: 'schema validation', passed: true, detail: '19 valid' }]);
+    const body = pullRequestBody(
+      facts,
+      {
+        byKind: [{ kind: 'Deployment', added: 0, changed: 1, removed: 0 }],
+        images: [],
+        modelVersions: [{ model: 'm', from: 'v1', to: 'v2' }],
+      },
+      [{ name: 'schema validation', passed: true, detail: '19 valid' }],
+    );
     expect(body).not.toContain('more rows');
     expect(body).toContain('No images changed.');
     expect(body).toContain('- passed: schema validation: 19 valid');
@@ -40,8 +58,14 @@ describe('diff summary', () => {
   test('counts objects per kind and lists model versions and images that change', () => {
     const deployment = (version: string, image: string) =>
       `apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: m\n  namespace: llm-m\n  labels:\n    app.kubernetes.io/component: model-server\n    app.kubernetes.io/instance: m\n    app.kubernetes.io/version: ${version}\nspec:\n  template:\n    spec:\n      containers:\n        - name: vllm\n          image: ${image}\n`;
-    const before = new Map([['manifests/apps/llm-m/deployment-m.yaml', deployment('v1', 'img@sha256:1')], ['manifests/apps/llm-m/service-old.yaml', 'kind: Service\n']]);
-    const after = new Map([['manifests/apps/llm-m/deployment-m.yaml', deployment('v2', 'img@sha256:2')], ['manifests/apps/llm-m/configmap-new.yaml', 'kind: ConfigMap\n']]);
+    const before = new Map([
+      ['manifests/apps/llm-m/deployment-m.yaml', deployment('v1', 'img@sha256:1')],
+      ['manifests/apps/llm-m/service-old.yaml', 'kind: Service\n'],
+    ]);
+    const after = new Map([
+      ['manifests/apps/llm-m/deployment-m.yaml', deployment('v2', 'img@sha256:2')],
+      ['manifests/apps/llm-m/configmap-new.yaml', 'kind: ConfigMap\n'],
+    ]);
     expect(summarizeDiff(before, after)).toEqual({
       byKind: [
         { kind: 'ConfigMap', added: 1, changed: 0, removed: 0 },
@@ -55,7 +79,11 @@ describe('diff summary', () => {
 });
 
 describe('soak from version history', () => {
-  const record = (hours: number, version: string | undefined): VersionRecord => ({ commit: `c${hours}`, time: new Date(Date.UTC(2026, 10, 1) + hours * 3_600_000), version });
+  const record = (hours: number, version: string | undefined): VersionRecord => ({
+    commit: `c${hours}`,
+    time: new Date(Date.UTC(2026, 10, 1) + hours * 3_600_000),
+    version,
+  });
 
   test('counts from the commit that started the latest stretch of the version', () => {
     const history = [record(0, 'v1'), record(5, 'v2'), record(9, 'v2'), record(20, 'v1'), record(30, 'v2')];

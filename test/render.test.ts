@@ -50,7 +50,9 @@ describe.concurrent('npm run render', () => {
     expect(await repo.clustersTree()).toEqual(before);
   });
 
-  test('--check finds a hand edit, a deleted file and a stray file, names them, exits 1, and writes nothing', async ({ onTestFinished }) => {
+  test('--check finds a hand edit, a deleted file and a stray file, names them, exits 1, and writes nothing', async ({
+    onTestFinished,
+  }) => {
     const repo = await fixture(onTestFinished);
     await repo.edit(`clusters/staging/${SMALL_DEPLOYMENT}`, 'revisionHistoryLimit: 5', 'revisionHistoryLimit: 9');
     await rm(path.join(repo.root, 'clusters/prod/manifests/apps/llm-llama-3-3-70b-instruct/service-llama-3-3-70b-instruct.yaml'));
@@ -101,7 +103,10 @@ describe.concurrent('npm run render', () => {
     const result = await runScript('render', [], repo.root);
 
     expect(result.code).toBe(0);
-    expect(changedFiles(before, await repo.clustersTree())).toEqual(['clusters/staging/cluster.yaml', `clusters/staging/${SMALL_DEPLOYMENT}`]);
+    expect(changedFiles(before, await repo.clustersTree())).toEqual([
+      'clusters/staging/cluster.yaml',
+      `clusters/staging/${SMALL_DEPLOYMENT}`,
+    ]);
     const deployment = await repo.read(`clusters/staging/${SMALL_DEPLOYMENT}`);
     expect(deployment).toContain('/model-cache/v2026.11.2');
     expect(deployment).toContain('app.kubernetes.io/version: v2026.11.2');
@@ -110,17 +115,27 @@ describe.concurrent('npm run render', () => {
 
   test('a model removed from an environment disappears from disk (no orphans)', async ({ onTestFinished }) => {
     const repo = await fixture(onTestFinished);
-    await repo.edit('clusters/dev/cluster.yaml', '  llama-3-3-70b-instruct:\n    version: v2026.11.1\n    replicas:\n      min: 1\n      max: 1\n', '');
+    await repo.edit(
+      'clusters/dev/cluster.yaml',
+      '  llama-3-3-70b-instruct:\n    version: v2026.11.1\n    replicas:\n      min: 1\n      max: 1\n',
+      '',
+    );
 
     const check = await runScript('render', ['--check'], repo.root);
     expect(check.code).toBe(1);
     expect(check.stdout).toContain('extra   clusters/dev/manifests/apps/llm-llama-3-3-70b-instruct/deployment-llama-3-3-70b-instruct.yaml');
 
     expect((await runScript('render', [], repo.root)).code).toBe(0);
-    expect((await readdir(path.join(repo.root, 'clusters/dev/manifests/apps'))).sort()).toEqual(['gateway', 'kustomization.yaml', 'llm-llama-3-1-8b-instruct']);
+    expect((await readdir(path.join(repo.root, 'clusters/dev/manifests/apps'))).sort()).toEqual([
+      'gateway',
+      'kustomization.yaml',
+      'llm-llama-3-1-8b-instruct',
+    ]);
     expect(await repo.read('clusters/dev/manifests/apps/gateway/kustomization.yaml')).not.toContain('llama-3-3-70b');
     expect(await repo.read('clusters/dev/manifests/apps/kustomization.yaml')).not.toContain('llama-3-3-70b');
-    await expect(stat(path.join(repo.root, 'clusters/dev/bootstrap/application-dev-apps-llm-llama-3-3-70b-instruct.yaml'))).rejects.toThrow(/ENOENT/);
+    await expect(stat(path.join(repo.root, 'clusters/dev/bootstrap/application-dev-apps-llm-llama-3-3-70b-instruct.yaml'))).rejects.toThrow(
+      /ENOENT/,
+    );
     expect(await readdir(path.join(repo.root, 'clusters/staging/manifests/apps'))).toHaveLength(4);
   });
 

@@ -33,7 +33,9 @@ describe('kro SimpleSchema -> instance schema', () => {
     expect(spec.properties.name).toEqual({ type: 'string', minLength: 3, pattern: '^[a-z]+$', description: 'Name, lowercase' });
     expect(spec.properties.replicas).toEqual({ type: 'integer', default: 2, minimum: 1, maximum: 10 });
     const validate = validator(schema);
-    expect(validate({ spec: { name: 'web', replicas: 3, tier: 'gold', labels: { a: 'b' }, ports: [80], network: { private: false } } })).toBe(true);
+    expect(
+      validate({ spec: { name: 'web', replicas: 3, tier: 'gold', labels: { a: 'b' }, ports: [80], network: { private: false } } }),
+    ).toBe(true);
     for (const bad of [
       { spec: { replicas: 3 } },
       { spec: { name: 'Web' } },
@@ -69,7 +71,10 @@ describe('CustomResourceDefinition -> strict JSON schema', () => {
             openAPIV3Schema: {
               type: 'object',
               properties: {
-                spec: { type: 'object', properties: { size: { type: 'integer' }, properties: { type: 'object', properties: { a: { type: 'string' } } } } },
+                spec: {
+                  type: 'object',
+                  properties: { size: { type: 'integer' }, properties: { type: 'object', properties: { a: { type: 'string' } } } },
+                },
                 status: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true, properties: { phase: { type: 'string' } } },
                 metadata: { type: 'object' },
               },
@@ -84,9 +89,15 @@ describe('CustomResourceDefinition -> strict JSON schema', () => {
   test('closes every object that lists its properties, except the root and preserved ones', () => {
     const [widget, ...others] = crdJsonSchemas(crd, 'widget.yaml');
     expect(others).toEqual([]);
-    expect({ group: widget!.group, kind: widget!.kind, version: widget!.version }).toEqual({ group: 'example.com', kind: 'Widget', version: 'v1' });
+    expect({ group: widget!.group, kind: widget!.kind, version: widget!.version }).toEqual({
+      group: 'example.com',
+      kind: 'Widget',
+      version: 'v1',
+    });
     const validate = validator(widget!.schema);
-    expect(validate({ apiVersion: 'example.com/v1', kind: 'Widget', spec: { size: 1, properties: { a: 'x' } }, status: { other: 1 } })).toBe(true);
+    expect(
+      validate({ apiVersion: 'example.com/v1', kind: 'Widget', spec: { size: 1, properties: { a: 'x' } }, status: { other: 1 } }),
+    ).toBe(true);
     expect(validate({ spec: { size: 1, colour: 'red' } })).toBe(false);
     // A field named "properties" is a field, not a schema keyword.
     expect(validate({ spec: { properties: { b: 'x' } } })).toBe(false);
@@ -94,6 +105,8 @@ describe('CustomResourceDefinition -> strict JSON schema', () => {
 
   test('refuses what is not a CRD with schemas, naming the file', () => {
     expect(() => crdJsonSchemas({ kind: 'Deployment' }, 'x.yaml')).toThrow('x.yaml: expected a CustomResourceDefinition');
-    expect(() => crdJsonSchemas({ ...crd, spec: { ...crd.spec, versions: [{ name: 'v1' }] } }, 'x.yaml')).toThrow('x.yaml: version v1 of Widget has no openAPIV3Schema');
+    expect(() => crdJsonSchemas({ ...crd, spec: { ...crd.spec, versions: [{ name: 'v1' }] } }, 'x.yaml')).toThrow(
+      'x.yaml: version v1 of Widget has no openAPIV3Schema',
+    );
   });
 });

@@ -10,7 +10,9 @@ describe('kubeconform schema location templates', () => {
     const kubernetes = '/m/{{ .NormalizedKubernetesVersion }}-standalone{{ .StrictSuffix }}/{{ .ResourceKind }}{{ .KindSuffix }}.json';
     expect(expandLocation(kubernetes, deployment, '1.32', true)).toBe('/m/v1.32.0-standalone-strict/deployment-apps-v1.json');
     expect(expandLocation(kubernetes, service, '1.32.0', false)).toBe('/m/v1.32.0-standalone/service-v1.json');
-    expect(expandLocation('/c/{{.Group}}/{{.ResourceKind}}_{{.ResourceAPIVersion}}.json', nodePool, '1.32', true)).toBe('/c/karpenter.sh/nodepool_v1.json');
+    expect(expandLocation('/c/{{.Group}}/{{.ResourceKind}}_{{.ResourceAPIVersion}}.json', nodePool, '1.32', true)).toBe(
+      '/c/karpenter.sh/nodepool_v1.json',
+    );
   });
 
   test('"default" is kubeconform\'s registry; a bare folder gets the standard layout', () => {

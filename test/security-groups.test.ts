@@ -19,17 +19,23 @@ beforeAll(async () => {
 
 const groups = (env: RenderedEnvironment) => env.objects.filter((o) => o.kind === 'SecurityGroup');
 const key = (namespace: string, name: string) => `${namespace}/${name}`;
-const group = (env: RenderedEnvironment, namespace: string, name: string) => groups(env).find((g) => g.metadata.namespace === namespace && g.metadata.name === name)!;
+const group = (env: RenderedEnvironment, namespace: string, name: string) =>
+  groups(env).find((g) => g.metadata.namespace === namespace && g.metadata.name === name)!;
 
 /** Where a rule's traffic comes from: "cidr:...", "id:sg-..." or "ref:<namespace>/<name>". */
 function sources(owner: Json, rule: Json): string[] {
   return [
     ...(rule.ipRanges ?? []).map((r: Json) => `cidr:${r.cidrIP}`),
-    ...(rule.userIDGroupPairs ?? []).map((p: Json) => (p.groupID ? `id:${p.groupID}` : `ref:${key(p.groupRef.from.namespace ?? owner.metadata.namespace, p.groupRef.from.name)}`)),
+    ...(rule.userIDGroupPairs ?? []).map((p: Json) =>
+      p.groupID ? `id:${p.groupID}` : `ref:${key(p.groupRef.from.namespace ?? owner.metadata.namespace, p.groupRef.from.name)}`,
+    ),
   ];
 }
 
-const ingress = (g: Json) => (g.spec.ingressRules as Json[]).flatMap((rule) => sources(g, rule).map((source) => `${rule.ipProtocol}/${rule.fromPort}-${rule.toPort} from ${source}`)).sort();
+const ingress = (g: Json) =>
+  (g.spec.ingressRules as Json[])
+    .flatMap((rule) => sources(g, rule).map((source) => `${rule.ipProtocol}/${rule.fromPort}-${rule.toPort} from ${source}`))
+    .sort();
 const modelNamespaces = (env: RenderedEnvironment) => Object.keys(env.spec.models).map((m) => `llm-${m}`);
 
 describe('security groups', () => {
@@ -67,14 +73,23 @@ describe('security groups', () => {
     for (const env of envs) {
       const nodes = `id:${env.spec.network.clusterSecurityGroupId}`;
       expect(ingress(group(env, 'gateway', 'gateway-pods'))).toEqual(
-        [`tcp/4000-4000 from ref:gateway/gateway-load-balancer`, `tcp/4000-4000 from id:${env.spec.edge.loadBalancer.securityGroupId}`, `tcp/4000-4000 from ${nodes}`].sort(),
+        [
+          `tcp/4000-4000 from ref:gateway/gateway-load-balancer`,
+          `tcp/4000-4000 from id:${env.spec.edge.loadBalancer.securityGroupId}`,
+          `tcp/4000-4000 from ${nodes}`,
+        ].sort(),
       );
       for (const namespace of modelNamespaces(env)) {
-        expect(ingress(group(env, namespace, 'model-server')), `${env.name} ${namespace}`).toEqual([`tcp/8000-8000 from ${nodes}`, 'tcp/8000-8000 from ref:gateway/gateway-pods'].sort());
+        expect(ingress(group(env, namespace, 'model-server')), `${env.name} ${namespace}`).toEqual(
+          [`tcp/8000-8000 from ${nodes}`, 'tcp/8000-8000 from ref:gateway/gateway-pods'].sort(),
+        );
       }
       expect(ingress(group(env, 'gateway', 'gateway-cache'))).toEqual(['tcp/6379-6379 from ref:gateway/gateway-pods']);
       // The ALB is internal behind API Gateway: clients from the VPC only.
-      expect(ingress(group(env, 'gateway', 'gateway-load-balancer'))).toEqual([`tcp/443-443 from cidr:${env.spec.network.vpcCidr}`, `tcp/80-80 from cidr:${env.spec.network.vpcCidr}`]);
+      expect(ingress(group(env, 'gateway', 'gateway-load-balancer'))).toEqual([
+        `tcp/443-443 from cidr:${env.spec.network.vpcCidr}`,
+        `tcp/80-80 from cidr:${env.spec.network.vpcCidr}`,
+      ]);
       const gatewayOut = (group(env, 'gateway', 'gateway-pods').spec.egressRules as Json[]).map((r) => r.fromPort).sort();
       expect(gatewayOut).toEqual([53, 53, 6379, 8000]);
     }
@@ -90,7 +105,8 @@ describe('security groups', () => {
         expect(group(env, namespace, attachment.spec.securityGroup), `${env.name} ${namespace}`).toBeDefined();
         const deployment = env.objects.find((o) => o.kind === 'Deployment' && o.metadata.namespace === namespace)!;
         // The selector picks the serving pods (their template labels)...
-        for (const [label, value] of Object.entries(attachment.spec.podSelector)) expect(deployment.spec.template.metadata.labels[label], `${namespace} ${label}`).toBe(value);
+        for (const [label, value] of Object.entries(attachment.spec.podSelector))
+          expect(deployment.spec.template.metadata.labels[label], `${namespace} ${label}`).toBe(value);
         // ...and no pods of other workloads in the namespace (it is the Deployment's own selector).
         expect(attachment.spec.podSelector).toEqual(deployment.spec.selector.matchLabels);
       }
@@ -113,7 +129,8 @@ describe('security groups', () => {
         expect(g.spec.description, g.metadata.name).toMatch(allowed);
         expect(g.spec.name, g.metadata.name).toMatch(allowed);
         for (const rule of [...(g.spec.ingressRules ?? []), ...(g.spec.egressRules ?? [])]) {
-          for (const entry of [...(rule.ipRanges ?? []), ...(rule.userIDGroupPairs ?? [])]) expect(entry.description, g.metadata.name).toMatch(allowed);
+          for (const entry of [...(rule.ipRanges ?? []), ...(rule.userIDGroupPairs ?? [])])
+            expect(entry.description, g.metadata.name).toMatch(allowed);
         }
       }
     }
@@ -121,15 +138,25 @@ describe('security groups', () => {
 });
 
 describe('the PodSecurityGroup graph (kro)', () => {
-  const graphOf = (env: RenderedEnvironment) => env.objects.find((o) => o.kind === 'ResourceGraphDefinition' && o.metadata.name === 'pod-security-group')!;
+  const graphOf = (env: RenderedEnvironment) =>
+    env.objects.find((o) => o.kind === 'ResourceGraphDefinition' && o.metadata.name === 'pod-security-group')!;
 
   test('reads the ACK group, and writes a SecurityGroupPolicy from its id; kro may do that and no more', () => {
     for (const env of envs) {
       const graph = graphOf(env);
       const [read, write] = graph.spec.resources as Json[];
-      expect(read).toEqual({ id: 'securityGroup', externalRef: { apiVersion: 'ec2.services.k8s.aws/v1alpha1', kind: 'SecurityGroup', metadata: { name: '${schema.spec.securityGroup}' } } });
+      expect(read).toEqual({
+        id: 'securityGroup',
+        externalRef: {
+          apiVersion: 'ec2.services.k8s.aws/v1alpha1',
+          kind: 'SecurityGroup',
+          metadata: { name: '${schema.spec.securityGroup}' },
+        },
+      });
       expect(write!.template.spec.securityGroups.groupIds).toEqual(['${securityGroup.status.id}']);
-      const role = env.objects.find((o) => o.kind === 'ClusterRole' && o.metadata.labels?.['rbac.kro.run/aggregate-to-controller'] === 'true')!;
+      const role = env.objects.find(
+        (o) => o.kind === 'ClusterRole' && o.metadata.labels?.['rbac.kro.run/aggregate-to-controller'] === 'true',
+      )!;
       const verbs = (resource: string) => role.rules.find((r: Json) => r.resources.includes(resource))?.verbs ?? [];
       expect(verbs('securitygroups')).toEqual(['get', 'list', 'watch']);
       expect(verbs('securitygrouppolicies')).toContain('create');
@@ -139,43 +166,56 @@ describe('the PodSecurityGroup graph (kro)', () => {
     }
   });
 
-  test.skipIf(MIRROR_LOCATIONS === '')('the SecurityGroupPolicy kro renders for each instance is valid against the strict schema', async () => {
-    // kro's substitution for the standalone ${...} expressions of this graph, with the id ACK would report.
-    const env = envs.find((e) => e.name === 'prod')!;
-    const graph = graphOf(env);
-    const policies = env.objects.filter((o) => o.kind === 'PodSecurityGroup').map((instance) => {
-      const scope: Json = { schema: instance, securityGroup: { status: { id: 'sg-0123456789abcdef0' } } };
-      const resolve = (value: unknown): unknown => {
-        if (typeof value === 'string') {
-          const match = /^\$\{([A-Za-z.]+)\}$/.exec(value);
-          return match ? match[1]!.split('.').reduce<any>((at, part) => at?.[part], scope) : value;
-        }
-        if (Array.isArray(value)) return value.map(resolve);
-        if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, resolve(v)]));
-        return value;
-      };
-      return resolve(graph.spec.resources[1].template) as Json;
-    });
-    expect(policies.map((p) => p.spec.securityGroups.groupIds)).toEqual(policies.map(() => ['sg-0123456789abcdef0']));
-    const dir = await mkdtemp(path.join(tmpdir(), 'sgp-'));
-    try {
-      const file = path.join(dir, 'policies.yaml');
-      await writeFile(file, policies.map((p) => dump(p)).join('---\n'));
-      const result = await runScript('validate', ['--format', 'json', file], REPO_ROOT, { VALIDATE_SCHEMA_LOCATIONS: MIRROR_LOCATIONS });
-      const report = JSON.parse(result.stdout) as { summary: { valid: number; invalid: number; errors: number } };
-      expect(report.summary).toMatchObject({ valid: policies.length, invalid: 0, errors: 0 });
-      expect(result.code, result.stdout).toBe(0);
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
-  });
+  test.skipIf(MIRROR_LOCATIONS === '')(
+    'the SecurityGroupPolicy kro renders for each instance is valid against the strict schema',
+    async () => {
+      // kro's substitution for the standalone ${...} expressions of this graph, with the id ACK would report.
+      const env = envs.find((e) => e.name === 'prod')!;
+      const graph = graphOf(env);
+      const policies = env.objects
+        .filter((o) => o.kind === 'PodSecurityGroup')
+        .map((instance) => {
+          const scope: Json = { schema: instance, securityGroup: { status: { id: 'sg-0123456789abcdef0' } } };
+          const resolve = (value: unknown): unknown => {
+            if (typeof value === 'string') {
+              const match = /^\$\{([A-Za-z.]+)\}$/.exec(value);
+              return match ? match[1]!.split('.').reduce<any>((at, part) => at?.[part], scope) : value;
+            }
+            if (Array.isArray(value)) return value.map(resolve);
+            if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, resolve(v)]));
+            return value;
+          };
+          return resolve(graph.spec.resources[1].template) as Json;
+        });
+      expect(policies.map((p) => p.spec.securityGroups.groupIds)).toEqual(policies.map(() => ['sg-0123456789abcdef0']));
+      const dir = await mkdtemp(path.join(tmpdir(), 'sgp-'));
+      try {
+        const file = path.join(dir, 'policies.yaml');
+        await writeFile(file, policies.map((p) => dump(p)).join('---\n'));
+        const result = await runScript('validate', ['--format', 'json', file], REPO_ROOT, { VALIDATE_SCHEMA_LOCATIONS: MIRROR_LOCATIONS });
+        const report = JSON.parse(result.stdout) as { summary: { valid: number; invalid: number; errors: number } };
+        expect(report.summary).toMatchObject({ valid: policies.length, invalid: 0, errors: 0 });
+        expect(result.code, result.stdout).toBe(0);
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
+    },
+  );
   if (MIRROR_LOCATIONS === '') test.skip(`the SecurityGroupPolicy check: ${MIRROR_SKIP_REASON}`, () => {});
 
   test('instances are validated against a schema generated from the graph, and the vendored copy is current', async () => {
     const generated = kroInstanceSchema(graphOf(envs[0]!));
-    expect({ group: generated.group, kind: generated.kind, version: generated.version }).toEqual({ group: 'kro.run', kind: 'PodSecurityGroup', version: 'v1alpha1' });
-    const vendored = JSON.parse(await readFile(path.join(REPO_ROOT, 'platform/schemas/crds/kro.run/podsecuritygroup_v1alpha1.json'), 'utf8'));
+    expect({ group: generated.group, kind: generated.kind, version: generated.version }).toEqual({
+      group: 'kro.run',
+      kind: 'PodSecurityGroup',
+      version: 'v1alpha1',
+    });
+    const vendored = JSON.parse(
+      await readFile(path.join(REPO_ROOT, 'platform/schemas/crds/kro.run/podsecuritygroup_v1alpha1.json'), 'utf8'),
+    );
     expect(vendored).toEqual(generated.schema);
-    expect(generated.schema).toMatchObject({ properties: { spec: { required: ['podSelector', 'securityGroup'], additionalProperties: false } } });
+    expect(generated.schema).toMatchObject({
+      properties: { spec: { required: ['podSelector', 'securityGroup'], additionalProperties: false } },
+    });
   });
 });

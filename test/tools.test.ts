@@ -20,18 +20,21 @@ const located = Object.fromEntries(await Promise.all(ENGINES.map(async (e) => [e
 const go = (await $({ nothrow: true, quiet: true })`command -v go`).stdout.trim();
 
 describe('the tools modules', () => {
-  test.each(ENGINES.map((e) => [e.name, e] as const))('%s is pinned to a release by a module of its own, with go.sum', async (_name, engine) => {
-    const dir = engineModuleDir(engine);
-    const mod = await readGoMod(dir);
-    expect(mod.tools).toEqual([engine.pkg]);
-    const version = mod.requires.get(engine.module);
-    // A release tag, never a branch, a pseudo-version or a range.
-    expect(version).toMatch(/^v\d+\.\d+\.\d+$/);
-    const sums = await readFile(path.join(dir, 'go.sum'), 'utf8');
-    expect(sums).toContain(`${engine.module} ${version} h1:`);
-    expect(sums).toContain(`${engine.module} ${version}/go.mod h1:`);
-    expect(existsSync(path.join(dir, 'vendor'))).toBe(false);
-  });
+  test.each(ENGINES.map((e) => [e.name, e] as const))(
+    '%s is pinned to a release by a module of its own, with go.sum',
+    async (_name, engine) => {
+      const dir = engineModuleDir(engine);
+      const mod = await readGoMod(dir);
+      expect(mod.tools).toEqual([engine.pkg]);
+      const version = mod.requires.get(engine.module);
+      // A release tag, never a branch, a pseudo-version or a range.
+      expect(version).toMatch(/^v\d+\.\d+\.\d+$/);
+      const sums = await readFile(path.join(dir, 'go.sum'), 'utf8');
+      expect(sums).toContain(`${engine.module} ${version} h1:`);
+      expect(sums).toContain(`${engine.module} ${version}/go.mod h1:`);
+      expect(existsSync(path.join(dir, 'vendor'))).toBe(false);
+    },
+  );
 
   test('opa is pinned at the version conftest embeds, so both evaluate the pack alike', async () => {
     const conftestDeps = await readGoMod(engineModuleDir(engineNamed('conftest')));
@@ -74,9 +77,18 @@ describe('finding an engine', () => {
       expect(await locateEngine('kubeconform', env)).toMatchObject({ binary: tools, source: 'tools', version: pinned, pinned });
       const fromVariable = await locateEngine('kubeconform', { ...env, [TOOLS_BIN_VARIABLE]: path.join(root, 'none') });
       expect(fromVariable).toMatchObject({ binary: variable, source: 'variable', version: 'v0.6.0' });
-      expect(describeEngine(fromVariable!)).toMatch(new RegExp(`^kubeconform v0\\.6\\.0 \\(.*, from \\$KUBECONFORM\\) is NOT the pinned ${pinned.replace(/\./g, '\\.')}; run npm run tools`));
-      expect(await locateEngine('kubeconform', { ...env, [TOOLS_BIN_VARIABLE]: path.join(root, 'none'), KUBECONFORM: '' })).toMatchObject({ binary: onPath, source: 'path' });
-      expect(await locateEngine('kubeconform', { [TOOLS_BIN_VARIABLE]: path.join(root, 'none'), PATH: path.join(root, 'none') })).toBeUndefined();
+      expect(describeEngine(fromVariable!)).toMatch(
+        new RegExp(
+          `^kubeconform v0\\.6\\.0 \\(.*, from \\$KUBECONFORM\\) is NOT the pinned ${pinned.replace(/\./g, '\\.')}; run npm run tools`,
+        ),
+      );
+      expect(await locateEngine('kubeconform', { ...env, [TOOLS_BIN_VARIABLE]: path.join(root, 'none'), KUBECONFORM: '' })).toMatchObject({
+        binary: onPath,
+        source: 'path',
+      });
+      expect(
+        await locateEngine('kubeconform', { [TOOLS_BIN_VARIABLE]: path.join(root, 'none'), PATH: path.join(root, 'none') }),
+      ).toBeUndefined();
     } finally {
       await rm(root, { recursive: true, force: true });
     }
@@ -90,42 +102,52 @@ describe('npm run tools', () => {
     for (const engine of ENGINES) expect(result.stdout).toContain(`${engine.name} ${await enginePin(engine)}: current`);
   });
 
-  test.skipIf(go === '')('builds into its folder, keeps a current binary, rebuilds one that changed, and never leaves a partial file', async () => {
-    // The two small engines keep this quick; the build cache makes a rebuild a link step.
-    const bin = await mkdtemp(path.join(tmpdir(), 'tools-bin-'));
-    try {
-      const env = { [TOOLS_BIN_VARIABLE]: bin };
-      const first = await runScript('tools', ['kubeconform', 'actionlint'], REPO_ROOT, env);
-      expect(first.code, first.stderr).toBe(0);
-      const kubeconform = await enginePin(engineNamed('kubeconform'));
-      expect(first.stdout).toMatch(new RegExp(`^kubeconform ${kubeconform.replace(/\./g, '\\.')} built in \\d+\\.\\d s \\(`, 'm'));
-      const built = await stat(path.join(bin, 'kubeconform'));
+  test.skipIf(go === '')(
+    'builds into its folder, keeps a current binary, rebuilds one that changed, and never leaves a partial file',
+    async () => {
+      // The two small engines keep this quick; the build cache makes a rebuild a link step.
+      const bin = await mkdtemp(path.join(tmpdir(), 'tools-bin-'));
+      try {
+        const env = { [TOOLS_BIN_VARIABLE]: bin };
+        const first = await runScript('tools', ['kubeconform', 'actionlint'], REPO_ROOT, env);
+        expect(first.code, first.stderr).toBe(0);
+        const kubeconform = await enginePin(engineNamed('kubeconform'));
+        expect(first.stdout).toMatch(new RegExp(`^kubeconform ${kubeconform.replace(/\./g, '\\.')} built in \\d+\\.\\d s \\(`, 'm'));
+        const built = await stat(path.join(bin, 'kubeconform'));
 
-      const second = await runScript('tools', ['kubeconform', 'actionlint'], REPO_ROOT, env);
-      expect(second.code, second.stderr).toBe(0);
-      expect(second.stdout).toContain(`kubeconform ${kubeconform} current`);
-      expect(second.stdout).toContain(`actionlint ${await enginePin(engineNamed('actionlint'))} current`);
-      expect((await stat(path.join(bin, 'kubeconform'))).mtimeMs).toBe(built.mtimeMs);
+        const second = await runScript('tools', ['kubeconform', 'actionlint'], REPO_ROOT, env);
+        expect(second.code, second.stderr).toBe(0);
+        expect(second.stdout).toContain(`kubeconform ${kubeconform} current`);
+        expect(second.stdout).toContain(`actionlint ${await enginePin(engineNamed('actionlint'))} current`);
+        expect((await stat(path.join(bin, 'kubeconform'))).mtimeMs).toBe(built.mtimeMs);
 
-      // A binary that is not the one the stamp records is rebuilt.
-      await appendFile(path.join(bin, 'kubeconform'), 'tampered');
-      const check = await runScript('tools', ['--check', 'kubeconform'], REPO_ROOT, env);
-      expect(check.code).toBe(1);
-      expect(check.stdout).toContain(`kubeconform ${kubeconform}: NOT built from the pinned module (run npm run tools)`);
-      const third = await runScript('tools', ['kubeconform'], REPO_ROOT, env);
-      expect(third.stdout).toMatch(/^kubeconform v\S+ built in/m);
-      expect((await $({ quiet: true })`${path.join(bin, 'kubeconform')} -v`).stdout.trim()).toBe(kubeconform);
-      const leftovers = (await $({ quiet: true })`ls -A ${bin}`).stdout.split('\n').filter((f) => f.includes('partial'));
-      expect(leftovers).toEqual([]);
-    } finally {
-      await rm(bin, { recursive: true, force: true });
-    }
-  });
+        // A binary that is not the one the stamp records is rebuilt.
+        await appendFile(path.join(bin, 'kubeconform'), 'tampered');
+        const check = await runScript('tools', ['--check', 'kubeconform'], REPO_ROOT, env);
+        expect(check.code).toBe(1);
+        expect(check.stdout).toContain(`kubeconform ${kubeconform}: NOT built from the pinned module (run npm run tools)`);
+        const third = await runScript('tools', ['kubeconform'], REPO_ROOT, env);
+        expect(third.stdout).toMatch(/^kubeconform v\S+ built in/m);
+        expect((await $({ quiet: true })`${path.join(bin, 'kubeconform')} -v`).stdout.trim()).toBe(kubeconform);
+        const leftovers = (await $({ quiet: true })`ls -A ${bin}`).stdout.split('\n').filter((f) => f.includes('partial'));
+        expect(leftovers).toEqual([]);
+      } finally {
+        await rm(bin, { recursive: true, force: true });
+      }
+    },
+  );
 
   test('without Go it exits 2, says what to install, and which engines the gates will use meanwhile', async () => {
     const dirs = [];
     for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
-      if (dir && !(await access(path.join(dir, 'go')).then(() => true, () => false))) dirs.push(dir);
+      if (
+        dir &&
+        !(await access(path.join(dir, 'go')).then(
+          () => true,
+          () => false,
+        ))
+      )
+        dirs.push(dir);
     }
     const result = await runScript('tools', [], REPO_ROOT, { PATH: dirs.join(path.delimiter), GO: '' });
     expect(result.code).toBe(2);

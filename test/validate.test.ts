@@ -26,7 +26,9 @@ interface JsonReport {
 
 /** Runs `npm run validate` with the given schema locations in the environment. */
 async function validate(args: string[], locations: string): Promise<{ code: number; report: JsonReport; stderr: string }> {
-  const result = await runScript('validate', ['--format', 'json', '--verbose', ...args], REPO_ROOT, { VALIDATE_SCHEMA_LOCATIONS: locations });
+  const result = await runScript('validate', ['--format', 'json', '--verbose', ...args], REPO_ROOT, {
+    VALIDATE_SCHEMA_LOCATIONS: locations,
+  });
   return { code: result.code, report: JSON.parse(result.stdout) as JsonReport, stderr: result.stderr };
 }
 
@@ -37,8 +39,15 @@ function errorsOf(report: JsonReport, file: string) {
 /** Expected findings of the invalid corpus: JSON path, message and the line in the file. */
 const corpus: Array<{ file: string; needsMirror?: boolean; expected: Array<{ path: string; msg: string | RegExp; line: number }> }> = [
   { file: 'wrong-type.yaml', expected: [{ path: '/spec/replicas', msg: 'expected integer, found string "three"', line: 8 }] },
-  { file: 'unknown-field-core.yaml', expected: [{ path: '/spec/containers/0/imagePullPolicey', msg: 'unknown field "imagePullPolicey"', line: 11 }] },
-  { file: 'unknown-field-nodepool.yaml', needsMirror: true, expected: [{ path: '/spec/template/spec/taint', msg: 'unknown field "taint"', line: 17 }] },
+  {
+    file: 'unknown-field-core.yaml',
+    expected: [{ path: '/spec/containers/0/imagePullPolicey', msg: 'unknown field "imagePullPolicey"', line: 11 }],
+  },
+  {
+    file: 'unknown-field-nodepool.yaml',
+    needsMirror: true,
+    expected: [{ path: '/spec/template/spec/taint', msg: 'unknown field "taint"', line: 17 }],
+  },
   {
     file: 'unknown-field-ack.yaml',
     needsMirror: true,
@@ -48,16 +57,45 @@ const corpus: Array<{ file: string; needsMirror?: boolean; expected: Array<{ pat
     ],
   },
   { file: 'missing-required.yaml', expected: [{ path: '/spec/selector', msg: 'missing required field "selector"', line: 7 }] },
-  { file: 'bad-enum.yaml', expected: [{ path: '/spec/disruption/consolidationPolicy', msg: /^expected one of "WhenEmpty", "WhenEmptyOrUnderutilized".*, found string "WhenIdle"$/, line: 18 }] },
+  {
+    file: 'bad-enum.yaml',
+    expected: [
+      {
+        path: '/spec/disruption/consolidationPolicy',
+        msg: /^expected one of "WhenEmpty", "WhenEmptyOrUnderutilized".*, found string "WhenIdle"$/,
+        line: 18,
+      },
+    ],
+  },
   {
     file: 'bad-quantity.yaml',
-    expected: [{ path: '/spec/containers/0/resources/limits/memory', msg: /^expected a Kubernetes quantity such as "500m" or "4Gi", found (string )?"4 GiB"$/, line: 13 }],
+    expected: [
+      {
+        path: '/spec/containers/0/resources/limits/memory',
+        msg: /^expected a Kubernetes quantity such as "500m" or "4Gi", found (string )?"4 GiB"$/,
+        line: 13,
+      },
+    ],
   },
-  { file: 'invalid-name.yaml', expected: [{ path: '/metadata/name', msg: /^invalid name "Model_Config": expected a DNS-1123 subdomain/, line: 5 }] },
-  { file: 'duplicate.yaml', expected: [{ path: '/metadata/name', msg: `duplicate object: ConfigMap shop/settings is also defined in ${CORPUS}/duplicate.yaml:2`, line: 13 }] },
+  {
+    file: 'invalid-name.yaml',
+    expected: [{ path: '/metadata/name', msg: /^invalid name "Model_Config": expected a DNS-1123 subdomain/, line: 5 }],
+  },
+  {
+    file: 'duplicate.yaml',
+    expected: [
+      { path: '/metadata/name', msg: `duplicate object: ConfigMap shop/settings is also defined in ${CORPUS}/duplicate.yaml:2`, line: 13 },
+    ],
+  },
   {
     file: 'gpu-mismatch.yaml',
-    expected: [{ path: '/spec/containers/0/resources/requests/nvidia.com~1gpu', msg: /^nvidia.com\/gpu request \(1\) differs from its limit \(2\)/, line: 13 }],
+    expected: [
+      {
+        path: '/spec/containers/0/resources/requests/nvidia.com~1gpu',
+        msg: /^nvidia.com\/gpu request \(1\) differs from its limit \(2\)/,
+        line: 13,
+      },
+    ],
   },
   {
     file: 'pod-spec-repeats.yaml',
@@ -66,8 +104,14 @@ const corpus: Array<{ file: string; needsMirror?: boolean; expected: Array<{ pat
       { path: '/spec/template/spec/containers/1/ports/0/name', msg: /^duplicate port name "http" \(also on container "api"\)/, line: 30 },
     ],
   },
-  { file: 'missing-namespace.yaml', expected: [{ path: '/metadata', msg: /^Service is namespaced but has no metadata.namespace/, line: 4 }] },
-  { file: 'bad-label.yaml', expected: [{ path: '/metadata/labels/team', msg: /^invalid value "platform engineering" for label "team"/, line: 8 }] },
+  {
+    file: 'missing-namespace.yaml',
+    expected: [{ path: '/metadata', msg: /^Service is namespaced but has no metadata.namespace/, line: 4 }],
+  },
+  {
+    file: 'bad-label.yaml',
+    expected: [{ path: '/metadata/labels/team', msg: /^invalid value "platform engineering" for label "team"/, line: 8 }],
+  },
   { file: 'deep-document.yaml', expected: [{ path: '/spec/ports/0/targetPorts', msg: 'unknown field "targetPorts"', line: 27 }] },
 ];
 
@@ -75,38 +119,53 @@ describe.concurrent('the invalid corpus', () => {
   for (const source of ['mirror', 'built-in'] as const) {
     const locations = source === 'mirror' ? MIRROR_LOCATIONS : '';
     const skip = source === 'mirror' && !hasMirror;
-    test.skipIf(skip)(`is caught with the right paths, messages and file lines (${source} schemas)${skip ? ` — skipped: ${MIRROR_SKIP_REASON}` : ''}`, async () => {
-      const { code, report } = await validate([CORPUS], locations);
-      expect(code).toBe(1);
-      for (const entry of corpus) {
-        if (entry.needsMirror && source !== 'mirror') continue;
-        const failures = errorsOf(report, entry.file);
-        expect(failures.map((f) => f.status), entry.file).toEqual(['statusInvalid']);
-        const errors = failures[0]!.validationErrors ?? [];
-        expect(errors.length, `${entry.file}: ${JSON.stringify(errors)}`).toBe(entry.expected.length);
-        entry.expected.forEach((expected, i) => {
-          expect(errors[i]!.path, entry.file).toBe(expected.path);
-          if (typeof expected.msg === 'string') expect(errors[i]!.msg, entry.file).toBe(expected.msg);
-          else expect(errors[i]!.msg, entry.file).toMatch(expected.msg);
-          expect(errors[i]!.line, `${entry.file} line`).toBe(expected.line);
-        });
-      }
-      // The first copy of a duplicated object is fine; only the repeat is reported.
-      expect(report.resources.find((r) => r.filename.endsWith('duplicate.yaml') && r.line === 2)?.status).toBe('statusValid');
-    });
+    test.skipIf(skip)(
+      `is caught with the right paths, messages and file lines (${source} schemas)${skip ? ` — skipped: ${MIRROR_SKIP_REASON}` : ''}`,
+      async () => {
+        const { code, report } = await validate([CORPUS], locations);
+        expect(code).toBe(1);
+        for (const entry of corpus) {
+          if (entry.needsMirror && source !== 'mirror') continue;
+          const failures = errorsOf(report, entry.file);
+          expect(
+            failures.map((f) => f.status),
+            entry.file,
+          ).toEqual(['statusInvalid']);
+          const errors = failures[0]!.validationErrors ?? [];
+          expect(errors.length, `${entry.file}: ${JSON.stringify(errors)}`).toBe(entry.expected.length);
+          entry.expected.forEach((expected, i) => {
+            expect(errors[i]!.path, entry.file).toBe(expected.path);
+            if (typeof expected.msg === 'string') expect(errors[i]!.msg, entry.file).toBe(expected.msg);
+            else expect(errors[i]!.msg, entry.file).toMatch(expected.msg);
+            expect(errors[i]!.line, `${entry.file} line`).toBe(expected.line);
+          });
+        }
+        // The first copy of a duplicated object is fine; only the repeat is reported.
+        expect(report.resources.find((r) => r.filename.endsWith('duplicate.yaml') && r.line === 2)?.status).toBe('statusValid');
+      },
+    );
   }
 
   test('a YAML syntax error is an error at the line of the FILE, after the documents before it', async () => {
     const { report } = await validate([`${CORPUS}/yaml-syntax.yaml`], MIRROR_LOCATIONS);
     expect(report.resources).toEqual([
-      expect.objectContaining({ filename: `${CORPUS}/yaml-syntax.yaml`, status: 'statusError', line: 18, msg: 'YAML syntax error: bad indentation of a mapping entry' }),
+      expect.objectContaining({
+        filename: `${CORPUS}/yaml-syntax.yaml`,
+        status: 'statusError',
+        line: 18,
+        msg: 'YAML syntax error: bad indentation of a mapping entry',
+      }),
     ]);
   });
 
   test('an unknown kind is an error, and skipped with --ignore-missing-schemas', async () => {
     const missing = await validate([`${CORPUS}/unknown-kind.yaml`], MIRROR_LOCATIONS);
     expect(missing.code).toBe(1);
-    expect(missing.report.resources[0]).toMatchObject({ status: 'statusError', kind: 'Widget', msg: expect.stringMatching(/^could not find schema for widgets.example.com\/v1\/Widget \(Kubernetes 1.32.0\)/) });
+    expect(missing.report.resources[0]).toMatchObject({
+      status: 'statusError',
+      kind: 'Widget',
+      msg: expect.stringMatching(/^could not find schema for widgets.example.com\/v1\/Widget \(Kubernetes 1.32.0\)/),
+    });
 
     const ignored = await validate([`${CORPUS}/unknown-kind.yaml`, '--ignore-missing-schemas'], MIRROR_LOCATIONS);
     expect(ignored.code).toBe(0);
@@ -120,7 +179,10 @@ describe.concurrent('the invalid corpus', () => {
     expect(skipped.report.summary.skipped).toBe(1);
     const rejected = await validate([`${CORPUS}/duplicate.yaml`, '--reject', 'ConfigMap'], MIRROR_LOCATIONS);
     expect(rejected.code).toBe(1);
-    expect(rejected.report.resources.map((r) => r.msg)).toEqual(['prohibited resource kind ConfigMap', 'prohibited resource kind ConfigMap']);
+    expect(rejected.report.resources.map((r) => r.msg)).toEqual([
+      'prohibited resource kind ConfigMap',
+      'prohibited resource kind ConfigMap',
+    ]);
   });
 
   test('--no-strict lets unknown fields through', async () => {
@@ -130,13 +192,16 @@ describe.concurrent('the invalid corpus', () => {
 });
 
 describe('the rendered sample fleet', () => {
-  test.skipIf(!hasMirror)(`validates with zero findings against the strict mirror${hasMirror ? '' : ` — skipped: ${MIRROR_SKIP_REASON}`}`, async () => {
-    const { code, report } = await validate(['--no-builtin'], MIRROR_LOCATIONS);
-    expect(report.resources.filter((r) => r.status !== 'statusValid' && r.status !== 'statusSkipped')).toEqual([]);
-    expect(code).toBe(0);
-    expect(report.summary.valid).toBeGreaterThanOrEqual(36);
-    expect(report.resources.filter((r) => r.status === 'statusSkipped').every((r) => r.kind === 'Kustomization')).toBe(true);
-  });
+  test.skipIf(!hasMirror)(
+    `validates with zero findings against the strict mirror${hasMirror ? '' : ` — skipped: ${MIRROR_SKIP_REASON}`}`,
+    async () => {
+      const { code, report } = await validate(['--no-builtin'], MIRROR_LOCATIONS);
+      expect(report.resources.filter((r) => r.status !== 'statusValid' && r.status !== 'statusSkipped')).toEqual([]);
+      expect(code).toBe(0);
+      expect(report.summary.valid).toBeGreaterThanOrEqual(36);
+      expect(report.resources.filter((r) => r.status === 'statusSkipped').every((r) => r.kind === 'Kustomization')).toBe(true);
+    },
+  );
 
   test('validates with zero findings against the built-in validators', async () => {
     const { code, report } = await validate([], '');
@@ -174,10 +239,17 @@ describe('schema locations', () => {
     type: 'object',
     additionalProperties: false,
     required: ['apiVersion', 'kind', 'metadata'],
-    properties: { apiVersion: { type: 'string' }, kind: { type: 'string' }, metadata: { type: 'object' }, data: { type: 'object', additionalProperties: { type: 'string' } } },
+    properties: {
+      apiVersion: { type: 'string' },
+      kind: { type: 'string' },
+      metadata: { type: 'object' },
+      data: { type: 'object', additionalProperties: { type: 'string' } },
+    },
   });
 
-  test('over http: a 404 falls through to the next location, the schema is cached on disk, and a server error is an error', async ({ onTestFinished }) => {
+  test('over http: a 404 falls through to the next location, the schema is cached on disk, and a server error is an error', async ({
+    onTestFinished,
+  }) => {
     onTestFinished(closeAll);
     const cache = await mkdtemp(path.join(tmpdir(), 'validate-cache-'));
     onTestFinished(() => rm(cache, { recursive: true, force: true }));
@@ -192,7 +264,10 @@ describe('schema locations', () => {
     expect(registry.hits).toEqual(['/v1.32.0/configmap-v1.json']);
 
     await closeAll();
-    const offline = await validate([file, '--no-builtin', '--cache', cache], `${registry.url}/{{.NormalizedKubernetesVersion}}/{{.ResourceKind}}{{.KindSuffix}}.json`);
+    const offline = await validate(
+      [file, '--no-builtin', '--cache', cache],
+      `${registry.url}/{{.NormalizedKubernetesVersion}}/{{.ResourceKind}}{{.KindSuffix}}.json`,
+    );
     expect(offline.report.resources.map((r) => r.status)).toEqual(['statusValid', 'statusInvalid']);
 
     const broken = await serve({}, 500);
@@ -201,7 +276,9 @@ describe('schema locations', () => {
     expect(failed.report.resources[0]).toMatchObject({ status: 'statusError', msg: expect.stringContaining('HTTP 500') });
   });
 
-  test('a location without variables gets kubeconform\'s standard layout; unknown variables are usage errors', async ({ onTestFinished }) => {
+  test("a location without variables gets kubeconform's standard layout; unknown variables are usage errors", async ({
+    onTestFinished,
+  }) => {
     onTestFinished(closeAll);
     const registry = await serve({ '/schemas/v1.32.0-standalone-strict/configmap-v1.json': configMapSchema });
     const ok = await validate([`${CORPUS}/invalid-name.yaml`, '--no-builtin', '--schema-location', `${registry.url}/schemas`], '');
@@ -214,7 +291,7 @@ describe('schema locations', () => {
 });
 
 describe('report formats', () => {
-  test('json is kubeconform\'s shape; text, tap, junit and github name file and line', async () => {
+  test("json is kubeconform's shape; text, tap, junit and github name file and line", async () => {
     const file = `${CORPUS}/deep-document.yaml`;
     const { report } = await validate([file], MIRROR_LOCATIONS);
     expect(Object.keys(report)).toEqual(['resources', 'summary']);
@@ -234,7 +311,9 @@ describe('report formats', () => {
       `${file}:27: Service shop/three is invalid: /spec/ports/0/targetPorts: unknown field "targetPorts"\nSummary: 3 resources found in 1 files - Valid: 2, Invalid: 1, Errors: 0, Skipped: 0\n`,
     );
     const github = await runScript('validate', [file, '--format', 'github'], REPO_ROOT, { VALIDATE_SCHEMA_LOCATIONS: MIRROR_LOCATIONS });
-    expect(github.stdout).toContain(`::error file=${file},line=27,title=Kubernetes schema::Service shop/three: /spec/ports/0/targetPorts: unknown field "targetPorts"`);
+    expect(github.stdout).toContain(
+      `::error file=${file},line=27,title=Kubernetes schema::Service shop/three: /spec/ports/0/targetPorts: unknown field "targetPorts"`,
+    );
     const tap = await runScript('validate', [file, '--format', 'tap'], REPO_ROOT, { VALIDATE_SCHEMA_LOCATIONS: MIRROR_LOCATIONS });
     expect(tap.stdout.split('\n')).toEqual([
       'TAP version 13',
@@ -246,7 +325,9 @@ describe('report formats', () => {
     ]);
     const junit = await runScript('validate', [file, '--format', 'junit'], REPO_ROOT, { VALIDATE_SCHEMA_LOCATIONS: MIRROR_LOCATIONS });
     expect(junit.stdout).toContain('<testsuites name="validate" tests="3" failures="1" errors="0" disabled="0">');
-    expect(junit.stdout).toContain(`<failure message="/spec/ports/0/targetPorts: unknown field &quot;targetPorts&quot;" type="ValidationFailure">${file}:27: /spec/ports/0/targetPorts: unknown field &quot;targetPorts&quot;</failure>`);
+    expect(junit.stdout).toContain(
+      `<failure message="/spec/ports/0/targetPorts: unknown field &quot;targetPorts&quot;" type="ValidationFailure">${file}:27: /spec/ports/0/targetPorts: unknown field &quot;targetPorts&quot;</failure>`,
+    );
   });
 
   test('reads standard input with -', async ({ onTestFinished }) => {
@@ -254,9 +335,16 @@ describe('report formats', () => {
     onTestFinished(() => rm(dir, { recursive: true, force: true }));
     const input = path.join(dir, 'in.yaml');
     await writeFile(input, await readFile(path.join(REPO_ROOT, CORPUS, 'wrong-type.yaml'), 'utf8'));
-    const result = await $({ nothrow: true, quiet: true, cwd: REPO_ROOT, input: await readFile(input, 'utf8') })`${process.execPath} --import tsx scripts/validate.ts -`;
+    const result = await $({
+      nothrow: true,
+      quiet: true,
+      cwd: REPO_ROOT,
+      input: await readFile(input, 'utf8'),
+    })`${process.execPath} --import tsx scripts/validate.ts -`;
     expect(result.exitCode).toBe(1);
-    expect(result.stdout).toContain('stdin:8: Deployment shop/web-typed is invalid: /spec/replicas: expected integer, found string "three"');
+    expect(result.stdout).toContain(
+      'stdin:8: Deployment shop/web-typed is invalid: /spec/replicas: expected integer, found string "three"',
+    );
   });
 
   test('usage errors exit 2', async () => {

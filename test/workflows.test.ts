@@ -8,7 +8,13 @@ import { readGoMod } from '../scripts/lib/tools/go-module.js';
 import { lintWorkflow } from './helpers/actionlint.js';
 import { engineForTests } from './helpers/engines.js';
 import { REPO_ROOT } from './helpers/fixture-repo.js';
-import { credentialProblems, injectionProblems, permissionProblems, pinningProblems, triggerAndTimeoutProblems } from './helpers/workflow-rules.js';
+import {
+  credentialProblems,
+  injectionProblems,
+  permissionProblems,
+  pinningProblems,
+  triggerAndTimeoutProblems,
+} from './helpers/workflow-rules.js';
 
 /*
  * The workflows are what every pull request meets first: they must lint cleanly and follow the
@@ -44,9 +50,12 @@ describe('GitHub Actions workflows', () => {
     expect(names).toEqual(['pr.yaml', 'promote.yaml']);
   });
 
-  test.skipIf(!actionlint.located).each(workflows.map((w) => [w.file, w] as const))(`%s passes actionlint${actionlint.skipReason ? ` — skipped: ${actionlint.skipReason}` : ''}`, async (_file, workflow) => {
-    expect(await runLint(workflow.text, workflow.file)).toEqual([]);
-  });
+  test.skipIf(!actionlint.located).each(workflows.map((w) => [w.file, w] as const))(
+    `%s passes actionlint${actionlint.skipReason ? ` — skipped: ${actionlint.skipReason}` : ''}`,
+    async (_file, workflow) => {
+      expect(await runLint(workflow.text, workflow.file)).toEqual([]);
+    },
+  );
 
   test.each(workflows.map((w) => [w.file, w] as const))('%s follows the security rules', (_file, workflow) => {
     const base = path.basename(workflow.file);
@@ -65,7 +74,9 @@ describe('GitHub Actions workflows', () => {
     const runs = jobsOf(doc).flatMap(([, job]) => stepsOf(job).map((s) => String(s.run ?? '')));
     const check = runs.find((r) => r.startsWith('npm run check'))!;
     for (const flag of ['--require-engines', '--format github', '--gate-results']) expect(check).toContain(flag);
-    expect(runs).toEqual(expect.arrayContaining(['npm run tools', 'npm run policy:test', 'npm run typecheck', 'npm test', '.tools/bin/actionlint -color']));
+    expect(runs).toEqual(
+      expect.arrayContaining(['npm run tools', 'npm run policy:test', 'npm run typecheck', 'npm test', '.tools/bin/actionlint -color']),
+    );
     expect(doc.jobs.gates.strategy.matrix.env).toBe('${{ fromJSON(needs.environments.outputs.names) }}');
     expect(doc.jobs.gates.strategy['fail-fast']).toBe(false);
     // The report runs after the gates whatever their outcome, and never fails them.
@@ -95,7 +106,9 @@ describe('GitHub Actions workflows', () => {
         const goVersionFile = steps[setupGo]!.with?.['go-version-file'] as string;
         expect(goVersionFile, where).toMatch(/^tools\/[a-z]+\/go\.mod$/);
         // The file it reads asks for the newest Go any tools module needs.
-        expect((await readGoMod(path.join(REPO_ROOT, path.dirname(goVersionFile)))).goVersion).toBe([...goLines].sort((x, y) => x.localeCompare(y, 'en', { numeric: true })).at(-1));
+        expect((await readGoMod(path.join(REPO_ROOT, path.dirname(goVersionFile)))).goVersion).toBe(
+          [...goLines].sort((x, y) => x.localeCompare(y, 'en', { numeric: true })).at(-1),
+        );
         expect(steps[setupGo]!.with?.['cache-dependency-path'], where).toBe('tools/*/go.sum');
       }
     }
@@ -108,15 +121,20 @@ describe('GitHub Actions workflows', () => {
     const job = doc.jobs.promote;
     expect(job.concurrency).toEqual({ group: 'promote-${{ matrix.target }}', 'cancel-in-progress': false });
     expect(job.strategy.matrix.target).toBe('${{ fromJSON(needs.targets.outputs.names) }}');
-    const run = stepsOf(job).map((s) => String(s.run ?? '')).find((r) => r.includes('npm run promote'))!;
+    const run = stepsOf(job)
+      .map((s) => String(s.run ?? ''))
+      .find((r) => r.includes('npm run promote'))!;
     expect(run).toContain('--to "$TARGET"');
-    const targets = stepsOf(doc.jobs.targets).map((s) => String(s.run ?? '')).join('\n');
+    const targets = stepsOf(doc.jobs.targets)
+      .map((s) => String(s.run ?? ''))
+      .join('\n');
     expect(targets).toContain('npm run --silent promote -- --list-targets');
   });
 
   test('CODEOWNERS puts platform owners on the platform, the policies and production', async () => {
     const owners = await readFile(path.join(REPO_ROOT, '.github/CODEOWNERS'), 'utf8');
-    for (const dir of ['/platform/', '/policies/', '/clusters/prod/', '/.github/']) expect(owners).toMatch(new RegExp(`^${dir.replace(/\//g, '\\/')}\\s+.*@acme/platform-owners`, 'm'));
+    for (const dir of ['/platform/', '/policies/', '/clusters/prod/', '/.github/'])
+      expect(owners).toMatch(new RegExp(`^${dir.replace(/\//g, '\\/')}\\s+.*@acme/platform-owners`, 'm'));
   });
 });
 
@@ -141,15 +159,27 @@ describe('the workflow security checks catch what they claim to', () => {
   const workflow = { ...bad, doc: load(bad.text) as Json };
 
   test('each rule reports the workflow that breaks it', () => {
-    expect(permissionProblems(workflow, {})).toEqual(['bad.yaml: top-level permissions must be { contents: read }', 'bad.yaml: job build may not write']);
-    expect(pinningProblems(workflow)).toEqual(['bad.yaml: actions/checkout@v4 is not pinned to a full commit SHA', 'bad.yaml: actions/setup-node@820762786026740c76f36085b0efc47a31fe5020 has no "# vX.Y.Z" comment']);
-    expect(injectionProblems(workflow)).toEqual(['bad.yaml: job build step "echo "${{ github.event.pull_request.title }}"" interpolates an expression into run:; pass it through env:']);
-    expect(triggerAndTimeoutProblems(workflow)).toEqual(['bad.yaml: pull_request_target runs fork code with a write token; use pull_request', 'bad.yaml: job build needs timeout-minutes between 1 and 60']);
+    expect(permissionProblems(workflow, {})).toEqual([
+      'bad.yaml: top-level permissions must be { contents: read }',
+      'bad.yaml: job build may not write',
+    ]);
+    expect(pinningProblems(workflow)).toEqual([
+      'bad.yaml: actions/checkout@v4 is not pinned to a full commit SHA',
+      'bad.yaml: actions/setup-node@820762786026740c76f36085b0efc47a31fe5020 has no "# vX.Y.Z" comment',
+    ]);
+    expect(injectionProblems(workflow)).toEqual([
+      'bad.yaml: job build step "echo "${{ github.event.pull_request.title }}"" interpolates an expression into run:; pass it through env:',
+    ]);
+    expect(triggerAndTimeoutProblems(workflow)).toEqual([
+      'bad.yaml: pull_request_target runs fork code with a write token; use pull_request',
+      'bad.yaml: job build needs timeout-minutes between 1 and 60',
+    ]);
     expect(credentialProblems(workflow, [])).toEqual(['bad.yaml: job build checks out with persist-credentials left on']);
   });
 
   test.skipIf(!actionlint.located)('actionlint reports a broken expression and an unknown job property', async () => {
-    const broken = 'on: push\njobs:\n  a:\n    runs-on: ubuntu-24.04\n    timout-minutes: 5\n    steps:\n      - run: echo "${{ github.event.pull_request.title "\n';
+    const broken =
+      'on: push\njobs:\n  a:\n    runs-on: ubuntu-24.04\n    timout-minutes: 5\n    steps:\n      - run: echo "${{ github.event.pull_request.title "\n';
     const findings = await runLint(broken, '.github/workflows/broken.yaml');
     expect(findings.map((f) => f.kind)).toEqual(expect.arrayContaining(['syntax-check', 'expression']));
   });

@@ -12,7 +12,15 @@ import { scrapedBy, type Flow } from '../../platform/core/network-policies.js';
 import { SERVING_PRIORITY_CLASS } from '../../platform/scheduling/scheduling.js';
 import { SECRET_STORE } from '../../platform/external-secrets/external-secrets.js';
 import { API_KEYS_FILE, CONFIG_DIR, KEYS_DIR, litellmConfig, type GatewayRoute } from './litellm-config.js';
-import { addResponseCache, CACHE_AUTH_TOKEN_KEY, CACHE_ENDPOINT_CONFIGMAP, CACHE_HOST_KEY, CACHE_PORT, GATEWAY_PODS_SECURITY_GROUP, GATEWAY_SECRET } from './response-cache.js';
+import {
+  addResponseCache,
+  CACHE_AUTH_TOKEN_KEY,
+  CACHE_ENDPOINT_CONFIGMAP,
+  CACHE_HOST_KEY,
+  CACHE_PORT,
+  GATEWAY_PODS_SECURITY_GROUP,
+  GATEWAY_SECRET,
+} from './response-cache.js';
 import { SERVING_PORT } from '../model-server/vllm-pod.js';
 import { addPodSecurityGroup, addSecurityGroup, dnsEgress, fromNodes } from '../../platform/network/security-groups.js';
 
@@ -52,7 +60,11 @@ export interface GatewayProps {
 export class GatewayChart extends NamespacedChart {
   constructor(scope: Construct, id: string, props: GatewayProps) {
     const { environment, routes, modelNamespaces } = props;
-    const toModels: Flow[] = modelNamespaces.map((namespace) => ({ name: `to-${namespace}`, peers: [{ namespace }], ports: [{ port: SERVING_PORT }] }));
+    const toModels: Flow[] = modelNamespaces.map((namespace) => ({
+      name: `to-${namespace}`,
+      peers: [{ namespace }],
+      ports: [{ port: SERVING_PORT }],
+    }));
     super(scope, id, {
       layer: 'apps',
       environment,
@@ -61,7 +73,10 @@ export class GatewayChart extends NamespacedChart {
       pinPodSecurityVersion: true,
       network: {
         // The ALB's nodes are in the VPC (target type ip sends to pod IPs directly).
-        ingress: [{ name: 'load-balancer', peers: [{ cidr: environment.network.vpcCidr }], ports: [{ port: GATEWAY_PORT }] }, scrapedBy([{ port: GATEWAY_PORT }])],
+        ingress: [
+          { name: 'load-balancer', peers: [{ cidr: environment.network.vpcCidr }], ports: [{ port: GATEWAY_PORT }] },
+          scrapedBy([{ port: GATEWAY_PORT }]),
+        ],
         egress: [...toModels, { name: 'to-response-cache', peers: [{ cidr: environment.network.vpcCidr }], ports: [{ port: CACHE_PORT }] }],
       },
     });
@@ -121,7 +136,11 @@ export class GatewayChart extends NamespacedChart {
       apiVersion: 'elbv2.k8s.aws/v1beta1',
       kind: 'TargetGroupBinding',
       metadata: metadata('edge'),
-      spec: { serviceRef: { name: GATEWAY_SERVICE, port: GATEWAY_PORT }, targetGroupARN: environment.edge.loadBalancer.targetGroupArn, targetType: 'ip' },
+      spec: {
+        serviceRef: { name: GATEWAY_SERVICE, port: GATEWAY_PORT },
+        targetGroupARN: environment.edge.loadBalancer.targetGroupArn,
+        targetType: 'ip',
+      },
     });
     addResponseCache(this, environment, GATEWAY_NAMESPACE, labels);
     addGatewaySecurityGroups(this, environment, labels, selector);
@@ -140,12 +159,20 @@ export class GatewayChart extends NamespacedChart {
     selector: Record<string, string>,
     metadata: (name: string) => { name: string; namespace: string; labels: Record<string, string> },
   ): void {
-    new ApiObject(this, 'service-account', { apiVersion: 'v1', kind: 'ServiceAccount', metadata: metadata(GATEWAY_SERVICE), automountServiceAccountToken: false });
+    new ApiObject(this, 'service-account', {
+      apiVersion: 'v1',
+      kind: 'ServiceAccount',
+      metadata: metadata(GATEWAY_SERVICE),
+      automountServiceAccountToken: false,
+    });
     new ApiObject(this, 'config', {
       apiVersion: 'v1',
       kind: 'ConfigMap',
       metadata: metadata('gateway-config'),
-      data: { 'config.yaml': toYaml(litellmConfig(routes, { ttlSeconds: environment.gateway.cache.ttlSeconds })), 'custom_auth.py': CUSTOM_AUTH },
+      data: {
+        'config.yaml': toYaml(litellmConfig(routes, { ttlSeconds: environment.gateway.cache.ttlSeconds })),
+        'custom_auth.py': CUSTOM_AUTH,
+      },
     });
     const secret = environment.gateway.secretName;
     new ApiObject(this, 'secrets', {
@@ -163,9 +190,19 @@ export class GatewayChart extends NamespacedChart {
         ],
       },
     });
-    const restricted = { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] }, readOnlyRootFilesystem: true, runAsNonRoot: true };
+    const restricted = {
+      allowPrivilegeEscalation: false,
+      capabilities: { drop: ['ALL'] },
+      readOnlyRootFilesystem: true,
+      runAsNonRoot: true,
+    };
     const resources = { cpu: '1', memory: '2Gi' };
-    const probe = (path: string, period: number, failures: number) => ({ httpGet: { path, port: GATEWAY_PORT_NAME }, periodSeconds: period, failureThreshold: failures, timeoutSeconds: 5 });
+    const probe = (path: string, period: number, failures: number) => ({
+      httpGet: { path, port: GATEWAY_PORT_NAME },
+      periodSeconds: period,
+      failureThreshold: failures,
+      timeoutSeconds: 5,
+    });
     new ApiObject(this, 'deployment', {
       apiVersion: 'apps/v1',
       kind: 'Deployment',
@@ -176,16 +213,34 @@ export class GatewayChart extends NamespacedChart {
         selector: { matchLabels: selector },
         strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } },
         template: {
-          metadata: { labels, annotations: { 'eks-llm-gitops.io/config-sha256': sha256(toYaml(litellmConfig(routes, { ttlSeconds: environment.gateway.cache.ttlSeconds })) + CUSTOM_AUTH) } },
+          metadata: {
+            labels,
+            annotations: {
+              'eks-llm-gitops.io/config-sha256': sha256(
+                toYaml(litellmConfig(routes, { ttlSeconds: environment.gateway.cache.ttlSeconds })) + CUSTOM_AUTH,
+              ),
+            },
+          },
           spec: {
             serviceAccountName: GATEWAY_SERVICE,
             automountServiceAccountToken: false,
             enableServiceLinks: false,
             priorityClassName: SERVING_PRIORITY_CLASS,
-            securityContext: { runAsNonRoot: true, runAsUser: 1000, runAsGroup: 1000, fsGroup: 1000, seccompProfile: { type: 'RuntimeDefault' } },
+            securityContext: {
+              runAsNonRoot: true,
+              runAsUser: 1000,
+              runAsGroup: 1000,
+              fsGroup: 1000,
+              seccompProfile: { type: 'RuntimeDefault' },
+            },
             terminationGracePeriodSeconds: DRAIN_SECONDS + 30,
             topologySpreadConstraints: [
-              { maxSkew: 1, topologyKey: 'topology.kubernetes.io/zone', whenUnsatisfiable: 'ScheduleAnyway', labelSelector: { matchLabels: selector } },
+              {
+                maxSkew: 1,
+                topologyKey: 'topology.kubernetes.io/zone',
+                whenUnsatisfiable: 'ScheduleAnyway',
+                labelSelector: { matchLabels: selector },
+              },
             ],
             containers: [
               {
@@ -271,7 +326,12 @@ export function loadBalancerGroupName(environment: ClusterSpec): string {
  * model servers, the cache and DNS. The model servers' and the cache's groups admit the gateway
  * pods' group by reference.
  */
-function addGatewaySecurityGroups(scope: Construct, environment: ClusterSpec, labels: Record<string, string>, selector: Record<string, string>): void {
+function addGatewaySecurityGroups(
+  scope: Construct,
+  environment: ClusterSpec,
+  labels: Record<string, string>,
+  selector: Record<string, string>,
+): void {
   const vpc = { cidr: environment.network.vpcCidr };
   const clients = environment.ingress.scheme === 'internal' ? vpc : { cidr: '0.0.0.0/0' };
   addSecurityGroup(scope, environment, {
@@ -279,7 +339,11 @@ function addGatewaySecurityGroups(scope: Construct, environment: ClusterSpec, la
     namespace: GATEWAY_NAMESPACE,
     awsName: loadBalancerGroupName(environment),
     description: `API load balancer of ${environment.name}: HTTPS (and HTTP to redirect) in, the gateway port out`,
-    ingress: [443, 80].map((port) => ({ port, peer: clients, description: environment.ingress.scheme === 'internal' ? 'clients in the VPC' : 'clients' })),
+    ingress: [443, 80].map((port) => ({
+      port,
+      peer: clients,
+      description: environment.ingress.scheme === 'internal' ? 'clients in the VPC' : 'clients',
+    })),
     egress: [{ port: GATEWAY_PORT, peer: vpc, description: 'gateway pods' }],
     labels,
   });
@@ -289,8 +353,16 @@ function addGatewaySecurityGroups(scope: Construct, environment: ClusterSpec, la
     awsName: `${environment.aws.clusterName}-gateway-pods`,
     description: `Gateway pods of ${environment.name}: the load balancers in; model servers, the cache and DNS out`,
     ingress: [
-      { port: GATEWAY_PORT, peer: { group: { name: LOAD_BALANCER_SECURITY_GROUP, namespace: GATEWAY_NAMESPACE } }, description: 'API Ingress load balancer' },
-      { port: GATEWAY_PORT, peer: { groupId: environment.edge.loadBalancer.securityGroupId }, description: 'edge load balancer (API Gateway VPC link)' },
+      {
+        port: GATEWAY_PORT,
+        peer: { group: { name: LOAD_BALANCER_SECURITY_GROUP, namespace: GATEWAY_NAMESPACE } },
+        description: 'API Ingress load balancer',
+      },
+      {
+        port: GATEWAY_PORT,
+        peer: { groupId: environment.edge.loadBalancer.securityGroupId },
+        description: 'edge load balancer (API Gateway VPC link)',
+      },
       fromNodes(environment, GATEWAY_PORT),
     ],
     egress: [

@@ -23,7 +23,12 @@ export const CACHE_AUTH_TOKEN_KEY = 'redis-auth-token';
  * Multi-AZ with automatic failover once it has a replica. The primary endpoint exists only after
  * ElastiCache creates the group, so ACK's FieldExport copies it into a ConfigMap the gateway reads.
  */
-export function addResponseCache(scope: Construct, environment: ClusterSpec, namespace: string, labels: Readonly<Record<string, string>>): void {
+export function addResponseCache(
+  scope: Construct,
+  environment: ClusterSpec,
+  namespace: string,
+  labels: Readonly<Record<string, string>>,
+): void {
   const cluster = environment.aws.clusterName;
   const name = `${cluster}-gateway-cache`;
   const replicated = environment.gateway.cache.replicasPerShard > 0;
@@ -82,7 +87,10 @@ export function addResponseCache(scope: Construct, environment: ClusterSpec, nam
       name: CACHE_ENDPOINT_CONFIGMAP,
       namespace,
       labels,
-      annotations: { 'eks-llm-gitops.io/filled-by': 'ACK FieldExport gateway-cache-endpoint (the primary endpoint exists only once ElastiCache created it)' },
+      annotations: {
+        'eks-llm-gitops.io/filled-by':
+          'ACK FieldExport gateway-cache-endpoint (the primary endpoint exists only once ElastiCache created it)',
+      },
     },
   });
   new ApiObject(scope, 'cache-endpoint', {
@@ -90,7 +98,10 @@ export function addResponseCache(scope: Construct, environment: ClusterSpec, nam
     kind: 'FieldExport',
     metadata: { name: 'gateway-cache-endpoint', namespace, labels },
     spec: {
-      from: { path: '.status.nodeGroups[0].primaryEndpoint.address', resource: { group: 'elasticache.services.k8s.aws', kind: 'ReplicationGroup', name: 'gateway-cache' } },
+      from: {
+        path: '.status.nodeGroups[0].primaryEndpoint.address',
+        resource: { group: 'elasticache.services.k8s.aws', kind: 'ReplicationGroup', name: 'gateway-cache' },
+      },
       to: { kind: 'configmap', name: CACHE_ENDPOINT_CONFIGMAP, namespace, key: CACHE_HOST_KEY },
     },
   });

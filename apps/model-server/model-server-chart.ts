@@ -69,7 +69,10 @@ export class ModelServerChart extends NamespacedChart {
       // Pod Security Admission: the server meets the "restricted" profile, so enforce it.
       pinPodSecurityVersion: true,
       network: {
-        ingress: [{ name: 'gateway', peers: [{ namespace: clients.namespace }], ports: [{ port: SERVING_PORT }] }, scrapedBy([{ port: SERVING_PORT }])],
+        ingress: [
+          { name: 'gateway', peers: [{ namespace: clients.namespace }], ports: [{ port: SERVING_PORT }] },
+          scrapedBy([{ port: SERVING_PORT }]),
+        ],
         // Weights from S3 (HTTPS) with credentials from EKS Pod Identity; nothing else leaves.
         egress: [HTTPS_ANYWHERE, POD_IDENTITY_AGENT],
       },
@@ -113,42 +116,46 @@ export class ModelServerChart extends NamespacedChart {
 
     // A plain ApiObject from the typed manifest: the generated KubeDeployment re-filters its JSON
     // through the Kubernetes 1.27 types on output, which would drop the preStop sleep patched in below.
-    const deployment = new ApiObject(this, 'deployment', k8s.KubeDeployment.manifest({
-      metadata: {
-        ...metadata(name),
-        labels: versionedLabels,
-        annotations: {
-          'eks-llm-gitops.io/engine-tag': model.engine.tag,
-          // The policy pack checks the startupProbe budget against the model's size (WL-002).
-          'eks-llm-gitops.io/parameters-billions': String(model.parametersBillions),
-        },
-      },
-      spec: {
-        // No replicas field: the HPA that KEDA drives owns the count, and a value here would
-        // make Argo CD or Flux reset it on every sync.
-        revisionHistoryLimit: 5,
-        progressDeadlineSeconds: progressDeadlineSeconds(model),
-        selector: { matchLabels: selector },
-        // One extra replica at a time, never fewer than desired: each replica holds GPUs, and
-        // capacity comes back only after a multi-minute model load.
-        strategy: {
-          type: 'RollingUpdate',
-          rollingUpdate: { maxSurge: k8s.IntOrString.fromNumber(1), maxUnavailable: k8s.IntOrString.fromNumber(0) },
-        },
-        template: vllmPodTemplate({
-          model,
-          version,
+    const deployment = new ApiObject(
+      this,
+      'deployment',
+      k8s.KubeDeployment.manifest({
+        metadata: {
+          ...metadata(name),
           labels: versionedLabels,
-          selector,
-          serviceAccountName: serviceAccount.name,
-          cacheClaimName: cacheClaim.name,
-          nodePool: props.nodePool ?? (model.gpu.efa ? EFA_NODE_POOL : GPU_NODE_POOL),
-          instanceFamilies: props.instanceFamilies,
-          awsRegion: props.environment.aws.region,
-          priorityClassName: SERVING_PRIORITY_CLASS,
-        }),
-      },
-    }));
+          annotations: {
+            'eks-llm-gitops.io/engine-tag': model.engine.tag,
+            // The policy pack checks the startupProbe budget against the model's size (WL-002).
+            'eks-llm-gitops.io/parameters-billions': String(model.parametersBillions),
+          },
+        },
+        spec: {
+          // No replicas field: the HPA that KEDA drives owns the count, and a value here would
+          // make Argo CD or Flux reset it on every sync.
+          revisionHistoryLimit: 5,
+          progressDeadlineSeconds: progressDeadlineSeconds(model),
+          selector: { matchLabels: selector },
+          // One extra replica at a time, never fewer than desired: each replica holds GPUs, and
+          // capacity comes back only after a multi-minute model load.
+          strategy: {
+            type: 'RollingUpdate',
+            rollingUpdate: { maxSurge: k8s.IntOrString.fromNumber(1), maxUnavailable: k8s.IntOrString.fromNumber(0) },
+          },
+          template: vllmPodTemplate({
+            model,
+            version,
+            labels: versionedLabels,
+            selector,
+            serviceAccountName: serviceAccount.name,
+            cacheClaimName: cacheClaim.name,
+            nodePool: props.nodePool ?? (model.gpu.efa ? EFA_NODE_POOL : GPU_NODE_POOL),
+            instanceFamilies: props.instanceFamilies,
+            awsRegion: props.environment.aws.region,
+            priorityClassName: SERVING_PRIORITY_CLASS,
+          }),
+        },
+      }),
+    );
     deployment.addJsonPatch(JsonPatch.add('/spec/template/spec/containers/0/lifecycle', preStopSleep(model)));
 
     const service = new kplus.Service(this, 'service', {
@@ -162,10 +169,19 @@ export class ModelServerChart extends NamespacedChart {
       this,
       'scaled-object',
       asApiObject(
-        scaledObject({ name, namespace, labels, model, replicas: props.replicas, autoscaling: props.autoscaling, awsRegion: props.environment.aws.region }),
+        scaledObject({
+          name,
+          namespace,
+          labels,
+          model,
+          replicas: props.replicas,
+          autoscaling: props.autoscaling,
+          awsRegion: props.environment.aws.region,
+        }),
       ),
     );
-    if (props.autoscaling?.cloudwatch) new ApiObject(this, 'trigger-authentication', asApiObject(cloudwatchAuthentication(namespace, labels)));
+    if (props.autoscaling?.cloudwatch)
+      new ApiObject(this, 'trigger-authentication', asApiObject(cloudwatchAuthentication(namespace, labels)));
 
     // Only the gateway pods (and the nodes: probes, scrapes) reach the server; weights come over HTTPS.
     addPodSecurityGroup(this, props.environment, {
@@ -177,7 +193,10 @@ export class ModelServerChart extends NamespacedChart {
         { port: SERVING_PORT, peer: { group: { name: clients.securityGroup, namespace: clients.namespace } }, description: 'gateway pods' },
         fromNodes(props.environment, SERVING_PORT),
       ],
-      egress: [{ port: 443, peer: { cidr: '0.0.0.0/0' }, description: 'model weights from S3 and AWS APIs over HTTPS' }, ...dnsEgress(props.environment)],
+      egress: [
+        { port: 443, peer: { cidr: '0.0.0.0/0' }, description: 'model weights from S3 and AWS APIs over HTTPS' },
+        ...dnsEgress(props.environment),
+      ],
       labels,
       podSelector: selector,
     });

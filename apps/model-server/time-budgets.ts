@@ -42,7 +42,10 @@ export const DEFAULT_DRAIN_SECONDS = 120;
  * in-flight streams finish (whatever the server does on SIGTERM), then the server gets SIGTERM. The
  * grace period must exceed the sleep, or the kubelet kills streams mid-response.
  */
-export function stopTimings(model: Pick<ModelSpec, 'drainSeconds'>): { preStopSleepSeconds: number; terminationGracePeriodSeconds: number } {
+export function stopTimings(model: Pick<ModelSpec, 'drainSeconds'>): {
+  preStopSleepSeconds: number;
+  terminationGracePeriodSeconds: number;
+} {
   const drain = model.drainSeconds ?? DEFAULT_DRAIN_SECONDS;
   return { preStopSleepSeconds: drain, terminationGracePeriodSeconds: drain + 30 };
 }

@@ -1,6 +1,15 @@
 import { z } from 'zod';
 import { vllmFlagProblem } from './vllm-flags.js';
-import { fieldsValid, byteQuantity, cpuQuantity, gpuInstanceFamily, MODEL_NAME_MAX, objectName, positiveInt, uniqueList } from '../../platform/spec/field-rules.js';
+import {
+  fieldsValid,
+  byteQuantity,
+  cpuQuantity,
+  gpuInstanceFamily,
+  MODEL_NAME_MAX,
+  objectName,
+  positiveInt,
+  uniqueList,
+} from '../../platform/spec/field-rules.js';
 
 const imageRepository = z
   .string()
@@ -8,27 +17,24 @@ const imageRepository = z
     error: 'expected an image repository without tag or digest, such as "docker.io/vllm/vllm-openai"',
   })
   .refine((v) => v.includes('/') && v.split('/')[0]!.includes('.'), {
-    error: 'expected a fully qualified repository (registry host first, e.g. "docker.io/vllm/vllm-openai"), so that the registry is explicit',
+    error:
+      'expected a fully qualified repository (registry host first, e.g. "docker.io/vllm/vllm-openai"), so that the registry is explicit',
   });
 
 /** One entry of the model catalogue: `apps/models/<name>.yaml`. */
 export const modelSchema = z
   .strictObject({
     name: objectName(MODEL_NAME_MAX, 'it names the namespace, Deployment and Service of the model server'),
-    servedModelName: z
-      .string()
-      .regex(/^[A-Za-z0-9][A-Za-z0-9._/:-]{0,127}$/, {
-        error: 'expected the name clients send as "model", such as "meta-llama/Llama-3.1-8B-Instruct"',
-      }),
+    servedModelName: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._/:-]{0,127}$/, {
+      error: 'expected the name clients send as "model", such as "meta-llama/Llama-3.1-8B-Instruct"',
+    }),
     parametersBillions: z
       .number({ error: 'expected the parameter count in billions, such as 8 or 70' })
       .positive({ error: 'expected a positive number of billions of parameters' })
       .max(2000, { error: 'expected at most 2000 (billions of parameters)' }),
-    source: z
-      .string()
-      .regex(/^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/[A-Za-z0-9!_.*'()-]+)+$/, {
-        error: 'expected "s3://<bucket>/<prefix>" without a trailing slash; each version is a sub-prefix of it',
-      }),
+    source: z.string().regex(/^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/[A-Za-z0-9!_.*'()-]+)+$/, {
+      error: 'expected "s3://<bucket>/<prefix>" without a trailing slash; each version is a sub-prefix of it',
+    }),
     engine: z.strictObject({
       image: imageRepository,
       tag: z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/, { error: 'expected an image tag such as "v0.11.0"' }),
@@ -75,18 +81,18 @@ export const modelSchema = z
   })
   .superRefine(
     (model, ctx) => {
-    const pipeline = model.pipelineParallelSize ?? 1;
-    if (model.tensorParallelSize * pipeline !== model.gpu.count) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['tensorParallelSize'],
-        input: model.tensorParallelSize,
-        message:
-          model.pipelineParallelSize === undefined
-            ? `expected tensorParallelSize to equal gpu.count (${model.gpu.count}): each replica shards the model over all its GPUs; found ${model.tensorParallelSize}`
-            : `expected tensorParallelSize x pipelineParallelSize to equal gpu.count (${model.gpu.count}), found ${model.tensorParallelSize} x ${pipeline} = ${model.tensorParallelSize * pipeline}`,
-      });
-    }
+      const pipeline = model.pipelineParallelSize ?? 1;
+      if (model.tensorParallelSize * pipeline !== model.gpu.count) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['tensorParallelSize'],
+          input: model.tensorParallelSize,
+          message:
+            model.pipelineParallelSize === undefined
+              ? `expected tensorParallelSize to equal gpu.count (${model.gpu.count}): each replica shards the model over all its GPUs; found ${model.tensorParallelSize}`
+              : `expected tensorParallelSize x pipelineParallelSize to equal gpu.count (${model.gpu.count}), found ${model.tensorParallelSize} x ${pipeline} = ${model.tensorParallelSize * pipeline}`,
+        });
+      }
     },
     // Check consistency even when unrelated fields are wrong, so all problems come out at once.
     { when: (payload) => fieldsValid(payload, ['gpu', 'tensorParallelSize', 'pipelineParallelSize']) },

@@ -26,7 +26,10 @@ const oneOf = (...values: string[]): FlagRule => ({
   expected: `one of ${values.map((v) => `"${v}"`).join(', ')}`,
   accepts: (v) => typeof v === 'string' && values.includes(v),
 });
-const identifier: FlagRule = { expected: 'a parser name such as "llama3_json"', accepts: (v) => typeof v === 'string' && /^[a-z0-9_]{1,64}$/.test(v) };
+const identifier: FlagRule = {
+  expected: 'a parser name such as "llama3_json"',
+  accepts: (v) => typeof v === 'string' && /^[a-z0-9_]{1,64}$/.test(v),
+};
 
 export const ALLOWED_VLLM_FLAGS: Readonly<Record<string, FlagRule>> = {
   'block-size': { expected: 'one of 8, 16, 32, 64, 128', accepts: (v) => [8, 16, 32, 64, 128].includes(v as number) },

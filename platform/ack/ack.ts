@@ -77,7 +77,17 @@ export const ack: PlatformComponent = {
     ...kindsOf('eks.services.k8s.aws', 'PodIdentityAssociation'),
     ...kindsOf('ec2.services.k8s.aws', 'SecurityGroup'),
     ...kindsOf('elasticache.services.k8s.aws', 'CacheSubnetGroup', 'ReplicationGroup'),
-    ...kindsOf('apigatewayv2.services.k8s.aws', 'API', 'APIMapping', 'Authorizer', 'DomainName', 'Integration', 'Route', 'Stage', 'VPCLink'),
+    ...kindsOf(
+      'apigatewayv2.services.k8s.aws',
+      'API',
+      'APIMapping',
+      'Authorizer',
+      'DomainName',
+      'Integration',
+      'Route',
+      'Stage',
+      'VPCLink',
+    ),
     ...kindsOf('lambda.services.k8s.aws', 'Alias', 'Function'),
     ...kindsOf('sqs.services.k8s.aws', 'Queue'),
     ...kindsOf('cloudwatchlogs.services.k8s.aws', 'LogGroup'),
@@ -85,5 +95,8 @@ export const ack: PlatformComponent = {
   ],
   needs: [],
   build: (scope, { environment, gitops }) =>
-    new AddonChart(scope, 'ack', { gitops, addons: (Object.keys(ACK_CONTROLLERS) as AckService[]).map((service) => ackControllerAddon(environment, service)) }),
+    new AddonChart(scope, 'ack', {
+      gitops,
+      addons: (Object.keys(ACK_CONTROLLERS) as AckService[]).map((service) => ackControllerAddon(environment, service)),
+    }),
 };

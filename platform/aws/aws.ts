@@ -16,10 +16,21 @@ export const AWS_NAMESPACE = 'aws-platform';
 export class AwsChart extends NamespacedChart {
   constructor(scope: Construct, id: string, props: PlatformComponentProps) {
     // No pods run here: the namespace only holds ACK objects, so nothing may come in or go out.
-    super(scope, id, { layer: 'platform', environment: props.environment, namespace: AWS_NAMESPACE, app: { name: 'aws', instance: 'aws', component: 'aws-resources' } });
+    super(scope, id, {
+      layer: 'platform',
+      environment: props.environment,
+      namespace: AWS_NAMESPACE,
+      app: { name: 'aws', instance: 'aws', component: 'aws-resources' },
+    });
     const { environment } = props;
     for (const identity of platformIdentities(environment)) {
-      addWorkloadIdentity(this, environment, identity, AWS_NAMESPACE, recommendedLabels({ name: 'aws-identity', instance: identity.key, component: 'aws-identity' }));
+      addWorkloadIdentity(
+        this,
+        environment,
+        identity,
+        AWS_NAMESPACE,
+        recommendedLabels({ name: 'aws-identity', instance: identity.key, component: 'aws-identity' }),
+      );
     }
     addApiGateway(this, environment, AWS_NAMESPACE, recommendedLabels({ name: 'api-gateway', instance: 'api', component: 'edge' }));
   }
@@ -32,7 +43,17 @@ export const aws: PlatformComponent = {
     ...kindsOf('iam.services.k8s.aws', 'Role'),
     ...kindsOf('eks.services.k8s.aws', 'PodIdentityAssociation'),
     ...kindsOf('ec2.services.k8s.aws', 'SecurityGroup'),
-    ...kindsOf('apigatewayv2.services.k8s.aws', 'API', 'APIMapping', 'Authorizer', 'DomainName', 'Integration', 'Route', 'Stage', 'VPCLink'),
+    ...kindsOf(
+      'apigatewayv2.services.k8s.aws',
+      'API',
+      'APIMapping',
+      'Authorizer',
+      'DomainName',
+      'Integration',
+      'Route',
+      'Stage',
+      'VPCLink',
+    ),
     ...kindsOf('lambda.services.k8s.aws', 'Alias', 'Function'),
     ...kindsOf('sqs.services.k8s.aws', 'Queue'),
     ...kindsOf('cloudwatchlogs.services.k8s.aws', 'LogGroup'),

@@ -36,11 +36,24 @@ export function addApiGateway(scope: Construct, environment: ClusterSpec, namesp
   const cluster = environment.aws.clusterName;
   const edge = environment.edge;
   const retain = environment.highAvailability ? { annotations: { 'services.k8s.aws/deletion-policy': 'retain' } } : {};
-  const object = (id: string, apiVersion: string, kind: string, name: string, spec: Record<string, unknown>, extra: Record<string, unknown> = {}) =>
-    new ApiObject(scope, id, { apiVersion, kind, metadata: { name, namespace, labels, ...extra }, spec });
+  const object = (
+    id: string,
+    apiVersion: string,
+    kind: string,
+    name: string,
+    spec: Record<string, unknown>,
+    extra: Record<string, unknown> = {},
+  ) => new ApiObject(scope, id, { apiVersion, kind, metadata: { name, namespace, labels, ...extra }, spec });
   const logGroup = `/aws/${cluster}/api-gateway/access`;
 
-  object('access-logs', 'cloudwatchlogs.services.k8s.aws/v1alpha1', 'LogGroup', 'api-access-logs', { name: logGroup, retentionDays: edge.accessLogRetentionDays, tags: { 'llm-platform/environment': environment.name } }, retain);
+  object(
+    'access-logs',
+    'cloudwatchlogs.services.k8s.aws/v1alpha1',
+    'LogGroup',
+    'api-access-logs',
+    { name: logGroup, retentionDays: edge.accessLogRetentionDays, tags: { 'llm-platform/environment': environment.name } },
+    retain,
+  );
   object('vpc-link', 'apigatewayv2.services.k8s.aws/v1alpha1', 'VPCLink', 'api', {
     name: `${cluster}-api`,
     subnetIDs: [...environment.network.privateSubnetIds],
@@ -118,7 +131,9 @@ function addCustomDomain(environment: ClusterSpec, object: ObjectMaker): void {
   const target = environment.edge.domainTarget;
   if (target === undefined) return;
   object('domain-record', 'externaldns.k8s.io/v1alpha1', 'DNSEndpoint', 'api', {
-    endpoints: [{ dnsName: environment.dns.host, recordType: 'A', targets: [target], providerSpecific: [{ name: 'alias', value: 'true' }] }],
+    endpoints: [
+      { dnsName: environment.dns.host, recordType: 'A', targets: [target], providerSpecific: [{ name: 'alias', value: 'true' }] },
+    ],
   });
 }
 
@@ -128,10 +143,16 @@ export function asyncIntakePolicy(environment: ClusterSpec, queue: string, logGr
   const vpc = arn.ec2(aws, `vpc/${environment.network.vpcId}`);
   return policy(
     allow('EnqueueRequests', ['sqs:SendMessage', 'sqs:GetQueueAttributes'], arn.sqs(aws, queue)),
-    allow('WriteOwnLogs', ['logs:CreateLogStream', 'logs:PutLogEvents'], [arn.logs(aws, `log-group:${logGroup}`), arn.logs(aws, `log-group:${logGroup}:log-stream:*`)]),
+    allow(
+      'WriteOwnLogs',
+      ['logs:CreateLogStream', 'logs:PutLogEvents'],
+      [arn.logs(aws, `log-group:${logGroup}`), arn.logs(aws, `log-group:${logGroup}:log-stream:*`)],
+    ),
     // Lambda creates and removes the function's network interfaces in the VPC (no resource-level
     // support for Describe*): scoped to the environment's VPC.
-    allow('DescribeNetworkInterfaces', ['ec2:DescribeNetworkInterfaces', 'ec2:DescribeSubnets', 'ec2:DescribeSecurityGroups'], '*', { StringEquals: { 'aws:RequestedRegion': aws.region } }),
+    allow('DescribeNetworkInterfaces', ['ec2:DescribeNetworkInterfaces', 'ec2:DescribeSubnets', 'ec2:DescribeSecurityGroups'], '*', {
+      StringEquals: { 'aws:RequestedRegion': aws.region },
+    }),
     allow(
       'ManageFunctionNetworkInterfaces',
       ['ec2:CreateNetworkInterface', 'ec2:DeleteNetworkInterface', 'ec2:AssignPrivateIpAddresses', 'ec2:UnassignPrivateIpAddresses'],
@@ -141,7 +162,14 @@ export function asyncIntakePolicy(environment: ClusterSpec, queue: string, logGr
   );
 }
 
-type ObjectMaker = (id: string, apiVersion: string, kind: string, name: string, spec: Record<string, unknown>, extra?: Record<string, unknown>) => ApiObject;
+type ObjectMaker = (
+  id: string,
+  apiVersion: string,
+  kind: string,
+  name: string,
+  spec: Record<string, unknown>,
+  extra?: Record<string, unknown>,
+) => ApiObject;
 
 /**
  * The asynchronous batch route: POST /v1/async/{proxy+} (JWT as for the rest) invokes a Lambda
@@ -159,16 +187,30 @@ function addAsyncRoute(environment: ClusterSpec, object: ObjectMaker): void {
   const logGroup = `/aws/${cluster}/lambda/async-intake`;
   const role = roleName(environment, 'async-intake');
 
-  object('async-queue', 'sqs.services.k8s.aws/v1alpha1', 'Queue', 'async-requests', {
-    queueName: queue,
-    // Encrypted with the SQS-owned key; a worker has 15 minutes per message; kept 4 days.
-    kmsMasterKeyID: 'alias/aws/sqs',
-    visibilityTimeout: '900',
-    messageRetentionPeriod: '345600',
-    receiveMessageWaitTimeSeconds: '20',
-    tags: { 'llm-platform/environment': environment.name },
-  }, retain);
-  object('async-logs', 'cloudwatchlogs.services.k8s.aws/v1alpha1', 'LogGroup', 'async-intake-logs', { name: logGroup, retentionDays: environment.edge.accessLogRetentionDays, tags: { 'llm-platform/environment': environment.name } }, retain);
+  object(
+    'async-queue',
+    'sqs.services.k8s.aws/v1alpha1',
+    'Queue',
+    'async-requests',
+    {
+      queueName: queue,
+      // Encrypted with the SQS-owned key; a worker has 15 minutes per message; kept 4 days.
+      kmsMasterKeyID: 'alias/aws/sqs',
+      visibilityTimeout: '900',
+      messageRetentionPeriod: '345600',
+      receiveMessageWaitTimeSeconds: '20',
+      tags: { 'llm-platform/environment': environment.name },
+    },
+    retain,
+  );
+  object(
+    'async-logs',
+    'cloudwatchlogs.services.k8s.aws/v1alpha1',
+    'LogGroup',
+    'async-intake-logs',
+    { name: logGroup, retentionDays: environment.edge.accessLogRetentionDays, tags: { 'llm-platform/environment': environment.name } },
+    retain,
+  );
   object('async-role', 'iam.services.k8s.aws/v1alpha1', 'Role', role, {
     name: role,
     description: `Async intake function of ${environment.name}: enqueue to ${queue}`,

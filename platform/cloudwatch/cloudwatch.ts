@@ -25,7 +25,11 @@ function cloudwatchAddon(environment: ClusterSpec): HelmAddon {
     clusterResources: [...CUSTOM_RESOURCE_DEFINITIONS, ...CLUSTER_RBAC, ...ADMISSION_WEBHOOKS],
     network: {
       ingress: [{ name: 'api-server-to-webhooks', peers: [{ cidr: environment.network.vpcCidr }], ports: [{ port: 9443 }] }],
-      egress: [HTTPS_ANYWHERE, POD_IDENTITY_AGENT, { name: 'kubelet', peers: [{ cidr: environment.network.vpcCidr }], ports: [{ port: 10250 }] }],
+      egress: [
+        HTTPS_ANYWHERE,
+        POD_IDENTITY_AGENT,
+        { name: 'kubelet', peers: [{ cidr: environment.network.vpcCidr }], ports: [{ port: 10250 }] },
+      ],
     },
     values: {
       clusterName: environment.aws.clusterName,

@@ -35,7 +35,9 @@ export function appProject(options: ProjectOptions): Record<string, unknown> {
     description: options.description,
     sourceRepos: [...new Set(options.sourceRepos)].sort(byCodeUnit),
     destinations: [...new Set(options.namespaces)].sort(byCodeUnit).map((namespace) => ({ server: IN_CLUSTER_SERVER, namespace })),
-    clusterResourceWhitelist: dedupe(options.clusterResources).sort(byKey).map(({ group, kind }) => ({ group, kind })),
+    clusterResourceWhitelist: dedupe(options.clusterResources)
+      .sort(byKey)
+      .map(({ group, kind }) => ({ group, kind })),
     // Objects that exist in the cluster but not in git are reported, so drift is visible.
     orphanedResources: { warn: true },
   };

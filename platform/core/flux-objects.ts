@@ -51,8 +51,17 @@ export function kustomization(options: KustomizationOptions): Record<string, unk
   return object.toJSON() as Record<string, unknown>;
 }
 
-export function helmRepository(name: string, namespace: string, url: string, labels: Record<string, string> = {}, oci = false): Record<string, unknown> {
-  const repository = new HelmRepository({ metadata: { name, namespace, labels }, spec: { url, interval: '1h', ...(oci ? { type: 'oci' as const } : {}) } });
+export function helmRepository(
+  name: string,
+  namespace: string,
+  url: string,
+  labels: Record<string, string> = {},
+  oci = false,
+): Record<string, unknown> {
+  const repository = new HelmRepository({
+    metadata: { name, namespace, labels },
+    spec: { url, interval: '1h', ...(oci ? { type: 'oci' as const } : {}) },
+  });
   repository.validate();
   return repository.toJSON() as Record<string, unknown>;
 }

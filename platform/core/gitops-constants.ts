@@ -26,4 +26,6 @@ export function syncWave(wave: number): Record<string, string> {
  * For an object whose kind is defined in the same sync (a chart's CRD, or one a controller such
  * as kro creates): Argo CD skips its dry run until the kind exists instead of failing the sync.
  */
-export const SKIP_DRY_RUN_UNTIL_KIND_EXISTS: Readonly<Record<string, string>> = { 'argocd.argoproj.io/sync-options': 'SkipDryRunOnMissingResource=true' };
+export const SKIP_DRY_RUN_UNTIL_KIND_EXISTS: Readonly<Record<string, string>> = {
+  'argocd.argoproj.io/sync-options': 'SkipDryRunOnMissingResource=true',
+};

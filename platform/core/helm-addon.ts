@@ -85,7 +85,12 @@ export function addonComponentOptions(addons: readonly HelmAddon[]): ComponentCh
 export function addHelmAddon(scope: Construct, addon: HelmAddon, gitops: GitOpsTarget): void {
   checkAddon(addon);
   const id = addon.name;
-  const labels = recommendedLabels({ name: addon.chart.name, instance: addon.name, component: 'platform-addon', version: addon.chart.version });
+  const labels = recommendedLabels({
+    name: addon.chart.name,
+    instance: addon.name,
+    component: 'platform-addon',
+    version: addon.chart.version,
+  });
   const { argoRepoURL, oci } = chartSource(addon.chart.repository);
   if (gitops.engine === 'argocd') {
     new ApiObject(
@@ -111,11 +116,25 @@ export function addHelmAddon(scope: Construct, addon: HelmAddon, gitops: GitOpsT
     return;
   }
   const repository = `${addon.name}-charts`;
-  new ApiObject(scope, `${id}-helm-repository`, asApiObject(helmRepository(repository, addon.namespace, addon.chart.repository, labels, oci)));
+  new ApiObject(
+    scope,
+    `${id}-helm-repository`,
+    asApiObject(helmRepository(repository, addon.namespace, addon.chart.repository, labels, oci)),
+  );
   new ApiObject(
     scope,
     `${id}-helm-release`,
-    asApiObject(helmRelease({ name: addon.name, namespace: addon.namespace, chart: addon.chart.name, version: addon.chart.version, repository, values: addon.values, labels })),
+    asApiObject(
+      helmRelease({
+        name: addon.name,
+        namespace: addon.namespace,
+        chart: addon.chart.name,
+        version: addon.chart.version,
+        repository,
+        values: addon.values,
+        labels,
+      }),
+    ),
   );
 }
 

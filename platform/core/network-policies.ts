@@ -14,9 +14,7 @@ export interface Port {
 }
 
 /** Pods of a namespace (optionally only those with labels), or an IP range. */
-export type Peer =
-  | { readonly namespace: string; readonly podLabels?: Readonly<Record<string, string>> }
-  | { readonly cidr: string };
+export type Peer = { readonly namespace: string; readonly podLabels?: Readonly<Record<string, string>> } | { readonly cidr: string };
 
 export interface Flow {
   /** Becomes the policy name `allow-<name>`. */
@@ -70,7 +68,11 @@ function ports(list: readonly Port[]): k8s.NetworkPolicyPort[] {
 
 /** Default deny for `namespace`, plus DNS and the flows in `policy`. */
 export function defaultDenyPolicies(scope: Construct, namespace: string, policy: NamespacePolicy): void {
-  const metadata = (name: string) => ({ name, namespace, labels: { 'app.kubernetes.io/part-of': 'llm-platform', 'app.kubernetes.io/component': 'network-policy' } });
+  const metadata = (name: string) => ({
+    name,
+    namespace,
+    labels: { 'app.kubernetes.io/part-of': 'llm-platform', 'app.kubernetes.io/component': 'network-policy' },
+  });
   new k8s.KubeNetworkPolicy(scope, `${namespace}-default-deny`, {
     metadata: metadata('default-deny'),
     spec: { podSelector: {}, policyTypes: ['Ingress', 'Egress'] },

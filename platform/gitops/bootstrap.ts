@@ -48,7 +48,10 @@ export interface BootstrapChartProps {
  */
 export class BootstrapChart extends Chart {
   constructor(scope: Construct, id: string, props: BootstrapChartProps) {
-    super(scope, id, { disableResourceNameHashes: true, labels: { 'app.kubernetes.io/part-of': PART_OF, 'app.kubernetes.io/managed-by': MANAGED_BY } });
+    super(scope, id, {
+      disableResourceNameHashes: true,
+      labels: { 'app.kubernetes.io/part-of': PART_OF, 'app.kubernetes.io/managed-by': MANAGED_BY },
+    });
     const { environment, inventory } = props;
     const objects = environment.gitops.engine === 'argocd' ? argoCdObjects(environment, inventory) : fluxObjects(environment, inventory);
     objects.forEach((object, index) => new ApiObject(this, `object-${index}`, asApiObject(object)));
@@ -124,7 +127,13 @@ function fluxObjects(environment: ClusterSpec, inventory: EnvironmentInventory):
   const layers = (['platform', 'apps'] as const).filter((layer) => inventory.components.some((c) => c.layer === layer));
   return [
     gitRepository(name, gitops.repoURL, gitops.revision),
-    kustomization({ name: `${name}-bootstrap`, path: `./${environmentPath(name, BOOTSTRAP_DIR)}`, source: name, dependsOn: [], timeout: '5m' }),
+    kustomization({
+      name: `${name}-bootstrap`,
+      path: `./${environmentPath(name, BOOTSTRAP_DIR)}`,
+      source: name,
+      dependsOn: [],
+      timeout: '5m',
+    }),
     ...layers.map((layer) =>
       kustomization({
         name: `${name}-${layer}`,

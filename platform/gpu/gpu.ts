@@ -13,7 +13,9 @@ const ON_GPU_NODES = {
   affinity: {
     nodeAffinity: {
       requiredDuringSchedulingIgnoredDuringExecution: {
-        nodeSelectorTerms: [{ matchExpressions: [{ key: 'karpenter.k8s.aws/instance-gpu-manufacturer', operator: 'In', values: ['nvidia'] }] }],
+        nodeSelectorTerms: [
+          { matchExpressions: [{ key: 'karpenter.k8s.aws/instance-gpu-manufacturer', operator: 'In', values: ['nvidia'] }] },
+        ],
       },
     },
   },
@@ -33,45 +35,45 @@ export class GpuNodeAgentsChart extends AddonChart {
 }
 
 function gpuNodeAgents(environment: ClusterSpec, efa: boolean): HelmAddon[] {
-    const addons: HelmAddon[] = [];
-    const base = { namespace: NAMESPACE, podSecurity: 'privileged' as const, serverSideApply: false };
-    if (environment.karpenter.amiFamily === 'al2023') {
-      addons.push({
-        ...base,
-        name: 'nvidia-device-plugin',
-        chart: { repository: 'https://nvidia.github.io/k8s-device-plugin', name: 'nvidia-device-plugin', version: '0.20.1' },
-        clusterResources: CLUSTER_RBAC,
-        // The chart's default affinity needs Node Feature Discovery labels; Karpenter's are enough.
-        values: { ...ON_GPU_NODES, priorityClassName: 'system-node-critical', gfd: { enabled: false } },
-      });
-    }
+  const addons: HelmAddon[] = [];
+  const base = { namespace: NAMESPACE, podSecurity: 'privileged' as const, serverSideApply: false };
+  if (environment.karpenter.amiFamily === 'al2023') {
     addons.push({
       ...base,
-      name: 'dcgm-exporter',
-      chart: { repository: 'https://nvidia.github.io/dcgm-exporter/helm-charts', name: 'dcgm-exporter', version: '4.8.4' },
+      name: 'nvidia-device-plugin',
+      chart: { repository: 'https://nvidia.github.io/k8s-device-plugin', name: 'nvidia-device-plugin', version: '0.20.1' },
       clusterResources: CLUSTER_RBAC,
-      network: { ingress: [scrapedBy([{ port: 9400 }])] },
+      // The chart's default affinity needs Node Feature Discovery labels; Karpenter's are enough.
+      values: { ...ON_GPU_NODES, priorityClassName: 'system-node-critical', gfd: { enabled: false } },
+    });
+  }
+  addons.push({
+    ...base,
+    name: 'dcgm-exporter',
+    chart: { repository: 'https://nvidia.github.io/dcgm-exporter/helm-charts', name: 'dcgm-exporter', version: '4.8.4' },
+    clusterResources: CLUSTER_RBAC,
+    network: { ingress: [scrapedBy([{ port: 9400 }])] },
+    values: {
+      ...ON_GPU_NODES,
+      // honorLabels keeps the GPU consumer's pod and namespace labels (not exported_pod), which
+      // the KEDA GPU-utilisation query selects on.
+      serviceMonitor: { enabled: true, interval: '15s', honorLabels: true },
+      resources: { requests: { cpu: '100m', memory: '256Mi' }, limits: { cpu: '500m', memory: '512Mi' } },
+    },
+  });
+  if (efa) {
+    addons.push({
+      ...base,
+      name: 'aws-efa-k8s-device-plugin',
+      chart: { repository: 'https://aws.github.io/eks-charts', name: 'aws-efa-k8s-device-plugin', version: 'v0.5.20' },
+      clusterResources: [],
       values: {
-        ...ON_GPU_NODES,
-        // honorLabels keeps the GPU consumer's pod and namespace labels (not exported_pod), which
-        // the KEDA GPU-utilisation query selects on.
-        serviceMonitor: { enabled: true, interval: '15s', honorLabels: true },
-        resources: { requests: { cpu: '100m', memory: '256Mi' }, limits: { cpu: '500m', memory: '512Mi' } },
+        nodeSelector: { 'karpenter.sh/nodepool': EFA_NODE_POOL },
+        tolerations: [{ key: GPU_TAINT.key, operator: 'Exists', effect: GPU_TAINT.effect }],
       },
     });
-    if (efa) {
-      addons.push({
-        ...base,
-        name: 'aws-efa-k8s-device-plugin',
-        chart: { repository: 'https://aws.github.io/eks-charts', name: 'aws-efa-k8s-device-plugin', version: 'v0.5.20' },
-        clusterResources: [],
-        values: {
-          nodeSelector: { 'karpenter.sh/nodepool': EFA_NODE_POOL },
-          tolerations: [{ key: GPU_TAINT.key, operator: 'Exists', effect: GPU_TAINT.effect }],
-        },
-      });
-    }
-    return addons;
+  }
+  return addons;
 }
 
 export const gpu: PlatformComponent = {

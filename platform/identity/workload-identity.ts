@@ -3,8 +3,23 @@ import type { Construct } from 'constructs';
 import type { ClusterSpec } from '../spec/cluster-spec.js';
 import { CONTROLLER_IDENTITIES } from './controller-identities.js';
 import { ACK_CONTROLLERS, ACK_NAMESPACE, ackServiceAccount, BOOTSTRAP_ACK_SERVICES, type AckService } from '../ack/ack.js';
-import { ackApiGatewayPolicy, ackEc2Policy, ackElastiCachePolicy, ackLambdaPolicy, ackLogsPolicy, ackSqsPolicy, permissionsBoundaryArn } from './iam/ack-policies.js';
-import { cloudWatchAgentPolicy, efsCsiPolicy, externalDnsPolicy, karpenterPolicy, kedaPolicy, loadBalancerControllerPolicy } from './iam/controller-policies.js';
+import {
+  ackApiGatewayPolicy,
+  ackEc2Policy,
+  ackElastiCachePolicy,
+  ackLambdaPolicy,
+  ackLogsPolicy,
+  ackSqsPolicy,
+  permissionsBoundaryArn,
+} from './iam/ack-policies.js';
+import {
+  cloudWatchAgentPolicy,
+  efsCsiPolicy,
+  externalDnsPolicy,
+  karpenterPolicy,
+  kedaPolicy,
+  loadBalancerControllerPolicy,
+} from './iam/controller-policies.js';
 import { podIdentityTrust, policyJson, type AwsScope, type PolicyDocument } from './iam/document.js';
 import { externalSecretsPolicy } from './iam/workload-policies.js';
 import { EXTERNAL_SECRETS_NAMESPACE, EXTERNAL_SECRETS_SERVICE_ACCOUNT } from '../external-secrets/external-secrets.js';
@@ -55,17 +70,33 @@ export function platformIdentities(environment: ClusterSpec): WorkloadIdentity[]
       policy: ackPolicies[service as keyof typeof ackPolicies],
     }));
   return [
-    controller('karpenter', 'Karpenter: launches and terminates this cluster\'s nodes', karpenterPolicy(scope, { nodeRole: environment.karpenter.nodeRole, interruptionQueue: environment.karpenter.interruptionQueue })),
-    controller('aws-load-balancer-controller', 'AWS Load Balancer Controller', loadBalancerControllerPolicy(scope, { vpcId: environment.network.vpcId })),
-    controller('external-dns', `external-dns: records in ${environment.dns.zone}`, externalDnsPolicy({ hostedZoneId: environment.dns.hostedZoneId, zone: environment.dns.zone })),
-    controller('efs-csi-controller', 'EFS CSI driver: access points on the model cache', efsCsiPolicy(scope, { fileSystemId: environment.storage.efsFileSystemId })),
+    controller(
+      'karpenter',
+      "Karpenter: launches and terminates this cluster's nodes",
+      karpenterPolicy(scope, { nodeRole: environment.karpenter.nodeRole, interruptionQueue: environment.karpenter.interruptionQueue }),
+    ),
+    controller(
+      'aws-load-balancer-controller',
+      'AWS Load Balancer Controller',
+      loadBalancerControllerPolicy(scope, { vpcId: environment.network.vpcId }),
+    ),
+    controller(
+      'external-dns',
+      `external-dns: records in ${environment.dns.zone}`,
+      externalDnsPolicy({ hostedZoneId: environment.dns.hostedZoneId, zone: environment.dns.zone }),
+    ),
+    controller(
+      'efs-csi-controller',
+      'EFS CSI driver: access points on the model cache',
+      efsCsiPolicy(scope, { fileSystemId: environment.storage.efsFileSystemId }),
+    ),
     controller('cloudwatch-agent', 'CloudWatch agent: Container Insights metrics and logs', cloudWatchAgentPolicy(scope)),
     controller('keda', 'KEDA: CloudWatch metrics for scaling', kedaPolicy(scope)),
     {
       key: 'external-secrets',
       namespace: EXTERNAL_SECRETS_NAMESPACE,
       serviceAccount: EXTERNAL_SECRETS_SERVICE_ACCOUNT,
-      description: 'External Secrets Operator: the gateway\'s secret',
+      description: "External Secrets Operator: the gateway's secret",
       policy: externalSecretsPolicy(scope, { secretNames: [environment.gateway.secretName] }),
     },
     ...ack,
@@ -78,7 +109,13 @@ export function platformIdentities(environment: ClusterSpec): WorkloadIdentity[]
  * workload's policy inline) and the PodIdentityAssociation that binds it, both in `namespace`
  * (ACK resolves the association's roleRef there).
  */
-export function addWorkloadIdentity(scope: Construct, environment: ClusterSpec, identity: WorkloadIdentity, namespace: string, labels: Readonly<Record<string, string>>): void {
+export function addWorkloadIdentity(
+  scope: Construct,
+  environment: ClusterSpec,
+  identity: WorkloadIdentity,
+  namespace: string,
+  labels: Readonly<Record<string, string>>,
+): void {
   const aws = awsScope(environment);
   const name = roleName(environment, identity.key);
   if (name.length > 64) throw new Error(`IAM role name ${name} is longer than 64 characters`);
@@ -112,4 +149,3 @@ export function addWorkloadIdentity(scope: Construct, environment: ClusterSpec, 
     },
   });
 }
-

@@ -90,7 +90,14 @@ export function karpenterAddon(environment: ClusterSpec): HelmAddon {
  */
 function ec2NodeClass(environment: ClusterSpec, name: string, options: { dataVolumeGiB: number; efa: boolean }): IEC2NodeClass['spec'] {
   const discovery = [{ tags: { 'karpenter.sh/discovery': environment.aws.clusterName } }];
-  const ebs = (size: number) => ({ volumeSize: `${size}Gi`, volumeType: 'gp3' as const, encrypted: true, deleteOnTermination: true, iops: 6000, throughput: 500 });
+  const ebs = (size: number) => ({
+    volumeSize: `${size}Gi`,
+    volumeType: 'gp3' as const,
+    encrypted: true,
+    deleteOnTermination: true,
+    iops: 6000,
+    throughput: 500,
+  });
   const bottlerocket = environment.karpenter.amiFamily === 'bottlerocket';
   return {
     amiSelectorTerms: [{ alias: `${environment.karpenter.amiFamily}@${environment.karpenter.amiVersion}` }],
@@ -106,7 +113,14 @@ function ec2NodeClass(environment: ClusterSpec, name: string, options: { dataVol
       : [{ deviceName: '/dev/xvda', rootVolume: true, ebs: ebs(options.dataVolumeGiB) }],
     metadataOptions: { httpEndpoint: 'enabled', httpProtocolIPv6: 'disabled', httpPutResponseHopLimit: 1, httpTokens: 'required' },
     ...(name.startsWith('gpu') ? { instanceStorePolicy: 'RAID0' as const } : {}),
-    ...(options.efa ? { networkInterfaces: [{ networkCardIndex: 0, deviceIndex: 0, interfaceType: 'interface' as const }, { networkCardIndex: 1, deviceIndex: 0, interfaceType: 'efa-only' as const }] } : {}),
+    ...(options.efa
+      ? {
+          networkInterfaces: [
+            { networkCardIndex: 0, deviceIndex: 0, interfaceType: 'interface' as const },
+            { networkCardIndex: 1, deviceIndex: 0, interfaceType: 'efa-only' as const },
+          ],
+        }
+      : {}),
     tags: { 'llm-platform/environment': environment.name, 'llm-platform/node-class': name },
   };
 }

@@ -31,13 +31,20 @@ export function kedaAddon(environment: ClusterSpec): HelmAddon {
         { name: 'api-server-to-webhooks', peers: [{ cidr: environment.network.vpcCidr }], ports: [{ port: 9443 }, { port: 6443 }] },
         scrapedBy([{ port: 8080 }, { port: 9022 }]),
       ],
-      egress: [HTTPS_ANYWHERE, POD_IDENTITY_AGENT, { name: 'prometheus-queries', peers: [{ namespace: 'monitoring' }], ports: [{ port: 9090 }] }],
+      egress: [
+        HTTPS_ANYWHERE,
+        POD_IDENTITY_AGENT,
+        { name: 'prometheus-queries', peers: [{ namespace: 'monitoring' }], ports: [{ port: 9090 }] },
+      ],
     },
     values: {
       image: { pullPolicy: 'IfNotPresent' },
       // EKS Pod Identity binds the operator's role to this service account (see platform/identity).
       serviceAccount: { operator: { name: CONTROLLER_IDENTITIES.keda.serviceAccount } },
-      prometheus: { operator: { enabled: true, serviceMonitor: { enabled: true } }, metricServer: { enabled: true, serviceMonitor: { enabled: true } } },
+      prometheus: {
+        operator: { enabled: true, serviceMonitor: { enabled: true } },
+        metricServer: { enabled: true, serviceMonitor: { enabled: true } },
+      },
       operator: { replicaCount: replicas },
       metricsServer: { replicaCount: replicas },
       webhooks: { replicaCount: replicas },

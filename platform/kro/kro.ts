@@ -7,11 +7,20 @@ import { kindsOf, type PlatformComponent, type PlatformComponentProps } from '..
 import { AddonChart, type HelmAddon } from '../core/helm-addon.js';
 import { COMPONENT_PHASE, SKIP_DRY_RUN_UNTIL_KIND_EXISTS, syncWave } from '../core/gitops-constants.js';
 import { HTTPS_ANYWHERE } from '../core/network-policies.js';
-import { KRO_API_VERSION, POD_SECURITY_GROUP_GRAPH, POD_SECURITY_GROUP_KIND, podSecurityGroupControllerRules, podSecurityGroupGraphSpec } from './pod-security-group.js';
+import {
+  KRO_API_VERSION,
+  POD_SECURITY_GROUP_GRAPH,
+  POD_SECURITY_GROUP_KIND,
+  podSecurityGroupControllerRules,
+  podSecurityGroupGraphSpec,
+} from './pod-security-group.js';
 
 export const KRO_NAMESPACE = 'kro-system';
 /** kro's controller, pinned by digest (the tag says which release it is). */
-export const KRO_IMAGE = { repository: 'registry.k8s.io/kro/kro', tag: 'v0.9.4@sha256:eaf9fbaddd9d7f6cf400a8d47ab066b14cbef22b92a79be7bbdc7b3673376fb9' };
+export const KRO_IMAGE = {
+  repository: 'registry.k8s.io/kro/kro',
+  tag: 'v0.9.4@sha256:eaf9fbaddd9d7f6cf400a8d47ab066b14cbef22b92a79be7bbdc7b3673376fb9',
+};
 
 /**
  * kro (Kube Resource Orchestrator, kubernetes-sigs): composes Kubernetes objects and passes values
@@ -51,7 +60,12 @@ export function kroAddon(environment: ClusterSpec): HelmAddon {
     podSecurity: 'restricted',
     serverSideApply: true,
     // The CRD of each graph's instances is created by kro itself, not by the chart.
-    clusterResources: [...CUSTOM_RESOURCE_DEFINITIONS, ...CLUSTER_RBAC, ...ADMISSION_POLICIES, { group: 'kro.run', kind: 'ResourceGraphDefinition' }],
+    clusterResources: [
+      ...CUSTOM_RESOURCE_DEFINITIONS,
+      ...CLUSTER_RBAC,
+      ...ADMISSION_POLICIES,
+      { group: 'kro.run', kind: 'ResourceGraphDefinition' },
+    ],
     network: { egress: [HTTPS_ANYWHERE] },
     values: {
       image: KRO_IMAGE,

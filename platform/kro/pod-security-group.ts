@@ -18,7 +18,8 @@ const POLICY_API = { group: 'vpcresources.k8s.aws', version: 'v1beta1', kind: 'S
 
 /** The instance's fields, in kro's SimpleSchema. */
 const INSTANCE_SPEC = {
-  securityGroup: 'string | required=true minLength=1 description="Name of the ACK SecurityGroup (ec2.services.k8s.aws) in the same namespace"',
+  securityGroup:
+    'string | required=true minLength=1 description="Name of the ACK SecurityGroup (ec2.services.k8s.aws) in the same namespace"',
   podSelector: 'map[string]string | required=true description="Labels of the pods that get the security group"',
 };
 
@@ -36,7 +37,11 @@ export function podSecurityGroupGraphSpec(): Record<string, unknown> {
       {
         id: 'securityGroup',
         // Read only; the namespace defaults to the instance's.
-        externalRef: { apiVersion: `${SECURITY_GROUP_API.group}/${SECURITY_GROUP_API.version}`, kind: SECURITY_GROUP_API.kind, metadata: { name: '${schema.spec.securityGroup}' } },
+        externalRef: {
+          apiVersion: `${SECURITY_GROUP_API.group}/${SECURITY_GROUP_API.version}`,
+          kind: SECURITY_GROUP_API.kind,
+          metadata: { name: '${schema.spec.securityGroup}' },
+        },
       },
       {
         id: 'policy',
@@ -63,8 +68,16 @@ export function podSecurityGroupGraphSpec(): Record<string, unknown> {
  */
 export function podSecurityGroupControllerRules(): Array<Record<string, unknown>> {
   return [
-    { apiGroups: ['kro.run'], resources: ['podsecuritygroups', 'podsecuritygroups/status', 'podsecuritygroups/finalizers'], verbs: ['get', 'list', 'watch', 'update', 'patch'] },
+    {
+      apiGroups: ['kro.run'],
+      resources: ['podsecuritygroups', 'podsecuritygroups/status', 'podsecuritygroups/finalizers'],
+      verbs: ['get', 'list', 'watch', 'update', 'patch'],
+    },
     { apiGroups: [SECURITY_GROUP_API.group], resources: [SECURITY_GROUP_API.resource], verbs: ['get', 'list', 'watch'] },
-    { apiGroups: [POLICY_API.group], resources: [POLICY_API.resource], verbs: ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'] },
+    {
+      apiGroups: [POLICY_API.group],
+      resources: [POLICY_API.resource],
+      verbs: ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'],
+    },
   ];
 }

@@ -20,7 +20,11 @@ export class MonitoringChart extends AddonChart {
   constructor(scope: Construct, id: string, props: PlatformComponentProps) {
     super(scope, id, { gitops: props.gitops, addons: [prometheusAddon(props.environment)] });
     const monitor = new ServiceMonitor({
-      metadata: { name: 'vllm', namespace: MONITORING_NAMESPACE, labels: { 'app.kubernetes.io/part-of': 'llm-platform', 'app.kubernetes.io/component': 'observability' } },
+      metadata: {
+        name: 'vllm',
+        namespace: MONITORING_NAMESPACE,
+        labels: { 'app.kubernetes.io/part-of': 'llm-platform', 'app.kubernetes.io/component': 'observability' },
+      },
       spec: {
         // Every model server, in whatever namespace: their Services carry these labels.
         selector: { matchLabels: { 'app.kubernetes.io/name': 'vllm', 'app.kubernetes.io/component': 'model-server' } },
@@ -49,10 +53,21 @@ function prometheusAddon(environment: ClusterSpec): HelmAddon {
       ingress: [
         { name: 'prometheus-queries', peers: [{ namespace: 'keda' }], ports: [{ port: 9090 }] },
         { name: 'api-server-to-webhooks', peers: [{ cidr: vpc }], ports: [{ port: 10250 }] },
-        { name: 'within-namespace', peers: [{ namespace: MONITORING_NAMESPACE }], ports: [{ port: 9090 }, { port: 8080 }, { port: 9100 }, { port: 10250 }] },
+        {
+          name: 'within-namespace',
+          peers: [{ namespace: MONITORING_NAMESPACE }],
+          ports: [{ port: 9090 }, { port: 8080 }, { port: 9100 }, { port: 10250 }],
+        },
       ],
       // Scraping reaches pods and nodes anywhere in the VPC; the API server for discovery.
-      egress: [{ name: 'scrape-targets', peers: [{ cidr: vpc }], ports: [{ port: 8000 }, { port: 8080 }, { port: 9022 }, { port: 9100 }, { port: 9400 }, { port: 10250 }, { port: 7979 }] }, HTTPS_ANYWHERE],
+      egress: [
+        {
+          name: 'scrape-targets',
+          peers: [{ cidr: vpc }],
+          ports: [{ port: 8000 }, { port: 8080 }, { port: 9022 }, { port: 9100 }, { port: 9400 }, { port: 10250 }, { port: 7979 }],
+        },
+        HTTPS_ANYWHERE,
+      ],
     },
     values: {
       grafana: { enabled: false },

@@ -14,9 +14,7 @@ import { KRO_API_VERSION, POD_SECURITY_GROUP_KIND } from '../kro/pod-security-gr
 
 /** Where traffic comes from (ingress) or goes to (egress). */
 export type Peer =
-  | { readonly cidr: string }
-  | { readonly groupId: string }
-  | { readonly group: { readonly name: string; readonly namespace: string } };
+  { readonly cidr: string } | { readonly groupId: string } | { readonly group: { readonly name: string; readonly namespace: string } };
 
 export interface Rule {
   readonly protocol?: 'tcp' | 'udp';
@@ -43,12 +41,21 @@ const EARLY = syncWave(-1);
 
 /** DNS to CoreDNS, which runs on the nodes' own addresses in the VPC. */
 export function dnsEgress(environment: ClusterSpec): Rule[] {
-  return (['udp', 'tcp'] as const).map((protocol) => ({ protocol, port: 53, peer: { cidr: environment.network.vpcCidr }, description: `DNS (CoreDNS) over ${protocol.toUpperCase()}` }));
+  return (['udp', 'tcp'] as const).map((protocol) => ({
+    protocol,
+    port: 53,
+    peer: { cidr: environment.network.vpcCidr },
+    description: `DNS (CoreDNS) over ${protocol.toUpperCase()}`,
+  }));
 }
 
 /** The nodes (EKS cluster security group): kubelet probes and Prometheus scrapes on this port. */
 export function fromNodes(environment: ClusterSpec, port: number): Rule {
-  return { port, peer: { groupId: environment.network.clusterSecurityGroupId }, description: 'nodes: kubelet probes and Prometheus scrapes' };
+  return {
+    port,
+    peer: { groupId: environment.network.clusterSecurityGroupId },
+    description: 'nodes: kubelet probes and Prometheus scrapes',
+  };
 }
 
 function ackRule(rule: Rule): Record<string, unknown> {
@@ -56,7 +63,10 @@ function ackRule(rule: Rule): Record<string, unknown> {
   const peer = rule.peer;
   if ('cidr' in peer) return { ...base, ipRanges: [{ cidrIP: peer.cidr, description: rule.description }] };
   if ('groupId' in peer) return { ...base, userIDGroupPairs: [{ groupID: peer.groupId, description: rule.description }] };
-  return { ...base, userIDGroupPairs: [{ groupRef: { from: { name: peer.group.name, namespace: peer.group.namespace } }, description: rule.description }] };
+  return {
+    ...base,
+    userIDGroupPairs: [{ groupRef: { from: { name: peer.group.name, namespace: peer.group.namespace } }, description: rule.description }],
+  };
 }
 
 /** An ACK SecurityGroup in the environment's VPC, tagged with its name and environment. */
@@ -85,7 +95,11 @@ export function addSecurityGroup(scope: Construct, environment: ClusterSpec, pro
  * the pods matching podSelector through a SecurityGroupPolicy once the group has an id. The pods
  * then carry this group instead of the node's (EKS "security groups for Pods").
  */
-export function addPodSecurityGroup(scope: Construct, environment: ClusterSpec, props: SecurityGroupProps & { readonly podSelector: Readonly<Record<string, string>> }): void {
+export function addPodSecurityGroup(
+  scope: Construct,
+  environment: ClusterSpec,
+  props: SecurityGroupProps & { readonly podSelector: Readonly<Record<string, string>> },
+): void {
   addSecurityGroup(scope, environment, props);
   new ApiObject(scope, `pod-security-group-${props.name}`, {
     apiVersion: KRO_API_VERSION,

@@ -1,6 +1,26 @@
 import { z } from 'zod';
-import { byteQuantity, cpuQuantity, dnsName, fieldsValid, gpuInstanceFamily, MODEL_NAME_MAX, modelVersion, objectName, positiveInt, uniqueList } from './field-rules.js';
-import { asyncSchema, autoscalingSchema, edgeSchema, gatewaySchema, ingressSchema, karpenterSchema, networkSchema, storageSchema } from './platform-spec.js';
+import {
+  byteQuantity,
+  cpuQuantity,
+  dnsName,
+  fieldsValid,
+  gpuInstanceFamily,
+  MODEL_NAME_MAX,
+  modelVersion,
+  objectName,
+  positiveInt,
+  uniqueList,
+} from './field-rules.js';
+import {
+  asyncSchema,
+  autoscalingSchema,
+  edgeSchema,
+  gatewaySchema,
+  ingressSchema,
+  karpenterSchema,
+  networkSchema,
+  storageSchema,
+} from './platform-spec.js';
 
 /** Newest Kubernetes minor with offline schemas here; older EKS standard-support versions are accepted. */
 const KUBERNETES_VERSIONS = ['1.29', '1.30', '1.31', '1.32', '1.33', '1.34'];
@@ -15,16 +35,19 @@ const replicas = z
       .min(0, { error: 'expected an integer >= 0' }),
     max: positiveInt('the maximum replica count', 1000),
   })
-  .superRefine((r, ctx) => {
-    if (r.min > r.max) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['min'],
-        input: r.min,
-        message: `expected replicas.min <= replicas.max (${r.max}), found ${r.min}`,
-      });
-    }
-  }, { when: (payload) => fieldsValid(payload, ['min', 'max']) });
+  .superRefine(
+    (r, ctx) => {
+      if (r.min > r.max) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['min'],
+          input: r.min,
+          message: `expected replicas.min <= replicas.max (${r.max}), found ${r.min}`,
+        });
+      }
+    },
+    { when: (payload) => fieldsValid(payload, ['min', 'max']) },
+  );
 
 const gitRevision = z
   .string()
@@ -59,11 +82,9 @@ export const clusterSchema = z.strictObject({
       .string({ error: 'expected the Route 53 hosted zone id of dns.zone, such as "Z0123456789ABCDEFGHIJ"' })
       .regex(/^Z[A-Z0-9]{1,31}$/, { error: 'expected a Route 53 hosted zone id such as "Z0123456789ABCDEFGHIJ"' }),
     host: dnsName,
-    certificateArn: z
-      .string()
-      .regex(/^arn:aws[a-z-]*:acm:[a-z0-9-]+:[0-9]{12}:certificate\/[0-9a-f-]{36}$/, {
-        error: 'expected an ACM certificate ARN such as "arn:aws:acm:us-west-2:111122223333:certificate/<uuid>"',
-      }),
+    certificateArn: z.string().regex(/^arn:aws[a-z-]*:acm:[a-z0-9-]+:[0-9]{12}:certificate\/[0-9a-f-]{36}$/, {
+      error: 'expected an ACM certificate ARN such as "arn:aws:acm:us-west-2:111122223333:certificate/<uuid>"',
+    }),
     /** external-dns: "sync" also deletes records it owns; "upsert-only" never deletes (production). */
     recordPolicy: z.enum(['sync', 'upsert-only'], { error: 'expected "sync" or "upsert-only"' }).default('sync'),
   }),
@@ -89,11 +110,9 @@ export const clusterSchema = z.strictObject({
   }),
   gitops: z.strictObject({
     engine: z.enum(['argocd', 'flux'], { error: 'expected "argocd" or "flux"' }),
-    repoURL: z
-      .string()
-      .regex(/^(https:\/\/[^\s/]+\/\S+|ssh:\/\/git@[^\s/]+\/\S+|git@[^\s:]+:\S+)$/, {
-        error: 'expected the repository URL the cluster pulls from, such as "https://github.com/acme/llm-fleet.git"',
-      }),
+    repoURL: z.string().regex(/^(https:\/\/[^\s/]+\/\S+|ssh:\/\/git@[^\s/]+\/\S+|git@[^\s:]+:\S+)$/, {
+      error: 'expected the repository URL the cluster pulls from, such as "https://github.com/acme/llm-fleet.git"',
+    }),
     revision: gitRevision,
   }),
   models: z.record(

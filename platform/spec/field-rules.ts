@@ -29,9 +29,7 @@ export const objectName = (maxLength: number, why: string) =>
       error: `expected a DNS-1035 label: lowercase letters, digits and '-', starting with a letter and ending with a letter or digit (${why})`,
     });
 
-export const dnsName = z
-  .string()
-  .regex(DNS_1123_SUBDOMAIN, { error: 'expected a lowercase DNS name such as "api.dev.llm.example.com"' });
+export const dnsName = z.string().regex(DNS_1123_SUBDOMAIN, { error: 'expected a lowercase DNS name such as "api.dev.llm.example.com"' });
 
 /**
  * A model version: an S3 sub-prefix, a directory in the model cache and the

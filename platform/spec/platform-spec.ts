@@ -6,11 +6,13 @@ import { z } from 'zod';
  */
 
 const awsId = (prefix: string, what: string) =>
-  z.string().regex(new RegExp(`^${prefix}-[0-9a-f]{8}([0-9a-f]{9})?$`), { error: `expected ${what} such as "${prefix}-0a1b2c3d4e5f60718"` });
+  z
+    .string()
+    .regex(new RegExp(`^${prefix}-[0-9a-f]{8}([0-9a-f]{9})?$`), { error: `expected ${what} such as "${prefix}-0a1b2c3d4e5f60718"` });
 
-const ipv4Cidr = z
-  .string()
-  .regex(/^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}\/([0-9]|[12]\d|3[0-2])$/, { error: 'expected an IPv4 CIDR such as "10.10.0.0/16"' });
+const ipv4Cidr = z.string().regex(/^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}\/([0-9]|[12]\d|3[0-2])$/, {
+  error: 'expected an IPv4 CIDR such as "10.10.0.0/16"',
+});
 
 /** Go duration as Karpenter and Flux write it: 30m, 8h, 1h30m. */
 const duration = z.string().regex(/^([0-9]+(s|m|h))+$/, { error: 'expected a duration such as "30m" or "8h"' });
@@ -36,15 +38,17 @@ export const karpenterSchema = z.strictObject({
   /** EKS-optimized AMI family; Karpenter picks the NVIDIA variant for GPU instances. */
   amiFamily: z.enum(['al2023', 'bottlerocket'], { error: 'expected "al2023" or "bottlerocket"' }),
   /** Pinned AMI release (the alias al2023@<version>); "latest" would roll every node on each AMI release. */
-  amiVersion: z
-    .string()
-    .regex(/^v[0-9][0-9.]*$/, { error: 'expected a pinned AMI release such as "v20261110" (not "latest": each AMI release would replace every node)' }),
+  amiVersion: z.string().regex(/^v[0-9][0-9.]*$/, {
+    error: 'expected a pinned AMI release such as "v20261110" (not "latest": each AMI release would replace every node)',
+  }),
   /** IAM role of the nodes Karpenter launches. */
   nodeRole: z.string().regex(/^[A-Za-z0-9+=,.@_-]{1,64}$/, { error: 'expected an IAM role name' }),
   /** SQS queue with spot interruption and scheduled maintenance events. */
   interruptionQueue: z.string().regex(/^[A-Za-z0-9_-]{1,80}$/, { error: 'expected an SQS queue name' }),
   /** A window (UTC cron and duration) with no voluntary GPU node disruption, e.g. business hours. */
-  disruptionFreeze: z.strictObject({ schedule: z.string().min(9, { error: 'expected a cron schedule such as "0 8 * * mon-fri"' }), duration }).optional(),
+  disruptionFreeze: z
+    .strictObject({ schedule: z.string().min(9, { error: 'expected a cron schedule such as "0 8 * * mon-fri"' }), duration })
+    .optional(),
 });
 
 export const storageSchema = z.strictObject({
@@ -56,7 +60,9 @@ export const ingressSchema = z.strictObject({
   /** internet-facing needs a WAF ACL; internal when API Gateway fronts the load balancer. */
   scheme: z.enum(['internet-facing', 'internal'], { error: 'expected "internet-facing" or "internal"' }),
   /** The load balancer's hostname (external-dns publishes it); required, and not dns.host (API Gateway's custom domain). */
-  host: z.string().regex(/^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/, { error: 'expected a lowercase DNS name' }),
+  host: z
+    .string()
+    .regex(/^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/, { error: 'expected a lowercase DNS name' }),
   wafAclArn: z
     .string()
     .regex(/^arn:aws[a-z-]*:wafv2:[a-z0-9-]+:[0-9]{12}:regional\/webacl\/[A-Za-z0-9_-]+\/[0-9a-f-]{36}$/, {
@@ -79,16 +85,20 @@ export const edgeSchema = z.strictObject({
     rateLimit: z.number().positive({ error: 'expected requests per second > 0' }).max(10_000),
     burstLimit: z.number().int().min(1).max(5_000, { error: 'expected a burst from 1 to 5000' }),
   }),
-  accessLogRetentionDays: z.number().refine((d) => LOG_RETENTION_DAYS.includes(d), { error: `expected a CloudWatch Logs retention: ${LOG_RETENTION_DAYS.join(', ')}` }),
+  accessLogRetentionDays: z
+    .number()
+    .refine((d) => LOG_RETENTION_DAYS.includes(d), { error: `expected a CloudWatch Logs retention: ${LOG_RETENTION_DAYS.join(', ')}` }),
   /**
    * The internal ALB provisioned for API Gateway with the VPC (by the infrastructure code): the
    * VPC link's private integration needs its listener ARN when this repository renders, and the
    * Load Balancer Controller binds the gateway pods to its target group.
    */
   loadBalancer: z.strictObject({
-    listenerArn: z.string().regex(/^arn:aws[a-z-]*:elasticloadbalancing:[a-z0-9-]+:[0-9]{12}:listener\/app\/[A-Za-z0-9-]+\/[0-9a-f]+\/[0-9a-f]+$/, {
-      error: 'expected an ALB listener ARN (arn:aws:elasticloadbalancing:<region>:<account>:listener/app/<name>/<id>/<id>)',
-    }),
+    listenerArn: z
+      .string()
+      .regex(/^arn:aws[a-z-]*:elasticloadbalancing:[a-z0-9-]+:[0-9]{12}:listener\/app\/[A-Za-z0-9-]+\/[0-9a-f]+\/[0-9a-f]+$/, {
+        error: 'expected an ALB listener ARN (arn:aws:elasticloadbalancing:<region>:<account>:listener/app/<name>/<id>/<id>)',
+      }),
     targetGroupArn: z.string().regex(/^arn:aws[a-z-]*:elasticloadbalancing:[a-z0-9-]+:[0-9]{12}:targetgroup\/[A-Za-z0-9-]+\/[0-9a-f]+$/, {
       error: 'expected a target group ARN (arn:aws:elasticloadbalancing:<region>:<account>:targetgroup/<name>/<id>)',
     }),
@@ -115,11 +125,16 @@ export const edgeSchema = z.strictObject({
 export const asyncSchema = z.strictObject({
   lambda: z.strictObject({
     bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, { error: 'expected an S3 bucket name' }),
-    key: z.string().min(1).regex(/\.zip$/, { error: 'expected the S3 key of a .zip package' }),
+    key: z
+      .string()
+      .min(1)
+      .regex(/\.zip$/, { error: 'expected the S3 key of a .zip package' }),
     /** The S3 object version: the package is immutable, as an image digest is. */
     objectVersion: z.string().min(1, { error: 'expected the S3 object version of the package' }),
-    handler: z.string().regex(/^[A-Za-z0-9_.\/-]+$/, { error: 'expected a handler such as "app.handler"' }),
-    runtime: z.enum(['python3.12', 'python3.13', 'nodejs20.x', 'nodejs22.x'], { error: 'expected python3.12, python3.13, nodejs20.x or nodejs22.x' }),
+    handler: z.string().regex(/^[A-Za-z0-9_./-]+$/, { error: 'expected a handler such as "app.handler"' }),
+    runtime: z.enum(['python3.12', 'python3.13', 'nodejs20.x', 'nodejs22.x'], {
+      error: 'expected python3.12, python3.13, nodejs20.x or nodejs22.x',
+    }),
     memoryMB: z.number().int().min(128).max(10_240, { error: 'expected 128 to 10240 MB' }),
     timeoutSeconds: z.number().int().min(1).max(29, { error: 'expected 1 to 29 seconds (API Gateway waits 30 s)' }),
     reservedConcurrency: z.number().int().min(1).max(1_000, { error: 'expected a reserved concurrency from 1 to 1000' }),
@@ -140,7 +155,9 @@ export const gatewaySchema = z.strictObject({
    * `redis_auth_token` and `api_keys` (a list of { alias, sha256, rpm_limit, tpm_limit }); only
    * External Secrets Operator reads it, nothing of it is in git.
    */
-  secretName: z.string().regex(/^[A-Za-z0-9/_+=.@-]{1,512}$/, { error: 'expected a Secrets Manager secret name such as "llm/prod/gateway"' }),
+  secretName: z
+    .string()
+    .regex(/^[A-Za-z0-9/_+=.@-]{1,512}$/, { error: 'expected a Secrets Manager secret name such as "llm/prod/gateway"' }),
   cache: z.strictObject({
     /** ElastiCache node type of the response cache. */
     nodeType: z.string().regex(/^cache\.[a-z0-9]+\.[a-z0-9]+$/, { error: 'expected an ElastiCache node type such as "cache.t4g.small"' }),
@@ -154,9 +171,16 @@ export const gatewaySchema = z.strictObject({
 /** Per-model autoscaling in an environment (KEDA); every field has a default. */
 export const autoscalingSchema = z.strictObject({
   /** Requests waiting in vLLM's queue per replica before another replica is added. */
-  queuePerReplica: z.number({ error: 'expected a number of waiting requests' }).positive({ error: 'expected a positive number' }).optional(),
+  queuePerReplica: z
+    .number({ error: 'expected a number of waiting requests' })
+    .positive({ error: 'expected a positive number' })
+    .optional(),
   /** Average GPU utilisation (percent) the replicas are scaled to. */
-  gpuUtilization: z.number({ error: 'expected a percentage' }).min(10, { error: 'expected at least 10 (%)' }).max(100, { error: 'expected at most 100 (%)' }).optional(),
+  gpuUtilization: z
+    .number({ error: 'expected a percentage' })
+    .min(10, { error: 'expected at least 10 (%)' })
+    .max(100, { error: 'expected at most 100 (%)' })
+    .optional(),
   /** Also scale on a CloudWatch metric (read with the KEDA operator's pod identity). */
   cloudwatch: z
     .strictObject({
@@ -165,7 +189,9 @@ export const autoscalingSchema = z.strictObject({
       dimensions: z.record(z.string().min(1), z.string().min(1), { error: 'expected a mapping of dimension name to value' }),
       /** Metric value per replica. */
       target: z.number({ error: 'expected the target value per replica' }).positive({ error: 'expected a positive number' }),
-      statistic: z.enum(['Average', 'Sum', 'Maximum', 'Minimum', 'SampleCount'], { error: 'expected a CloudWatch statistic' }).default('Average'),
+      statistic: z
+        .enum(['Average', 'Sum', 'Maximum', 'Minimum', 'SampleCount'], { error: 'expected a CloudWatch statistic' })
+        .default('Average'),
     })
     .optional(),
 });

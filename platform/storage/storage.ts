@@ -24,7 +24,10 @@ export class StorageChart extends AddonChart {
     super(scope, id, { gitops: props.gitops, addons: [efsCsiAddon(props.environment)] });
     const { environment } = props;
     new k8s.KubeStorageClass(this, 'model-cache', {
-      metadata: { name: MODEL_CACHE_STORAGE_CLASS, labels: { 'app.kubernetes.io/part-of': 'llm-platform', 'app.kubernetes.io/component': 'storage' } },
+      metadata: {
+        name: MODEL_CACHE_STORAGE_CLASS,
+        labels: { 'app.kubernetes.io/part-of': 'llm-platform', 'app.kubernetes.io/component': 'storage' },
+      },
       provisioner: 'efs.csi.aws.com',
       reclaimPolicy: 'Retain',
       volumeBindingMode: 'Immediate',

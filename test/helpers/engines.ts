@@ -3,7 +3,13 @@ import { access } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ENGINES, type EngineName } from '../../scripts/lib/tools/engines.js';
-import { enginesRequired, locateEngine, missingEngineMessage, TOOLS_BIN_VARIABLE, type LocatedEngine } from '../../scripts/lib/tools/locate-engine.js';
+import {
+  enginesRequired,
+  locateEngine,
+  missingEngineMessage,
+  TOOLS_BIN_VARIABLE,
+  type LocatedEngine,
+} from '../../scripts/lib/tools/locate-engine.js';
 
 /**
  * The engine a test runs, as the commands find it. In CI (CI=true, which .ci/run sets) a missing
@@ -29,7 +35,14 @@ export async function withoutEngines(env: NodeJS.ProcessEnv = process.env): Prom
   const dirs: string[] = [];
   for (const dir of (env.PATH ?? '').split(path.delimiter)) {
     if (!dir) continue;
-    const holds = await Promise.all(ENGINES.map((e) => access(path.join(dir, e.name)).then(() => true, () => false)));
+    const holds = await Promise.all(
+      ENGINES.map((e) =>
+        access(path.join(dir, e.name)).then(
+          () => true,
+          () => false,
+        ),
+      ),
+    );
     if (!holds.some(Boolean)) dirs.push(dir);
   }
   return {

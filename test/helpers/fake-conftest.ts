@@ -61,7 +61,10 @@ process.exit(answer.exitCode || 0);
  * The fake, found through $CONFTEST (with an empty tools folder, so that a built conftest does not
  * win); it reports `version` ("0.71.1") when asked.
  */
-export async function makeFakeConftest(answers: Partial<Record<FakePass, FakeAnswer>>, version?: string): Promise<FakeConftest & { env: Record<string, string> }> {
+export async function makeFakeConftest(
+  answers: Partial<Record<FakePass, FakeAnswer>>,
+  version?: string,
+): Promise<FakeConftest & { env: Record<string, string> }> {
   const dir = await mkdtemp(path.join(tmpdir(), 'fake-conftest-'));
   const binary = path.join(dir, 'conftest');
   const log = path.join(dir, 'calls.jsonl');
@@ -81,7 +84,10 @@ export async function makeFakeConftest(answers: Partial<Record<FakePass, FakeAns
     },
     async calls() {
       const text = await readFile(log, 'utf8');
-      return text.split('\n').filter(Boolean).map((line) => JSON.parse(line) as FakeCall);
+      return text
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => JSON.parse(line) as FakeCall);
     },
     dispose: () => rm(dir, { recursive: true, force: true }),
   };

@@ -116,11 +116,17 @@ export class FakeGitHub {
     if (request.method === 'GET' && request.path === `${prefix}/pulls`) {
       const head = request.query.head;
       const state = request.query.state ?? 'open';
-      send(200, this.pulls.filter((p) => (head === undefined || p.head.label === head) && (state === 'all' || p.state === state)));
+      send(
+        200,
+        this.pulls.filter((p) => (head === undefined || p.head.label === head) && (state === 'all' || p.state === state)),
+      );
     } else if (request.method === 'POST' && request.path === `${prefix}/pulls`) {
       const { title, head, base, body } = request.body as { title: string; head: string; base: string; body: string };
       if (this.pulls.some((p) => p.state === 'open' && p.head.ref === head)) {
-        send(422, { message: 'Validation Failed', errors: [{ resource: 'PullRequest', code: 'custom', message: `A pull request already exists for ${this.owner}:${head}.` }] });
+        send(422, {
+          message: 'Validation Failed',
+          errors: [{ resource: 'PullRequest', code: 'custom', message: `A pull request already exists for ${this.owner}:${head}.` }],
+        });
         return;
       }
       const number = this.pulls.length + 1;
@@ -145,13 +151,18 @@ export class FakeGitHub {
     } else if (request.method === 'POST' && labels) {
       const pull = this.pulls.find((p) => p.number === Number(labels[1]));
       if (!pull) return send(404, { message: 'Not Found' });
-      for (const name of (request.body as { labels: string[] }).labels) if (!pull.labels.some((l) => l.name === name)) pull.labels.push({ name });
-      send(200, pull.labels.map((l, id) => ({ id, name: l.name, color: 'ededed', default: false })));
+      for (const name of (request.body as { labels: string[] }).labels)
+        if (!pull.labels.some((l) => l.name === name)) pull.labels.push({ name });
+      send(
+        200,
+        pull.labels.map((l, id) => ({ id, name: l.name, color: 'ededed', default: false })),
+      );
     } else if (request.method === 'GET' && issueComments) {
       const all = this.comments.filter((c) => c.issue_number === Number(issueComments[1]));
       const perPage = Number(request.query.per_page ?? 30);
       const page = Number(request.query.page ?? 1);
-      const next: Record<string, string> = page * perPage < all.length ? { link: `<${this.url}${request.path}?per_page=${perPage}&page=${page + 1}>; rel="next"` } : {};
+      const next: Record<string, string> =
+        page * perPage < all.length ? { link: `<${this.url}${request.path}?per_page=${perPage}&page=${page + 1}>; rel="next"` } : {};
       send(200, all.slice((page - 1) * perPage, page * perPage), next);
     } else if (request.method === 'POST' && issueComments) {
       const created: FakeComment = {

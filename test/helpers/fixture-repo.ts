@@ -12,7 +12,6 @@ export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url
 /** tsx's loader by URL, so that it resolves whatever the working directory is. */
 const TSX_LOADER = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
 
-
 /** A throwaway copy of the repository's inputs and committed manifests. */
 export interface FixtureRepo {
   readonly root: string;
@@ -64,8 +63,18 @@ export interface CliResult {
 }
 
 /** Runs `scripts/<script>.ts` as `npm run` would, against `root`, with extra environment variables. */
-export async function runScript(script: string, args: readonly string[], root: string, env: Record<string, string> = {}): Promise<CliResult> {
+export async function runScript(
+  script: string,
+  args: readonly string[],
+  root: string,
+  env: Record<string, string> = {},
+): Promise<CliResult> {
   // As the npm scripts run it: one node process with tsx's loader.
-  const result = await $({ nothrow: true, quiet: true, cwd: root, env: { ...process.env, ...env } })`${process.execPath} --import ${TSX_LOADER} ${path.join(REPO_ROOT, 'scripts', `${script}.ts`)} ${args}`;
+  const result = await $({
+    nothrow: true,
+    quiet: true,
+    cwd: root,
+    env: { ...process.env, ...env },
+  })`${process.execPath} --import ${TSX_LOADER} ${path.join(REPO_ROOT, 'scripts', `${script}.ts`)} ${args}`;
   return { code: result.exitCode ?? -1, stdout: result.stdout, stderr: result.stderr };
 }

@@ -36,7 +36,10 @@ export async function promotionRepo(initialDate: Date): Promise<PromotionRepo> {
   await $({ quiet: true })`git init --quiet --bare --initial-branch=main ${origin}`;
   await $({ quiet: true })`git init --quiet --initial-branch=main ${work}`;
   await cp(path.join(REPO_ROOT, 'apps/models'), path.join(work, 'apps/models'), { recursive: true });
-  await cp(path.join(REPO_ROOT, 'clusters'), path.join(work, 'clusters'), { recursive: true, filter: (s) => !path.basename(s).startsWith('.render-') });
+  await cp(path.join(REPO_ROOT, 'clusters'), path.join(work, 'clusters'), {
+    recursive: true,
+    filter: (s) => !path.basename(s).startsWith('.render-'),
+  });
   await writeFile(path.join(work, '.gitignore'), 'node_modules/\n.cache/\n');
   await git(['add', '--all']);
   await git([...IDENTITY, 'commit', '--quiet', '-m', 'initial fleet'], dated(initialDate));

@@ -5,7 +5,11 @@ import { renderEnvironment } from '../../scripts/lib/render/render-environment.j
 import { REPO_ROOT } from './fixture-repo.js';
 
 export type Json = Record<string, any>;
-export interface RenderedEnvironment { name: string; spec: Json; objects: Json[] }
+export interface RenderedEnvironment {
+  name: string;
+  spec: Json;
+  objects: Json[];
+}
 
 /** One environment of a fleet, rendered in memory, as parsed objects (kustomizations left out). */
 export function renderObjects(fleet: Fleet, name: string): Json[] {

@@ -18,11 +18,13 @@ const steps = (job: Json) => (job.steps ?? []) as Json[];
 
 export function permissionProblems(workflow: Workflow, writers: Writers): string[] {
   const problems: string[] = [];
-  if (JSON.stringify(workflow.doc.permissions) !== JSON.stringify({ contents: 'read' })) problems.push(`${workflow.file}: top-level permissions must be { contents: read }`);
+  if (JSON.stringify(workflow.doc.permissions) !== JSON.stringify({ contents: 'read' }))
+    problems.push(`${workflow.file}: top-level permissions must be { contents: read }`);
   for (const [id, job] of jobs(workflow.doc)) {
     const allowed = writers[id];
     if (allowed) {
-      if (JSON.stringify(job.permissions) !== JSON.stringify(allowed)) problems.push(`${workflow.file}: job ${id} must have exactly ${JSON.stringify(allowed)}`);
+      if (JSON.stringify(job.permissions) !== JSON.stringify(allowed))
+        problems.push(`${workflow.file}: job ${id} must have exactly ${JSON.stringify(allowed)}`);
     } else if (job.permissions !== undefined && !Object.values(job.permissions).every((p) => p === 'read' || p === 'none')) {
       problems.push(`${workflow.file}: job ${id} may not write`);
     }
@@ -46,7 +48,10 @@ export function injectionProblems(workflow: Workflow): string[] {
   const problems: string[] = [];
   for (const [id, job] of jobs(workflow.doc)) {
     for (const step of steps(job)) {
-      if (typeof step.run === 'string' && step.run.includes('${{')) problems.push(`${workflow.file}: job ${id} step "${step.name ?? step.run.split('\n')[0]}" interpolates an expression into run:; pass it through env:`);
+      if (typeof step.run === 'string' && step.run.includes('${{'))
+        problems.push(
+          `${workflow.file}: job ${id} step "${step.name ?? step.run.split('\n')[0]}" interpolates an expression into run:; pass it through env:`,
+        );
     }
   }
   return problems;
@@ -54,11 +59,18 @@ export function injectionProblems(workflow: Workflow): string[] {
 
 export function triggerAndTimeoutProblems(workflow: Workflow): string[] {
   const problems: string[] = [];
-  const triggers = typeof workflow.doc.on === 'string' ? [workflow.doc.on] : Array.isArray(workflow.doc.on) ? workflow.doc.on : Object.keys(workflow.doc.on ?? {});
-  if (triggers.includes('pull_request_target')) problems.push(`${workflow.file}: pull_request_target runs fork code with a write token; use pull_request`);
+  const triggers =
+    typeof workflow.doc.on === 'string'
+      ? [workflow.doc.on]
+      : Array.isArray(workflow.doc.on)
+        ? workflow.doc.on
+        : Object.keys(workflow.doc.on ?? {});
+  if (triggers.includes('pull_request_target'))
+    problems.push(`${workflow.file}: pull_request_target runs fork code with a write token; use pull_request`);
   for (const [id, job] of jobs(workflow.doc)) {
     const minutes = job['timeout-minutes'];
-    if (typeof minutes !== 'number' || minutes <= 0 || minutes > 60) problems.push(`${workflow.file}: job ${id} needs timeout-minutes between 1 and 60`);
+    if (typeof minutes !== 'number' || minutes <= 0 || minutes > 60)
+      problems.push(`${workflow.file}: job ${id} needs timeout-minutes between 1 and 60`);
   }
   return problems;
 }

@@ -22,7 +22,12 @@ export function ackIamPolicy(scope: AwsScope): PolicyDocument {
   const roles = arn.iam(scope, `role/${rolePrefix(scope)}*`);
   const boundary = { StringEquals: { 'iam:PermissionsBoundary': permissionsBoundaryArn(scope) } };
   return policy(
-    allow('CreateBoundedRoles', ['iam:CreateRole', 'iam:PutRolePermissionsBoundary', 'iam:PutRolePolicy', 'iam:AttachRolePolicy'], roles, boundary),
+    allow(
+      'CreateBoundedRoles',
+      ['iam:CreateRole', 'iam:PutRolePermissionsBoundary', 'iam:PutRolePolicy', 'iam:AttachRolePolicy'],
+      roles,
+      boundary,
+    ),
     allow(
       'ManageClusterRoles',
       [
@@ -49,13 +54,26 @@ export function ackEksPolicy(scope: AwsScope): PolicyDocument {
   const cluster = arn.eks(scope, `cluster/${scope.cluster}`);
   const associations = arn.eks(scope, `podidentityassociation/${scope.cluster}/*`);
   return policy(
-    allow('ManagePodIdentityAssociations', ['eks:CreatePodIdentityAssociation', 'eks:ListPodIdentityAssociations', 'eks:DescribeCluster'], cluster),
+    allow(
+      'ManagePodIdentityAssociations',
+      ['eks:CreatePodIdentityAssociation', 'eks:ListPodIdentityAssociations', 'eks:DescribeCluster'],
+      cluster,
+    ),
     allow(
       'ManageOwnAssociations',
-      ['eks:DescribePodIdentityAssociation', 'eks:UpdatePodIdentityAssociation', 'eks:DeletePodIdentityAssociation', 'eks:TagResource', 'eks:UntagResource', 'eks:ListTagsForResource'],
+      [
+        'eks:DescribePodIdentityAssociation',
+        'eks:UpdatePodIdentityAssociation',
+        'eks:DeletePodIdentityAssociation',
+        'eks:TagResource',
+        'eks:UntagResource',
+        'eks:ListTagsForResource',
+      ],
       associations,
     ),
-    allow('PassClusterRolesToPods', 'iam:PassRole', arn.iam(scope, `role/${rolePrefix(scope)}*`), { StringEquals: { 'iam:PassedToService': 'pods.eks.amazonaws.com' } }),
+    allow('PassClusterRolesToPods', 'iam:PassRole', arn.iam(scope, `role/${rolePrefix(scope)}*`), {
+      StringEquals: { 'iam:PassedToService': 'pods.eks.amazonaws.com' },
+    }),
     allow('ReadRoles', 'iam:GetRole', arn.iam(scope, `role/${rolePrefix(scope)}*`)),
   );
 }
@@ -65,7 +83,12 @@ export function ackEc2Policy(scope: AwsScope, options: { vpcId: string }): Polic
   const vpc = arn.ec2(scope, `vpc/${options.vpcId}`);
   const groups = arn.ec2(scope, 'security-group/*');
   return policy(
-    allow('Describe', ['ec2:DescribeSecurityGroups', 'ec2:DescribeSecurityGroupRules', 'ec2:DescribeVpcs', 'ec2:DescribeTags'], '*', inRegion(scope)),
+    allow(
+      'Describe',
+      ['ec2:DescribeSecurityGroups', 'ec2:DescribeSecurityGroupRules', 'ec2:DescribeVpcs', 'ec2:DescribeTags'],
+      '*',
+      inRegion(scope),
+    ),
     allow('CreateInVpc', 'ec2:CreateSecurityGroup', [vpc, groups]),
     allow('TagOnCreate', 'ec2:CreateTags', groups, { StringEquals: { 'ec2:CreateAction': 'CreateSecurityGroup' } }),
     allow(
@@ -90,7 +113,12 @@ export function ackEc2Policy(scope: AwsScope, options: { vpcId: string }): Polic
 export function ackElastiCachePolicy(scope: AwsScope): PolicyDocument {
   const named = (type: string) => arn.elasticache(scope, `${type}:${scope.cluster}-*`);
   return policy(
-    allow('Describe', ['elasticache:Describe*', 'elasticache:ListTagsForResource', 'ec2:DescribeSubnets', 'ec2:DescribeVpcs', 'ec2:DescribeSecurityGroups'], '*', inRegion(scope)),
+    allow(
+      'Describe',
+      ['elasticache:Describe*', 'elasticache:ListTagsForResource', 'ec2:DescribeSubnets', 'ec2:DescribeVpcs', 'ec2:DescribeSecurityGroups'],
+      '*',
+      inRegion(scope),
+    ),
     allow(
       'ManageClusterCache',
       [
@@ -109,7 +137,14 @@ export function ackElastiCachePolicy(scope: AwsScope): PolicyDocument {
         'elasticache:AddTagsToResource',
         'elasticache:RemoveTagsFromResource',
       ],
-      [named('replicationgroup'), named('cluster'), named('subnetgroup'), named('user'), named('usergroup'), arn.elasticache(scope, 'parametergroup:default.*')],
+      [
+        named('replicationgroup'),
+        named('cluster'),
+        named('subnetgroup'),
+        named('user'),
+        named('usergroup'),
+        arn.elasticache(scope, 'parametergroup:default.*'),
+      ],
     ),
     allow('CreateServiceLinkedRole', 'iam:CreateServiceLinkedRole', arn.iam(scope, 'role/aws-service-role/elasticache.amazonaws.com/*'), {
       StringEquals: { 'iam:AWSServiceName': 'elasticache.amazonaws.com' },
@@ -119,13 +154,36 @@ export function ackElastiCachePolicy(scope: AwsScope): PolicyDocument {
 
 /** ACK apigatewayv2 controller: HTTP APIs, VPC links and their parts; access-log delivery. */
 export function ackApiGatewayPolicy(scope: AwsScope): PolicyDocument {
-  const paths = ['/apis', '/apis/*', '/vpclinks', '/vpclinks/*', '/domainnames', '/domainnames/*', '/tags/*'].map((p) => arn.apigateway(scope, p));
+  const paths = ['/apis', '/apis/*', '/vpclinks', '/vpclinks/*', '/domainnames', '/domainnames/*', '/tags/*'].map((p) =>
+    arn.apigateway(scope, p),
+  );
   return policy(
-    allow('ManageHttpApis', ['apigateway:GET', 'apigateway:POST', 'apigateway:PUT', 'apigateway:PATCH', 'apigateway:DELETE', 'apigateway:TagResource', 'apigateway:UntagResource'], paths),
+    allow(
+      'ManageHttpApis',
+      [
+        'apigateway:GET',
+        'apigateway:POST',
+        'apigateway:PUT',
+        'apigateway:PATCH',
+        'apigateway:DELETE',
+        'apigateway:TagResource',
+        'apigateway:UntagResource',
+      ],
+      paths,
+    ),
     // HTTP API access logs: the caller sets up the log delivery (CloudWatch Logs API, no resource-level permissions).
     allow(
       'AccessLogDelivery',
-      ['logs:CreateLogDelivery', 'logs:GetLogDelivery', 'logs:UpdateLogDelivery', 'logs:DeleteLogDelivery', 'logs:ListLogDeliveries', 'logs:PutResourcePolicy', 'logs:DescribeResourcePolicies', 'logs:DescribeLogGroups'],
+      [
+        'logs:CreateLogDelivery',
+        'logs:GetLogDelivery',
+        'logs:UpdateLogDelivery',
+        'logs:DeleteLogDelivery',
+        'logs:ListLogDeliveries',
+        'logs:PutResourcePolicy',
+        'logs:DescribeResourcePolicies',
+        'logs:DescribeLogGroups',
+      ],
       '*',
       inRegion(scope),
     ),
@@ -140,7 +198,12 @@ export function ackApiGatewayPolicy(scope: AwsScope): PolicyDocument {
 export function ackLambdaPolicy(scope: AwsScope, options: { artifactBucket?: string }): PolicyDocument {
   const functions = [arn.lambda(scope, `function:${scope.cluster}-*`), arn.lambda(scope, `function:${scope.cluster}-*:*`)];
   return policy(
-    allow('Read', ['lambda:GetAccountSettings', 'lambda:ListFunctions', 'ec2:DescribeSubnets', 'ec2:DescribeSecurityGroups', 'ec2:DescribeVpcs'], '*', inRegion(scope)),
+    allow(
+      'Read',
+      ['lambda:GetAccountSettings', 'lambda:ListFunctions', 'ec2:DescribeSubnets', 'ec2:DescribeSecurityGroups', 'ec2:DescribeVpcs'],
+      '*',
+      inRegion(scope),
+    ),
     allow(
       'ManageClusterFunctions',
       [
@@ -169,8 +232,12 @@ export function ackLambdaPolicy(scope: AwsScope, options: { artifactBucket?: str
       ],
       functions,
     ),
-    allow('PassFunctionRoles', 'iam:PassRole', arn.iam(scope, `role/${rolePrefix(scope)}*`), { StringEquals: { 'iam:PassedToService': 'lambda.amazonaws.com' } }),
-    ...(options.artifactBucket ? [allow('ReadArtifacts', ['s3:GetObject', 's3:GetObjectVersion'], arn.s3(`${options.artifactBucket}/*`))] : []),
+    allow('PassFunctionRoles', 'iam:PassRole', arn.iam(scope, `role/${rolePrefix(scope)}*`), {
+      StringEquals: { 'iam:PassedToService': 'lambda.amazonaws.com' },
+    }),
+    ...(options.artifactBucket
+      ? [allow('ReadArtifacts', ['s3:GetObject', 's3:GetObjectVersion'], arn.s3(`${options.artifactBucket}/*`))]
+      : []),
   );
 }
 
@@ -179,7 +246,16 @@ export function ackSqsPolicy(scope: AwsScope): PolicyDocument {
   return policy(
     allow(
       'ManageClusterQueues',
-      ['sqs:CreateQueue', 'sqs:DeleteQueue', 'sqs:GetQueueAttributes', 'sqs:SetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:TagQueue', 'sqs:UntagQueue', 'sqs:ListQueueTags'],
+      [
+        'sqs:CreateQueue',
+        'sqs:DeleteQueue',
+        'sqs:GetQueueAttributes',
+        'sqs:SetQueueAttributes',
+        'sqs:GetQueueUrl',
+        'sqs:TagQueue',
+        'sqs:UntagQueue',
+        'sqs:ListQueueTags',
+      ],
       arn.sqs(scope, `${scope.cluster}-*`),
     ),
   );
@@ -192,7 +268,17 @@ export function ackLogsPolicy(scope: AwsScope): PolicyDocument {
     allow('Describe', 'logs:DescribeLogGroups', '*', inRegion(scope)),
     allow(
       'ManageClusterLogGroups',
-      ['logs:CreateLogGroup', 'logs:DeleteLogGroup', 'logs:PutRetentionPolicy', 'logs:DeleteRetentionPolicy', 'logs:TagResource', 'logs:UntagResource', 'logs:ListTagsForResource', 'logs:TagLogGroup', 'logs:ListTagsLogGroup'],
+      [
+        'logs:CreateLogGroup',
+        'logs:DeleteLogGroup',
+        'logs:PutRetentionPolicy',
+        'logs:DeleteRetentionPolicy',
+        'logs:TagResource',
+        'logs:UntagResource',
+        'logs:ListTagsForResource',
+        'logs:TagLogGroup',
+        'logs:ListTagsLogGroup',
+      ],
       groups,
     ),
   );

@@ -10,16 +10,25 @@ import { allow, arn, inRegion, policy, type AwsScope, type PolicyDocument } from
 /** Karpenter v1: launch, tag and terminate this cluster's nodes; read pricing and capacity. */
 export function karpenterPolicy(scope: AwsScope, options: { nodeRole: string; interruptionQueue: string }): PolicyDocument {
   const owned = { [`aws:ResourceTag/kubernetes.io/cluster/${scope.cluster}`]: 'owned' };
-  const requestOwned = { [`aws:RequestTag/kubernetes.io/cluster/${scope.cluster}`]: 'owned', 'aws:RequestTag/eks:eks-cluster-name': scope.cluster };
-  const launched = ['fleet/*', 'instance/*', 'volume/*', 'network-interface/*', 'launch-template/*', 'spot-instances-request/*'].map((r) => arn.ec2(scope, r));
+  const requestOwned = {
+    [`aws:RequestTag/kubernetes.io/cluster/${scope.cluster}`]: 'owned',
+    'aws:RequestTag/eks:eks-cluster-name': scope.cluster,
+  };
+  const launched = ['fleet/*', 'instance/*', 'volume/*', 'network-interface/*', 'launch-template/*', 'spot-instances-request/*'].map((r) =>
+    arn.ec2(scope, r),
+  );
   return policy(
-    allow('AllowScopedEC2InstanceAccessActions', ['ec2:RunInstances', 'ec2:CreateFleet'], [
-      arn.ec2Public(scope, 'image/*'),
-      arn.ec2Public(scope, 'snapshot/*'),
-      arn.ec2(scope, 'security-group/*'),
-      arn.ec2(scope, 'subnet/*'),
-      arn.ec2(scope, 'capacity-reservation/*'),
-    ]),
+    allow(
+      'AllowScopedEC2InstanceAccessActions',
+      ['ec2:RunInstances', 'ec2:CreateFleet'],
+      [
+        arn.ec2Public(scope, 'image/*'),
+        arn.ec2Public(scope, 'snapshot/*'),
+        arn.ec2(scope, 'security-group/*'),
+        arn.ec2(scope, 'subnet/*'),
+        arn.ec2(scope, 'capacity-reservation/*'),
+      ],
+    ),
     allow('AllowScopedEC2LaunchTemplateAccessActions', ['ec2:RunInstances', 'ec2:CreateFleet'], arn.ec2(scope, 'launch-template/*'), {
       StringEquals: owned,
       StringLike: { 'aws:ResourceTag/karpenter.sh/nodepool': '*' },
@@ -38,10 +47,15 @@ export function karpenterPolicy(scope: AwsScope, options: { nodeRole: string; in
       StringEqualsIfExists: { 'aws:RequestTag/eks:eks-cluster-name': scope.cluster },
       'ForAllValues:StringEquals': { 'aws:TagKeys': ['eks:eks-cluster-name', 'karpenter.sh/nodeclaim', 'Name'] },
     }),
-    allow('AllowScopedDeletion', ['ec2:TerminateInstances', 'ec2:DeleteLaunchTemplate'], [arn.ec2(scope, 'instance/*'), arn.ec2(scope, 'launch-template/*')], {
-      StringEquals: owned,
-      StringLike: { 'aws:ResourceTag/karpenter.sh/nodepool': '*' },
-    }),
+    allow(
+      'AllowScopedDeletion',
+      ['ec2:TerminateInstances', 'ec2:DeleteLaunchTemplate'],
+      [arn.ec2(scope, 'instance/*'), arn.ec2(scope, 'launch-template/*')],
+      {
+        StringEquals: owned,
+        StringLike: { 'aws:ResourceTag/karpenter.sh/nodepool': '*' },
+      },
+    ),
     allow(
       'AllowRegionalReadActions',
       [
@@ -60,8 +74,14 @@ export function karpenterPolicy(scope: AwsScope, options: { nodeRole: string; in
     ),
     allow('AllowSSMReadActions', 'ssm:GetParameter', arn.ssm(scope, 'parameter/aws/service/*')),
     allow('AllowPricingReadActions', 'pricing:GetProducts', '*'),
-    allow('AllowInterruptionQueueActions', ['sqs:DeleteMessage', 'sqs:GetQueueUrl', 'sqs:ReceiveMessage'], arn.sqs(scope, options.interruptionQueue)),
-    allow('AllowPassingInstanceRole', 'iam:PassRole', arn.iam(scope, `role/${options.nodeRole}`), { StringEquals: { 'iam:PassedToService': 'ec2.amazonaws.com' } }),
+    allow(
+      'AllowInterruptionQueueActions',
+      ['sqs:DeleteMessage', 'sqs:GetQueueUrl', 'sqs:ReceiveMessage'],
+      arn.sqs(scope, options.interruptionQueue),
+    ),
+    allow('AllowPassingInstanceRole', 'iam:PassRole', arn.iam(scope, `role/${options.nodeRole}`), {
+      StringEquals: { 'iam:PassedToService': 'ec2.amazonaws.com' },
+    }),
     allow('AllowScopedInstanceProfileCreationActions', 'iam:CreateInstanceProfile', arn.iam(scope, 'instance-profile/*'), {
       StringEquals: { ...requestOwned, 'aws:RequestTag/topology.kubernetes.io/region': scope.region },
       StringLike: { 'aws:RequestTag/karpenter.k8s.aws/ec2nodeclass': '*' },
@@ -79,7 +99,10 @@ export function karpenterPolicy(scope: AwsScope, options: { nodeRole: string; in
       'AllowScopedInstanceProfileActions',
       ['iam:AddRoleToInstanceProfile', 'iam:RemoveRoleFromInstanceProfile', 'iam:DeleteInstanceProfile'],
       arn.iam(scope, 'instance-profile/*'),
-      { StringEquals: { ...owned, 'aws:ResourceTag/topology.kubernetes.io/region': scope.region }, StringLike: { 'aws:ResourceTag/karpenter.k8s.aws/ec2nodeclass': '*' } },
+      {
+        StringEquals: { ...owned, 'aws:ResourceTag/topology.kubernetes.io/region': scope.region },
+        StringLike: { 'aws:ResourceTag/karpenter.k8s.aws/ec2nodeclass': '*' },
+      },
     ),
     allow('AllowInstanceProfileReadActions', 'iam:GetInstanceProfile', arn.iam(scope, 'instance-profile/*')),
     allow('AllowUnscopedInstanceProfileListAction', 'iam:ListInstanceProfiles', '*'),
@@ -95,9 +118,14 @@ export function loadBalancerControllerPolicy(scope: AwsScope, options: { vpcId: 
   const listeners = [arn.elb(scope, 'listener/app/*/*/*'), arn.elb(scope, 'listener/net/*/*/*')];
   const securityGroups = arn.ec2(scope, 'security-group/*');
   return policy(
-    allow('CreateServiceLinkedRole', 'iam:CreateServiceLinkedRole', arn.iam(scope, 'role/aws-service-role/elasticloadbalancing.amazonaws.com/AWSServiceRoleForElasticLoadBalancing'), {
-      StringEquals: { 'iam:AWSServiceName': 'elasticloadbalancing.amazonaws.com' },
-    }),
+    allow(
+      'CreateServiceLinkedRole',
+      'iam:CreateServiceLinkedRole',
+      arn.iam(scope, 'role/aws-service-role/elasticloadbalancing.amazonaws.com/AWSServiceRoleForElasticLoadBalancing'),
+      {
+        StringEquals: { 'iam:AWSServiceName': 'elasticloadbalancing.amazonaws.com' },
+      },
+    ),
     allow(
       'ReadOnly',
       [
@@ -141,7 +169,9 @@ export function loadBalancerControllerPolicy(scope: AwsScope, options: { vpcId: 
     allow('SecurityGroupIngressInVpc', ['ec2:AuthorizeSecurityGroupIngress', 'ec2:RevokeSecurityGroupIngress'], securityGroups, {
       ArnEquals: { 'ec2:Vpc': arn.ec2(scope, `vpc/${options.vpcId}`) },
     }),
-    allow('CreateTaggedSecurityGroup', 'ec2:CreateSecurityGroup', securityGroups, { StringEquals: { [`aws:RequestTag/${clusterTag}`]: scope.cluster } }),
+    allow('CreateTaggedSecurityGroup', 'ec2:CreateSecurityGroup', securityGroups, {
+      StringEquals: { [`aws:RequestTag/${clusterTag}`]: scope.cluster },
+    }),
     allow('CreateSecurityGroupInVpc', 'ec2:CreateSecurityGroup', arn.ec2(scope, `vpc/${options.vpcId}`)),
     allow('TagSecurityGroupOnCreate', 'ec2:CreateTags', securityGroups, {
       StringEquals: { 'ec2:CreateAction': 'CreateSecurityGroup', [`aws:RequestTag/${clusterTag}`]: scope.cluster },
@@ -150,12 +180,22 @@ export function loadBalancerControllerPolicy(scope: AwsScope, options: { vpcId: 
       Null: { [`aws:RequestTag/${clusterTag}`]: 'true' },
       StringEquals: { [`aws:ResourceTag/${clusterTag}`]: scope.cluster },
     }),
-    allow('ManageOwnedSecurityGroups', ['ec2:AuthorizeSecurityGroupIngress', 'ec2:RevokeSecurityGroupIngress', 'ec2:DeleteSecurityGroup'], securityGroups, {
-      StringEquals: { [`aws:ResourceTag/${clusterTag}`]: scope.cluster },
-    }),
-    allow('CreateTaggedLoadBalancers', ['elasticloadbalancing:CreateLoadBalancer', 'elasticloadbalancing:CreateTargetGroup'], [...loadBalancers, targetGroups], {
-      StringEquals: { [`aws:RequestTag/${clusterTag}`]: scope.cluster },
-    }),
+    allow(
+      'ManageOwnedSecurityGroups',
+      ['ec2:AuthorizeSecurityGroupIngress', 'ec2:RevokeSecurityGroupIngress', 'ec2:DeleteSecurityGroup'],
+      securityGroups,
+      {
+        StringEquals: { [`aws:ResourceTag/${clusterTag}`]: scope.cluster },
+      },
+    ),
+    allow(
+      'CreateTaggedLoadBalancers',
+      ['elasticloadbalancing:CreateLoadBalancer', 'elasticloadbalancing:CreateTargetGroup'],
+      [...loadBalancers, targetGroups],
+      {
+        StringEquals: { [`aws:RequestTag/${clusterTag}`]: scope.cluster },
+      },
+    ),
     allow(
       'ManageListenersAndRules',
       [
@@ -175,13 +215,16 @@ export function loadBalancerControllerPolicy(scope: AwsScope, options: { vpcId: 
       Null: { [`aws:RequestTag/${clusterTag}`]: 'true' },
       StringEquals: { [`aws:ResourceTag/${clusterTag}`]: scope.cluster },
     }),
-    allow('TagListenersAndRules', ['elasticloadbalancing:AddTags', 'elasticloadbalancing:RemoveTags'], [
-      ...listeners,
-      arn.elb(scope, 'listener-rule/app/*/*/*'),
-      arn.elb(scope, 'listener-rule/net/*/*/*'),
-    ]),
+    allow(
+      'TagListenersAndRules',
+      ['elasticloadbalancing:AddTags', 'elasticloadbalancing:RemoveTags'],
+      [...listeners, arn.elb(scope, 'listener-rule/app/*/*/*'), arn.elb(scope, 'listener-rule/net/*/*/*')],
+    ),
     allow('TagOnCreate', 'elasticloadbalancing:AddTags', [targetGroups, ...loadBalancers], {
-      StringEquals: { 'elasticloadbalancing:CreateAction': ['CreateTargetGroup', 'CreateLoadBalancer'], [`aws:RequestTag/${clusterTag}`]: scope.cluster },
+      StringEquals: {
+        'elasticloadbalancing:CreateAction': ['CreateTargetGroup', 'CreateLoadBalancer'],
+        [`aws:RequestTag/${clusterTag}`]: scope.cluster,
+      },
     }),
     allow(
       'ModifyOwnedLoadBalancers',
@@ -201,7 +244,11 @@ export function loadBalancerControllerPolicy(scope: AwsScope, options: { vpcId: 
       { StringEquals: { [`aws:ResourceTag/${clusterTag}`]: scope.cluster } },
     ),
     allow('RegisterTargets', ['elasticloadbalancing:RegisterTargets', 'elasticloadbalancing:DeregisterTargets'], targetGroups),
-    allow('AssociateWaf', ['wafv2:AssociateWebACL', 'wafv2:DisassociateWebACL'], [arn.wafv2(scope, 'regional/webacl/*/*'), arn.elb(scope, 'loadbalancer/app/*/*')]),
+    allow(
+      'AssociateWaf',
+      ['wafv2:AssociateWebACL', 'wafv2:DisassociateWebACL'],
+      [arn.wafv2(scope, 'regional/webacl/*/*'), arn.elb(scope, 'loadbalancer/app/*/*')],
+    ),
   );
 }
 
@@ -224,14 +271,24 @@ export function efsCsiPolicy(scope: AwsScope, options: { fileSystemId: string })
   return policy(
     allow(
       'Describe',
-      ['elasticfilesystem:DescribeAccessPoints', 'elasticfilesystem:DescribeFileSystems', 'elasticfilesystem:DescribeMountTargets', 'ec2:DescribeAvailabilityZones'],
+      [
+        'elasticfilesystem:DescribeAccessPoints',
+        'elasticfilesystem:DescribeFileSystems',
+        'elasticfilesystem:DescribeMountTargets',
+        'ec2:DescribeAvailabilityZones',
+      ],
       '*',
       inRegion(scope),
     ),
-    allow('CreateAccessPointOnTheCache', 'elasticfilesystem:CreateAccessPoint', arn.elasticfilesystem(scope, `file-system/${options.fileSystemId}`), {
-      StringEquals: { [`aws:RequestTag/${driverTag}`]: 'true' },
-      'ForAllValues:StringEquals': { 'aws:TagKeys': [driverTag] },
-    }),
+    allow(
+      'CreateAccessPointOnTheCache',
+      'elasticfilesystem:CreateAccessPoint',
+      arn.elasticfilesystem(scope, `file-system/${options.fileSystemId}`),
+      {
+        StringEquals: { [`aws:RequestTag/${driverTag}`]: 'true' },
+        'ForAllValues:StringEquals': { 'aws:TagKeys': [driverTag] },
+      },
+    ),
     allow('TagAccessPointOnCreate', 'elasticfilesystem:TagResource', arn.elasticfilesystem(scope, 'access-point/*'), {
       StringEquals: { 'elasticfilesystem:CreateAction': 'CreateAccessPoint', [`aws:RequestTag/${driverTag}`]: 'true' },
       'ForAllValues:StringEquals': { 'aws:TagKeys': [driverTag] },
@@ -247,7 +304,9 @@ export function cloudWatchAgentPolicy(scope: AwsScope): PolicyDocument {
   const groups = [`/aws/containerinsights/${scope.cluster}/*`, '/aws/application-signals/*'];
   return policy(
     // PutMetricData has no resource-level permissions; the namespace condition narrows it.
-    allow('PutContainerInsightsMetrics', 'cloudwatch:PutMetricData', '*', { StringEquals: { 'cloudwatch:namespace': ['ContainerInsights', 'CWAgent', 'ApplicationSignals'] } }),
+    allow('PutContainerInsightsMetrics', 'cloudwatch:PutMetricData', '*', {
+      StringEquals: { 'cloudwatch:namespace': ['ContainerInsights', 'CWAgent', 'ApplicationSignals'] },
+    }),
     allow('Describe', ['ec2:DescribeVolumes', 'ec2:DescribeTags', 'logs:DescribeLogGroups'], '*', inRegion(scope)),
     allow(
       'WriteClusterLogs',

@@ -28,7 +28,12 @@ export function policy(...statements: Statement[]): PolicyDocument {
   return { Version: '2012-10-17', Statement: statements };
 }
 
-export function allow(sid: string, action: string | readonly string[], resource: string | readonly string[], condition?: ConditionBlock): Statement {
+export function allow(
+  sid: string,
+  action: string | readonly string[],
+  resource: string | readonly string[],
+  condition?: ConditionBlock,
+): Statement {
   return { Sid: sid, Effect: 'Allow', Action: action, Resource: resource, ...(condition ? { Condition: condition } : {}) };
 }
 

@@ -51,11 +51,25 @@ export async function generateFleet(root: string, environments: number, models: 
         host: `api.${name}.llm.example.com`,
         certificateArn: `arn:aws:acm:us-west-2:${account}:certificate/00000000-0000-4000-8000-${String(index).padStart(12, '0')}`,
       },
-      network: { vpcId: `vpc-0a1b2c3d4e5f6071${index}`, vpcCidr: `10.${index + 1}.0.0/16`, privateSubnetIds: [`subnet-0a1b2c3d4e5f6071${index}`, `subnet-0b1b2c3d4e5f6071${index}`], clusterSecurityGroupId: `sg-0c1b2c3d4e5f6071${index}` },
-      karpenter: { amiFamily: 'al2023', amiVersion: 'v20261110', nodeRole: `KarpenterNodeRole-${name}`, interruptionQueue: `llm-${name}-karpenter` },
+      network: {
+        vpcId: `vpc-0a1b2c3d4e5f6071${index}`,
+        vpcCidr: `10.${index + 1}.0.0/16`,
+        privateSubnetIds: [`subnet-0a1b2c3d4e5f6071${index}`, `subnet-0b1b2c3d4e5f6071${index}`],
+        clusterSecurityGroupId: `sg-0c1b2c3d4e5f6071${index}`,
+      },
+      karpenter: {
+        amiFamily: 'al2023',
+        amiVersion: 'v20261110',
+        nodeRole: `KarpenterNodeRole-${name}`,
+        interruptionQueue: `llm-${name}-karpenter`,
+      },
       storage: { efsFileSystemId: `fs-0a1b2c3d4e5f6071${index}` },
       ingress: { scheme: 'internal', host: `internal-api.${name}.llm.example.com` },
-      gateway: { replicas: { min: 2, max: 4 }, secretName: `llm/${name}/gateway`, cache: { nodeType: 'cache.t4g.small', replicasPerShard: 1, ttlSeconds: 600 } },
+      gateway: {
+        replicas: { min: 2, max: 4 },
+        secretName: `llm/${name}/gateway`,
+        cache: { nodeType: 'cache.t4g.small', replicasPerShard: 1, ttlSeconds: 600 },
+      },
       edge: {
         jwt: { issuer: 'https://auth.example.com/', audience: [`llm-api-${name}`] },
         throttling: { rateLimit: 100, burstLimit: 200 },

@@ -31,7 +31,12 @@ function checkEndpoint({ spec, file, lineOf }: Located<ClusterSpec>): ConfigProb
   const problems: ConfigProblem[] = [];
   const { zone, host, certificateArn } = spec.dns;
   if (host !== zone && !host.endsWith(`.${zone}`)) {
-    problems.push({ file, line: lineOf(['dns', 'host']), path: ['dns', 'host'], message: `expected a name inside the zone "${zone}", found "${host}"` });
+    problems.push({
+      file,
+      line: lineOf(['dns', 'host']),
+      path: ['dns', 'host'],
+      message: `expected a name inside the zone "${zone}", found "${host}"`,
+    });
   }
   const [, , , region, account] = certificateArn.split(':');
   if (region !== spec.aws.region || account !== spec.aws.accountId) {
@@ -44,15 +49,30 @@ function checkEndpoint({ spec, file, lineOf }: Located<ClusterSpec>): ConfigProb
   }
   const ingressHost = spec.ingress.host;
   if (ingressHost !== zone && !ingressHost.endsWith(`.${zone}`)) {
-    problems.push({ file, line: lineOf(['ingress', 'host']), path: ['ingress', 'host'], message: `expected a name inside the zone "${zone}", found "${ingressHost}"` });
+    problems.push({
+      file,
+      line: lineOf(['ingress', 'host']),
+      path: ['ingress', 'host'],
+      message: `expected a name inside the zone "${zone}", found "${ingressHost}"`,
+    });
   }
   // dns.host is API Gateway's custom domain: the in-VPC load balancer needs a name of its own.
   if (ingressHost === host) {
-    problems.push({ file, line: lineOf(['ingress', 'host']), path: ['ingress', 'host'], message: `expected a hostname for the load balancer other than dns.host (${host}), which is API Gateway's custom domain` });
+    problems.push({
+      file,
+      line: lineOf(['ingress', 'host']),
+      path: ['ingress', 'host'],
+      message: `expected a hostname for the load balancer other than dns.host (${host}), which is API Gateway's custom domain`,
+    });
   }
   const targetRegion = spec.edge.domainTarget?.split('.')[2];
   if (targetRegion !== undefined && targetRegion !== spec.aws.region) {
-    problems.push({ file, line: lineOf(['edge', 'domainTarget']), path: ['edge', 'domainTarget'], message: `expected API Gateway's domain name in the cluster's region ${spec.aws.region}, found ${targetRegion}` });
+    problems.push({
+      file,
+      line: lineOf(['edge', 'domainTarget']),
+      path: ['edge', 'domainTarget'],
+      message: `expected API Gateway's domain name in the cluster's region ${spec.aws.region}, found ${targetRegion}`,
+    });
   }
   const waf = spec.ingress.wafAclArn;
   if (spec.ingress.scheme === 'internet-facing' && waf === undefined) {
@@ -60,13 +80,19 @@ function checkEndpoint({ spec, file, lineOf }: Located<ClusterSpec>): ConfigProb
       file,
       line: lineOf(['ingress', 'scheme']),
       path: ['ingress', 'scheme'],
-      message: 'expected ingress.wafAclArn with an internet-facing load balancer: the public endpoint must sit behind a WAF ACL (or use scheme: internal behind API Gateway)',
+      message:
+        'expected ingress.wafAclArn with an internet-facing load balancer: the public endpoint must sit behind a WAF ACL (or use scheme: internal behind API Gateway)',
     });
   }
   if (waf !== undefined) {
     const [, , , wafRegion, wafAccount] = waf.split(':');
     if (wafRegion !== spec.aws.region || wafAccount !== spec.aws.accountId) {
-      problems.push({ file, line: lineOf(['ingress', 'wafAclArn']), path: ['ingress', 'wafAclArn'], message: `expected a web ACL in the cluster's account and region (${spec.aws.accountId}, ${spec.aws.region}), found ${wafAccount}, ${wafRegion}` });
+      problems.push({
+        file,
+        line: lineOf(['ingress', 'wafAclArn']),
+        path: ['ingress', 'wafAclArn'],
+        message: `expected a web ACL in the cluster's account and region (${spec.aws.accountId}, ${spec.aws.region}), found ${wafAccount}, ${wafRegion}`,
+      });
     }
   }
   return problems;
@@ -104,7 +130,12 @@ function checkModels(env: Located<ClusterSpec>, fleet: Fleet, unchecked: Uncheck
       continue;
     }
     if (model.gpu.efa && !families.some((family) => GPU_INSTANCE_FAMILIES[family]?.efa)) {
-      problems.push({ file, line: lineOf(at), path: at, message: `the model needs EFA but none of ${list(families)} has it; expected an EFA-capable family such as p4d or p5` });
+      problems.push({
+        file,
+        line: lineOf(at),
+        path: at,
+        message: `the model needs EFA but none of ${list(families)} has it; expected an EFA-capable family such as p4d or p5`,
+      });
       continue;
     }
     const fits = families.filter((family) => (GPU_INSTANCE_FAMILIES[family]?.maxGpusPerNode ?? 0) >= model.gpu.count);

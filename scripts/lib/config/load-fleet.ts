@@ -14,7 +14,6 @@ export const CLUSTERS_DIR = 'clusters';
 export const MODELS_DIR = 'apps/models';
 export const CLUSTER_FILE = 'cluster.yaml';
 
-
 export type LoadResult = { ok: true; fleet: Fleet } | { ok: false; problems: ConfigProblem[] };
 
 /**
@@ -95,12 +94,7 @@ export async function loadFleet(root: string): Promise<LoadResult> {
   return { ok: true, fleet: { models, environments } };
 }
 
-async function loadFile<T>(
-  root: string,
-  file: string,
-  schema: z.ZodType<T>,
-  problems: ConfigProblem[],
-): Promise<Located<T> | undefined> {
+async function loadFile<T>(root: string, file: string, schema: z.ZodType<T>, problems: ConfigProblem[]): Promise<Located<T> | undefined> {
   const text = await readText(root, file);
   if (text === undefined) {
     problems.push({ file, path: [], message: 'could not be read' });
@@ -146,7 +140,10 @@ async function listYamlFiles(root: string, dir: string, problems: ConfigProblem[
 
 async function listEnvironmentDirs(root: string, problems: ConfigProblem[]): Promise<string[]> {
   const entries = await readDirectory(root, CLUSTERS_DIR);
-  const dirs = (entries ?? []).filter((e) => e.isDirectory() && !e.name.startsWith('.')).map((e) => e.name).sort();
+  const dirs = (entries ?? [])
+    .filter((e) => e.isDirectory() && !e.name.startsWith('.'))
+    .map((e) => e.name)
+    .sort();
   if (dirs.length === 0) {
     problems.push({ file: `${CLUSTERS_DIR}/`, path: [], message: `expected at least one environment folder with a ${CLUSTER_FILE}` });
   }

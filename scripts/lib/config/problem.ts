@@ -32,8 +32,5 @@ export function formatProblem(problem: ConfigProblem): string {
 
 /** Stable order: by file, then line, then message. */
 export function sortProblems(problems: readonly ConfigProblem[]): ConfigProblem[] {
-  return [...problems].sort(
-    (a, b) =>
-      byCodeUnit(a.file, b.file) || (a.line ?? 0) - (b.line ?? 0) || byCodeUnit(a.message, b.message),
-  );
+  return [...problems].sort((a, b) => byCodeUnit(a.file, b.file) || (a.line ?? 0) - (b.line ?? 0) || byCodeUnit(a.message, b.message));
 }

@@ -8,12 +8,7 @@ import { closestMatch } from '../../../platform/core/closest-match.js';
  * expected and what was found. Unknown keys get the list of valid keys and, for a likely typo,
  * the key that was probably meant.
  */
-export function zodProblems(
-  error: z.ZodError,
-  schema: z.ZodType,
-  file: string,
-  lineOf: (path: YamlPath) => number,
-): ConfigProblem[] {
+export function zodProblems(error: z.ZodError, schema: z.ZodType, file: string, lineOf: (path: YamlPath) => number): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
   for (const issue of error.issues) {
     const path = issue.path.filter((p): p is string | number => typeof p !== 'symbol');

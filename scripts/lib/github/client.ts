@@ -50,17 +50,28 @@ export function gitHubClient(options: GitHubOptions) {
     retry: { retries: 3 },
     throttle: {
       onRateLimit: (retryAfter, request, _octokit, retryCount) => {
-        options.log(`GitHub rate limit reached for ${request.method} ${request.url}; waiting ${retryAfter} s (retry ${retryCount + 1} of ${MAX_RATE_LIMIT_RETRIES})`);
+        options.log(
+          `GitHub rate limit reached for ${request.method} ${request.url}; waiting ${retryAfter} s (retry ${retryCount + 1} of ${MAX_RATE_LIMIT_RETRIES})`,
+        );
         return retryCount < MAX_RATE_LIMIT_RETRIES;
       },
       onSecondaryRateLimit: (retryAfter, request, _octokit, retryCount) => {
-        options.log(`GitHub secondary rate limit for ${request.method} ${request.url}; waiting ${retryAfter} s (retry ${retryCount + 1} of ${MAX_RATE_LIMIT_RETRIES})`);
+        options.log(
+          `GitHub secondary rate limit for ${request.method} ${request.url}; waiting ${retryAfter} s (retry ${retryCount + 1} of ${MAX_RATE_LIMIT_RETRIES})`,
+        );
         return retryCount < MAX_RATE_LIMIT_RETRIES;
       },
     },
   });
 
-  const toPull = (data: { number: number; state: string; merged_at?: string | null; title: string; body?: string | null; html_url: string }): PullRequest => ({
+  const toPull = (data: {
+    number: number;
+    state: string;
+    merged_at?: string | null;
+    title: string;
+    body?: string | null;
+    html_url: string;
+  }): PullRequest => ({
     number: data.number,
     state: data.state === 'open' ? 'open' : 'closed',
     merged: Boolean(data.merged_at),

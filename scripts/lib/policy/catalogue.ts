@@ -65,7 +65,10 @@ export async function loadCatalogue(root: string): Promise<PolicyRule[]> {
   for (const topic of POLICY_TOPICS) {
     const dir = path.join(root, POLICIES_DIR, topic);
     const inTopic: PolicyRule[] = [];
-    const folders = (await readdir(dir, { withFileTypes: true }).catch(() => [])).filter((e) => e.isDirectory()).map((e) => e.name).sort(byCodeUnit);
+    const folders = (await readdir(dir, { withFileTypes: true }).catch(() => []))
+      .filter((e) => e.isDirectory())
+      .map((e) => e.name)
+      .sort(byCodeUnit);
     for (const name of folders) {
       const file = `${POLICIES_DIR}/${topic}/${name}/${name}.rego`;
       const text = await readFile(path.join(root, file), 'utf8').catch(() => undefined);
@@ -90,12 +93,17 @@ export function parseRule(text: string, file: string, topic: PolicyTopic): Polic
   if (packageLine < 0) throw new CatalogueError(`${file}: no package statement`);
   const pkg = lines[packageLine]!.replace(/^package\s+/, '').trim();
   const expected = `${topic}.${path.basename(file, '.rego')}`;
-  if (pkg !== expected) throw new CatalogueError(`${file}:${packageLine + 1}: package ${pkg} should be ${expected} (topic and rule folder)`);
+  if (pkg !== expected)
+    throw new CatalogueError(`${file}:${packageLine + 1}: package ${pkg} should be ${expected} (topic and rule folder)`);
   let start = packageLine;
   while (start > 0 && lines[start - 1]!.startsWith('#')) start--;
   const block = lines.slice(start, packageLine);
-  if (block[0]?.trim() !== '# METADATA') throw new CatalogueError(`${file}:${packageLine + 1}: expected a "# METADATA" comment block right above the package statement`);
-  const yaml = block.slice(1).map((l) => l.replace(/^# ?/, '')).join('\n');
+  if (block[0]?.trim() !== '# METADATA')
+    throw new CatalogueError(`${file}:${packageLine + 1}: expected a "# METADATA" comment block right above the package statement`);
+  const yaml = block
+    .slice(1)
+    .map((l) => l.replace(/^# ?/, ''))
+    .join('\n');
   let parsed: unknown;
   try {
     parsed = load(yaml);

@@ -24,21 +24,26 @@ export function policyDocs(rules: readonly PolicyRule[]): string {
     '(`<rule>.rego`), its unit tests (`<rule>_test.rego`) and real manifests it allows and denies',
     '(`samples/allowed/`, `samples/denied/`), which are its documentation. conftest loads only the',
     '`.rego` files (a Rego test holds that no sample is read as data). Every finding names the',
-    'policy, the object (kind, namespace, name, container) and what to change. The id\'s prefix',
+    "policy, the object (kind, namespace, name, container) and what to change. The id's prefix",
     'names the topic, or the input for rules over a cluster.yaml (CFG) or a whole environment (CMB).',
     '',
     '| Input | What conftest reads |',
     '| --- | --- |',
     '| object | each rendered document on its own (`--all-namespaces`) |',
     '| combined | every rendered document of one environment together (`--combine`) |',
-    '| config | the environment\'s `clusters/<env>/cluster.yaml` |',
-    '| promotion | the cluster.yaml and the promotion source\'s rendered model servers (`--combine`) |',
+    "| config | the environment's `clusters/<env>/cluster.yaml` |",
+    "| promotion | the cluster.yaml and the promotion source's rendered model servers (`--combine`) |",
     '',
   ];
   for (const topic of POLICY_TOPICS) {
     const inTopic = rules.filter((r) => r.topic === topic);
     if (inTopic.length === 0) continue;
-    out.push(`## ${TOPIC_TITLES[topic]}`, '', '| Id | Title | Severity | Kinds | Input | Samples | Rationale |', '| --- | --- | --- | --- | --- | --- | --- |');
+    out.push(
+      `## ${TOPIC_TITLES[topic]}`,
+      '',
+      '| Id | Title | Severity | Kinds | Input | Samples | Rationale |',
+      '| --- | --- | --- | --- | --- | --- | --- |',
+    );
     for (const r of inTopic) {
       const samples = r.samplesDir.replace(/^policies\//, '');
       out.push(

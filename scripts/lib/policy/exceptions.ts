@@ -21,7 +21,11 @@ const date = z
     error: 'expected a real calendar date',
   });
 
-const text = (what: string) => z.string({ error: `expected ${what}` }).trim().min(1, { error: `expected ${what}, found an empty string` });
+const text = (what: string) =>
+  z
+    .string({ error: `expected ${what}` })
+    .trim()
+    .min(1, { error: `expected ${what}, found an empty string` });
 
 const exceptionSchema = z.strictObject({
   policy: text('the policy id, such as SEC-005'),
@@ -32,7 +36,10 @@ const exceptionSchema = z.strictObject({
   name: text('the object name'),
   /** Only this container's findings are excepted; absent for the whole object. */
   container: text('the container name').optional(),
-  reason: z.string({ error: 'expected why the exception is needed' }).trim().min(15, { error: 'expected a reason a reviewer can judge (at least 15 characters)' }),
+  reason: z
+    .string({ error: 'expected why the exception is needed' })
+    .trim()
+    .min(15, { error: 'expected a reason a reviewer can judge (at least 15 characters)' }),
   owner: text('who answers for it (a team or an email address)'),
   expires: date,
 });
@@ -76,13 +83,22 @@ export function checkExceptions(raw: string, file: string, context: ExceptionCon
     const at = (field: string) => ({ file, line: parsed.lineOf(['exceptions', index, field]), path: ['exceptions', index, field] });
     if (!context.policyIds.has(entry.policy)) {
       const guess = closestMatch(entry.policy, [...context.policyIds]);
-      problems.push({ ...at('policy'), message: `unknown policy "${entry.policy}"${guess ? ` (did you mean "${guess}"?)` : ''}; see policies/README.md` });
+      problems.push({
+        ...at('policy'),
+        message: `unknown policy "${entry.policy}"${guess ? ` (did you mean "${guess}"?)` : ''}; see policies/README.md`,
+      });
     }
     if (!context.environments.has(entry.env)) {
-      problems.push({ ...at('env'), message: `unknown environment "${entry.env}"; expected one of: ${[...context.environments].join(', ')}` });
+      problems.push({
+        ...at('env'),
+        message: `unknown environment "${entry.env}"; expected one of: ${[...context.environments].join(', ')}`,
+      });
     }
     if (Date.parse(`${entry.expires}T00:00:00Z`) > horizon) {
-      problems.push({ ...at('expires'), message: `expires more than ${MAX_EXCEPTION_DAYS} days ahead (${entry.expires}); grant exceptions for a bounded time and renew them` });
+      problems.push({
+        ...at('expires'),
+        message: `expires more than ${MAX_EXCEPTION_DAYS} days ahead (${entry.expires}); grant exceptions for a bounded time and renew them`,
+      });
     }
     const key = exceptionKey(entry);
     const earlier = seen.get(key);

@@ -76,13 +76,22 @@ export function toFindings(results: readonly CheckResult[], context: FindingCont
     // conftest's own `exception` rules drop a whole document's results (conftest#545); the pack
     // does not use them, but a team rule might: show them, they never pass silently.
     for (const exception of result.exceptions ?? []) {
-      findings.push({ ...finding(exception, 'warning', result, context), policy: result.namespace, msg: `conftest exception suppressed ${result.namespace} for the whole document: ${exception.msg}` });
+      findings.push({
+        ...finding(exception, 'warning', result, context),
+        policy: result.namespace,
+        msg: `conftest exception suppressed ${result.namespace} for the whole document: ${exception.msg}`,
+      });
     }
   }
   return findings;
 }
 
-function finding(result: z.infer<typeof resultSchema>, level: PolicyFinding['level'], check: CheckResult, context: FindingContext): PolicyFinding {
+function finding(
+  result: z.infer<typeof resultSchema>,
+  level: PolicyFinding['level'],
+  check: CheckResult,
+  context: FindingContext,
+): PolicyFinding {
   const meta = result.metadata ?? {};
   const text = (key: string, fallback = '') => (typeof meta[key] === 'string' ? (meta[key] as string) : fallback);
   const kind = text('kind');

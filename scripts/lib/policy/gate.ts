@@ -43,7 +43,9 @@ export async function runPolicyGate(options: GateOptions): Promise<PolicyReport>
     for (const env of options.environments) {
       const rendered = (await environmentFiles(options.root, env)).map((f) => f.file);
       const source = options.fleet.environments.get(env)?.spec.promotion?.from;
-      const sourceFiles = source ? (await environmentFiles(options.root, source)).map((f) => f.file).filter((f) => f.startsWith(`${appsDir(source)}/`)) : undefined;
+      const sourceFiles = source
+        ? (await environmentFiles(options.root, source)).map((f) => f.file).filter((f) => f.startsWith(`${appsDir(source)}/`))
+        : undefined;
       const dataDir = path.join(scratch, env);
       await writeEnvironmentData(dataDir, env, await baselineVersions(options.root, options.baseRevision, env));
       const locate = await locator(options.root, env, rendered);
@@ -61,7 +63,9 @@ export async function runPolicyGate(options: GateOptions): Promise<PolicyReport>
       options.onPass?.(env, pass.name, pass.files.length);
       return runConftest(options.conftest, pass.args, options.root);
     });
-    const findings: PolicyFinding[] = jobs.flatMap(({ env, pass, locate }, i) => toFindings(resultsOf(runs[i]!, `${env} ${pass.name}`), { env, pass: pass.name, locate }));
+    const findings: PolicyFinding[] = jobs.flatMap(({ env, pass, locate }, i) =>
+      toFindings(resultsOf(runs[i]!, `${env} ${pass.name}`), { env, pass: pass.name, locate }),
+    );
     return {
       environments: options.environments,
       rules: options.rules,
@@ -76,13 +80,15 @@ export async function runPolicyGate(options: GateOptions): Promise<PolicyReport>
 /** conftest exits 0 (pass) or 1 (failures) with a JSON report; anything else is a load error. */
 export function resultsOf(run: ConftestRun, what: string) {
   if (run.exitCode !== 0 && run.exitCode !== 1) {
-    throw new PolicyLoadError(`conftest failed on the ${what} pass (exit ${run.exitCode}): ${(run.stderr || run.stdout).trim() || 'no output'}`);
+    throw new PolicyLoadError(
+      `conftest failed on the ${what} pass (exit ${run.exitCode}): ${(run.stderr || run.stdout).trim() || 'no output'}`,
+    );
   }
   try {
     return parseConftestJson(run.stdout);
   } catch (error) {
     if (error instanceof ConftestOutputError) {
-      throw new PolicyLoadError(`conftest failed on the ${what} pass: ${(run.stderr.trim() || error.message)}`);
+      throw new PolicyLoadError(`conftest failed on the ${what} pass: ${run.stderr.trim() || error.message}`);
     }
     throw error;
   }

@@ -40,7 +40,17 @@ const isKustomization = (file: string) => path.basename(file) === 'kustomization
  *   promotion rules only (the cross-object rules must not judge a mix of two environments).
  */
 export function planPasses(inputs: PassInputs): PolicyPass[] {
-  const common = ['test', ...inputs.policyFiles.flatMap((f) => ['--policy', f]), '--data', POLICY_DATA_DIR, '--data', inputs.environmentDataDir, '--output', 'json', '--no-color'];
+  const common = [
+    'test',
+    ...inputs.policyFiles.flatMap((f) => ['--policy', f]),
+    '--data',
+    POLICY_DATA_DIR,
+    '--data',
+    inputs.environmentDataDir,
+    '--output',
+    'json',
+    '--no-color',
+  ];
   const manifests = inputs.renderedFiles.filter((f) => !isKustomization(f));
   const config = `${CLUSTERS_DIR}/${inputs.env}/${CLUSTER_FILE}`;
   const passes: PolicyPass[] = [];
@@ -52,7 +62,11 @@ export function planPasses(inputs: PassInputs): PolicyPass[] {
   const promotionPackages = packagesFor(inputs.rules, 'promotion');
   if (inputs.promotionSourceFiles && promotionPackages.length > 0) {
     const files = [config, ...inputs.promotionSourceFiles.filter((f) => !isKustomization(f))];
-    passes.push({ name: 'promotion', files, args: [...common, '--combine', ...promotionPackages.flatMap((p) => ['--namespace', p]), ...files] });
+    passes.push({
+      name: 'promotion',
+      files,
+      args: [...common, '--combine', ...promotionPackages.flatMap((p) => ['--namespace', p]), ...files],
+    });
   }
   return passes;
 }

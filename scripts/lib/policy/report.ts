@@ -25,14 +25,23 @@ export function reportFailed(report: PolicyReport): boolean {
  * Exceptions of the checked environments that no longer earn their place: expired ones (their
  * findings fail again), and unexpired ones that suppressed nothing in this run.
  */
-export function exceptionProblems(exceptions: readonly PolicyException[], findings: readonly PolicyFinding[], environments: readonly string[], today: Date, file: string): ConfigProblem[] {
+export function exceptionProblems(
+  exceptions: readonly PolicyException[],
+  findings: readonly PolicyFinding[],
+  environments: readonly string[],
+  today: Date,
+  file: string,
+): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
   for (const exception of exceptions) {
     if (!environments.includes(exception.env)) continue;
     const at = { file, line: exception.line, path: [] };
     const what = `${exception.policy} on ${exception.kind} ${exception.namespace ? `${exception.namespace}/` : ''}${exception.name}${exception.container ? ` container ${exception.container}` : ''} in ${exception.env}`;
     if (isExpired(exception, today)) {
-      problems.push({ ...at, message: `exception for ${what} expired on ${exception.expires}; fix the finding, or renew the exception with a new date and reason` });
+      problems.push({
+        ...at,
+        message: `exception for ${what} expired on ${exception.expires}; fix the finding, or renew the exception with a new date and reason`,
+      });
     } else if (!findings.some((f) => f.level === 'excepted' && matches(exception, f))) {
       problems.push({ ...at, message: `exception for ${what} matches no finding; remove it` });
     }
@@ -57,7 +66,9 @@ export interface SummaryCell {
 }
 
 /** Failures and excepted findings per rule and environment, rules in catalogue order. */
-export function summaryMatrix(report: PolicyReport): Array<{ rule: PolicyRule | { id: string; title: string; severity: string }; cells: SummaryCell[] }> {
+export function summaryMatrix(
+  report: PolicyReport,
+): Array<{ rule: PolicyRule | { id: string; title: string; severity: string }; cells: SummaryCell[] }> {
   const known = new Set(report.rules.map((r) => r.id));
   const strays = [...new Set(report.findings.filter((f) => !known.has(f.policy)).map((f) => f.policy))].sort(byCodeUnit);
   const rows = [...report.rules, ...strays.map((id) => ({ id, title: '(not in the pack)', severity: 'high' }))];
@@ -103,7 +114,8 @@ function sortedFindings(report: PolicyReport): PolicyFinding[] {
 
 function textReport(report: PolicyReport): string {
   const out: string[] = [];
-  for (const f of sortedFindings(report)) out.push(`${LABEL[f.level].padEnd(8)} ${f.env.padEnd(8)} ${f.policy} [${f.severity}] ${where(f)}: ${f.msg}`);
+  for (const f of sortedFindings(report))
+    out.push(`${LABEL[f.level].padEnd(8)} ${f.env.padEnd(8)} ${f.policy} [${f.severity}] ${where(f)}: ${f.msg}`);
   for (const p of report.exceptionProblems) out.push(`FAIL     ${formatProblem(p)}`);
   if (out.length > 0) out.push('');
   out.push(...summaryTable(report), '', summaryLine(report));
@@ -120,7 +132,11 @@ function summaryTable(report: PolicyReport): string[] {
   const rows = summaryMatrix(report).map(({ rule, cells }) => [rule.id, rule.severity, ...cells.map(cellText), rule.title]);
   const header = ['RULE', 'SEVERITY', ...report.environments, 'TITLE'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (cells: string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!))).join('  ').trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!)))
+      .join('  ')
+      .trimEnd();
   return [line(header), ...rows.map(line)];
 }
 
@@ -170,7 +186,15 @@ function githubReport(report: PolicyReport): string {
     );
   }
   for (const p of report.exceptionProblems) {
-    out.push(githubAnnotation({ level: 'error', file: p.file, ...(p.line === undefined ? {} : { line: p.line }), title: 'policy exception', message: p.message }));
+    out.push(
+      githubAnnotation({
+        level: 'error',
+        file: p.file,
+        ...(p.line === undefined ? {} : { line: p.line }),
+        title: 'policy exception',
+        message: p.message,
+      }),
+    );
   }
   return out.length > 0 ? `${out.join('\n')}\n` : '';
 }
@@ -182,8 +206,12 @@ function xml(text: string): string {
 /** JUnit XML: a suite per environment, a case per rule; no timings, so output is reproducible. */
 function junitReport(report: PolicyReport): string {
   const matrix = summaryMatrix(report);
-  const totalFailures = matrix.reduce((n, row) => n + row.cells.filter((c) => c.failures > 0).length, 0) + (report.exceptionProblems.length > 0 ? 1 : 0);
-  const out = ['<?xml version="1.0" encoding="UTF-8"?>', `<testsuites name="policy" tests="${matrix.length * report.environments.length}" failures="${totalFailures}">`];
+  const totalFailures =
+    matrix.reduce((n, row) => n + row.cells.filter((c) => c.failures > 0).length, 0) + (report.exceptionProblems.length > 0 ? 1 : 0);
+  const out = [
+    '<?xml version="1.0" encoding="UTF-8"?>',
+    `<testsuites name="policy" tests="${matrix.length * report.environments.length}" failures="${totalFailures}">`,
+  ];
   report.environments.forEach((env, i) => {
     const failed = matrix.filter((row) => row.cells[i]!.failures > 0).length;
     out.push(`  <testsuite name="${xml(env)}" id="${i}" tests="${matrix.length}" failures="${failed}">`);
@@ -202,8 +230,13 @@ function junitReport(report: PolicyReport): string {
     out.push('  </testsuite>');
   });
   if (report.exceptionProblems.length > 0) {
-    out.push('  <testsuite name="exceptions" tests="1" failures="1">', '    <testcase name="exceptions are needed and unexpired" classname="policy.exceptions">');
-    out.push(`      <failure message="${report.exceptionProblems.length} problem(s)" type="ExceptionProblem">${xml(report.exceptionProblems.map(formatProblem).join('\n'))}</failure>`);
+    out.push(
+      '  <testsuite name="exceptions" tests="1" failures="1">',
+      '    <testcase name="exceptions are needed and unexpired" classname="policy.exceptions">',
+    );
+    out.push(
+      `      <failure message="${report.exceptionProblems.length} problem(s)" type="ExceptionProblem">${xml(report.exceptionProblems.map(formatProblem).join('\n'))}</failure>`,
+    );
     out.push('    </testcase>', '  </testsuite>');
   }
   out.push('</testsuites>');

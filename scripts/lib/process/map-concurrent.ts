@@ -5,7 +5,11 @@ import { availableParallelism } from 'node:os';
  * returns the results in the items' order, whatever order they finish in. The first rejection
  * rejects the whole map once the calls in flight have settled.
  */
-export async function mapConcurrent<T, R>(items: readonly T[], run: (item: T, index: number) => Promise<R>, limit = availableParallelism()): Promise<R[]> {
+export async function mapConcurrent<T, R>(
+  items: readonly T[],
+  run: (item: T, index: number) => Promise<R>,
+  limit = availableParallelism(),
+): Promise<R[]> {
   const results = new Array<R>(items.length);
   let next = 0;
   const worker = async (): Promise<void> => {

@@ -11,6 +11,8 @@ export interface DiffSummary {
   readonly modelVersions: ReadonlyArray<{ model: string; from: string | undefined; to: string | undefined }>;
 }
 
+// Parsed YAML of any shape: every read below is optional-chained and coerced.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Json = Record<string, any>;
 
 function parse(text: string | undefined): Json | undefined {
@@ -29,7 +31,8 @@ function images(object: Json | undefined): Map<string, string> {
   const out = new Map<string, string>();
   if (!object || !WORKLOADS.has(object.kind)) return out;
   const pod = object.spec?.template?.spec ?? {};
-  for (const container of [...(pod.initContainers ?? []), ...(pod.containers ?? [])]) out.set(String(container.name), String(container.image));
+  for (const container of [...(pod.initContainers ?? []), ...(pod.containers ?? [])])
+    out.set(String(container.name), String(container.image));
   return out;
 }
 

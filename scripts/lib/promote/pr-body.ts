@@ -55,8 +55,20 @@ function render(facts: PromotionFacts, diff: DiffSummary, gates: readonly GateRe
       'objects',
       maxRows,
     ),
-    table('### Model versions', ['model', 'from', 'to'], diff.modelVersions.map((m) => [m.model, cell(m.from), cell(m.to)]), 'model versions', maxRows),
-    table('### Images', ['workload', 'container', 'from', 'to'], diff.images.map((i) => [i.workload, i.container, cell(i.from), cell(i.to)]), 'images', maxRows),
+    table(
+      '### Model versions',
+      ['model', 'from', 'to'],
+      diff.modelVersions.map((m) => [m.model, cell(m.from), cell(m.to)]),
+      'model versions',
+      maxRows,
+    ),
+    table(
+      '### Images',
+      ['workload', 'container', 'from', 'to'],
+      diff.images.map((i) => [i.workload, i.container, cell(i.from), cell(i.to)]),
+      'images',
+      maxRows,
+    ),
     gates.length === 0
       ? '### Gates\n\nNo gate results were available to the promotion job; the PR workflow runs them on this PR.'
       : `### Gates\n\n${gates.map((g) => `- ${g.passed ? 'passed' : '**failed**'}: ${g.name}: ${g.detail}`).join('\n')}`,

@@ -58,7 +58,11 @@ export type Outcome = { readonly changed: boolean; readonly message: string };
  * Promotes one model into one environment, idempotently: opens a PR, refreshes the open one, or
  * says why nothing is done (already current, not soaked yet, closed without merging).
  */
-export async function promoteModel(context: PromotionContext, request: PromotionRequest, environments: ReadonlyMap<string, ClusterSpec>): Promise<Outcome> {
+export async function promoteModel(
+  context: PromotionContext,
+  request: PromotionRequest,
+  environments: ReadonlyMap<string, ClusterSpec>,
+): Promise<Outcome> {
   const { target, source, model } = request;
   const sourceSpec = environments.get(source) as ClusterSpec;
   const targetSpec = environments.get(target) as ClusterSpec;
@@ -70,7 +74,10 @@ export async function promoteModel(context: PromotionContext, request: Promotion
   const history = await versionHistory(context.git, context.baseCommit, sourceFile, model);
   const run = lastRun(history, candidate);
   if (!run) {
-    throw new PromotionError(`${prefix}: version ${candidate} never ran in ${source} on ${context.baseBranch}; only versions from its history can be promoted`, 'input');
+    throw new PromotionError(
+      `${prefix}: version ${candidate} never ran in ${source} on ${context.baseBranch}; only versions from its history can be promoted`,
+      'input',
+    );
   }
   if (candidate === current) return { changed: false, message: `${prefix}: already at ${current}; nothing to do` };
 
@@ -88,10 +95,14 @@ export async function promoteModel(context: PromotionContext, request: Promotion
   await context.worktree.run(['clean', '-fdq']);
   const root = context.worktree.dir;
   const targetFile = path.join(root, CLUSTERS_DIR, target, CLUSTER_FILE);
-  await writeFile(targetFile, setModelVersion(await readFile(targetFile, 'utf8'), `${CLUSTERS_DIR}/${target}/${CLUSTER_FILE}`, model, candidate));
+  await writeFile(
+    targetFile,
+    setModelVersion(await readFile(targetFile, 'utf8'), `${CLUSTERS_DIR}/${target}/${CLUSTER_FILE}`, model, candidate),
+  );
   const before = await renderedFiles(root, target);
   const loaded = await loadFleet(root);
-  if (!loaded.ok) throw new PromotionError(`${prefix}: the edited inputs do not load:\n${loaded.problems.map(formatProblem).join('\n')}`, 'input');
+  if (!loaded.ok)
+    throw new PromotionError(`${prefix}: the edited inputs do not load:\n${loaded.problems.map(formatProblem).join('\n')}`, 'input');
   await rerender(root, loaded.fleet, target);
   const after = await renderedFiles(root, target);
   const gate = await validationGate(after, target, targetSpec.aws.kubernetesVersion, context.cacheDir);
@@ -113,7 +124,10 @@ export async function promoteModel(context: PromotionContext, request: Promotion
   const what = `${prefix} ${current} -> ${candidate} (in ${source} since ${run.since.time.toISOString()}, ${formatDuration(soaked)} >= ${request.soakHours}h)`;
 
   if (!context.github) {
-    return { changed: false, message: `${what}: would push ${branch} and open or refresh its PR (dry run without GITHUB_TOKEN: PRs not looked up)\n${indent(body)}` };
+    return {
+      changed: false,
+      message: `${what}: would push ${branch} and open or refresh its PR (dry run without GITHUB_TOKEN: PRs not looked up)\n${indent(body)}`,
+    };
   }
   const { client, repository } = context.github;
   const pulls = await remote(() => client.pullsForBranch(repository, branch));
@@ -122,14 +136,24 @@ export async function promoteModel(context: PromotionContext, request: Promotion
   const remoteCommit = await context.git.remoteBranch('origin', branch);
 
   if (!open && closedSame) {
-    return { changed: false, message: `${what}: PR #${closedSame.number} proposing this version was closed without merging; not reopening (a newer version will open a new PR)` };
+    return {
+      changed: false,
+      message: `${what}: PR #${closedSame.number} proposing this version was closed without merging; not reopening (a newer version will open a new PR)`,
+    };
   }
   const commit = await commitPromotion(context.worktree, target, title, facts);
-  const upToDate = open !== undefined && remoteCommit !== undefined && open.title === title && open.body === body && (await sameTree(context, remoteCommit, commit));
+  const upToDate =
+    open !== undefined &&
+    remoteCommit !== undefined &&
+    open.title === title &&
+    open.body === body &&
+    (await sameTree(context, remoteCommit, commit));
   if (upToDate) return { changed: false, message: `${what}: PR #${open.number} is up to date (${open.url})` };
 
   if (context.dryRun) {
-    const action = open ? `force-push ${branch} and update PR #${open.number}` : `push ${branch} and open a PR titled "${title}" with labels ${PROMOTION_LABELS(target).join(', ')}`;
+    const action = open
+      ? `force-push ${branch} and update PR #${open.number}`
+      : `push ${branch} and open a PR titled "${title}" with labels ${PROMOTION_LABELS(target).join(', ')}`;
     return { changed: false, message: `${what}: would ${action}\n${indent(body)}` };
   }
   await push(context.worktree, commit, branch, remoteCommit);
@@ -144,7 +168,10 @@ export async function promoteModel(context: PromotionContext, request: Promotion
 
 async function commitPromotion(worktree: Git, target: string, title: string, facts: PromotionFacts): Promise<string> {
   await worktree.run(['add', '--all', '--', `${CLUSTERS_DIR}/${target}`]);
-  const identity = (await worktree.run(['config', 'user.email']).catch(() => '')) === '' ? ['-c', 'user.name=eks-llm-gitops promotion', '-c', 'user.email=eks-llm-gitops@users.noreply.github.com'] : [];
+  const identity =
+    (await worktree.run(['config', 'user.email']).catch(() => '')) === ''
+      ? ['-c', 'user.name=eks-llm-gitops promotion', '-c', 'user.email=eks-llm-gitops@users.noreply.github.com']
+      : [];
   const message = `${title}\n\n${facts.to} has run in ${facts.source} since ${facts.soakedSince.toISOString()} (commit ${facts.sourceCommit}).`;
   await worktree.run([...identity, 'commit', '--quiet', '--no-verify', '-m', message]);
   return worktree.run(['rev-parse', 'HEAD']);
@@ -158,7 +185,13 @@ async function sameTree(context: PromotionContext, remoteCommit: string, commit:
 /** Pushes without creating a local branch; the lease refuses to overwrite a branch that moved since we looked. */
 async function push(worktree: Git, commit: string, branch: string, expected: string | undefined): Promise<void> {
   try {
-    await worktree.run(['push', '--quiet', `--force-with-lease=refs/heads/${branch}:${expected ?? ''}`, 'origin', `${commit}:refs/heads/${branch}`]);
+    await worktree.run([
+      'push',
+      '--quiet',
+      `--force-with-lease=refs/heads/${branch}:${expected ?? ''}`,
+      'origin',
+      `${commit}:refs/heads/${branch}`,
+    ]);
   } catch (error) {
     if (error instanceof GitError) throw new PromotionError(`pushing ${branch} failed: ${error.message}`, 'remote');
     throw error;
@@ -174,7 +207,10 @@ async function remote<T>(call: () => Promise<T>): Promise<T> {
     const failure = error as { status?: unknown; request?: { method?: string; url?: string }; message?: string };
     if (typeof failure.status === 'number' && failure.request?.url) {
       const kind = failure.status >= 400 && failure.status < 500 ? 'input' : 'remote';
-      throw new PromotionError(`GitHub API ${failure.request.method} ${new URL(failure.request.url).pathname} failed: ${failure.status} ${firstLine(failure.message ?? '')}`, kind);
+      throw new PromotionError(
+        `GitHub API ${failure.request.method} ${new URL(failure.request.url).pathname} failed: ${failure.status} ${firstLine(failure.message ?? '')}`,
+        kind,
+      );
     }
     throw new PromotionError(`GitHub API request failed: ${(error as Error).message}`, 'remote');
   }

@@ -1,9 +1,8 @@
 import path from 'node:path';
 import type { Fleet } from '../config/fleet.js';
-import { renderEnvironment } from '../render/render-environment.js';
+import { RENDERED_DIRS, renderEnvironment } from '../render/render-environment.js';
 import { readTree } from '../render/rendered-tree.js';
 import { writeEnvironment } from '../render/write-environment.js';
-import { RENDERED_DIRS } from '../render/render-environment.js';
 import { CLUSTERS_DIR } from '../config/load-fleet.js';
 import { parseManifestFile } from '../validate/manifest-documents.js';
 import { summarize } from '../validate/reports.js';
@@ -14,7 +13,8 @@ import type { GateResult } from './pr-body.js';
 /** The rendered files of an environment on disk (paths relative to clusters/<env>/). */
 export async function renderedFiles(root: string, env: string): Promise<Map<string, string>> {
   const files = new Map<string, string>();
-  for (const dir of RENDERED_DIRS) for (const [file, text] of await readTree(path.join(root, CLUSTERS_DIR, env), dir)) files.set(file, text);
+  for (const dir of RENDERED_DIRS)
+    for (const [file, text] of await readTree(path.join(root, CLUSTERS_DIR, env), dir)) files.set(file, text);
   return files;
 }
 
@@ -27,7 +27,12 @@ export async function rerender(root: string, fleet: Fleet, env: string): Promise
  * Strict schema validation of the re-rendered environment, as the PR gate would run it (schema
  * locations from the environment variable, then the built-in validators).
  */
-export async function validationGate(files: ReadonlyMap<string, string>, env: string, kubernetesVersion: string, cacheDir: string): Promise<GateResult> {
+export async function validationGate(
+  files: ReadonlyMap<string, string>,
+  env: string,
+  kubernetesVersion: string,
+  cacheDir: string,
+): Promise<GateResult> {
   const validator = strictValidator(cacheDir);
   const manifests = [...files].map(([file, text]) => parseManifestFile(`${CLUSTERS_DIR}/${env}/${file}`, text));
   const results = await validator.validateGroup({ files: manifests, kubernetesVersion: normalizeKubernetesVersion(kubernetesVersion) });

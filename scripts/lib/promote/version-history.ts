@@ -17,7 +17,10 @@ export interface VersionRecord {
 export async function versionHistory(git: Git, ref: string, file: string, model: string): Promise<VersionRecord[]> {
   const log = await git.run(['log', '--first-parent', '--format=%H %cI', ref, '--', file]);
   const records: VersionRecord[] = [];
-  for (const line of log.split('\n').filter((l) => l !== '').reverse()) {
+  for (const line of log
+    .split('\n')
+    .filter((l) => l !== '')
+    .reverse()) {
     const [commit, time] = line.split(' ') as [string, string];
     records.push({ commit, time: new Date(time), version: versionIn(await git.show(commit, file), model) });
   }

@@ -1,8 +1,7 @@
 import { App } from 'cdk8s';
-import { GatewayChart } from '../../../apps/gateway/gateway-chart.js';
+import { GATEWAY_NAMESPACE, GatewayChart } from '../../../apps/gateway/gateway-chart.js';
 import { GATEWAY_PODS_SECURITY_GROUP } from '../../../apps/gateway/response-cache.js';
 import { ModelServerChart, modelServerComponent } from '../../../apps/model-server/model-server-chart.js';
-import { GATEWAY_NAMESPACE } from '../../../apps/gateway/gateway-chart.js';
 import { PLATFORM_COMPONENTS } from '../../../platform/components.js';
 import { placeableFamilies } from '../config/cross-checks.js';
 import type { Fleet } from '../config/fleet.js';
@@ -45,7 +44,10 @@ export function buildEnvironmentApp(fleet: Fleet, environmentName: string): App 
   }
   new GatewayChart(app, 'gateway', {
     environment,
-    routes: deployed.map(({ model }) => ({ model, apiBase: `http://${model.name}.${modelServerComponent(model.name)}.svc.cluster.local:8000/v1` })),
+    routes: deployed.map(({ model }) => ({
+      model,
+      apiBase: `http://${model.name}.${modelServerComponent(model.name)}.svc.cluster.local:8000/v1`,
+    })),
     modelNamespaces: deployed.map((d) => modelServerComponent(d.model.name)),
   });
   return app;

@@ -43,7 +43,12 @@ function folderFiles(folder: string, manifests: readonly Manifest[], header: str
  * `manifests/<layer>/<component>/<kind>-<name>.yaml` with a kustomization.yaml per component and
  * per layer (Flux reconciles a layer as one unit), and `bootstrap/` with its own kustomization.yaml.
  */
-export function environmentFiles(environment: string, objects: readonly RenderedObject[], bootstrap: readonly Manifest[], bootstrapDir: string): Map<string, string> {
+export function environmentFiles(
+  environment: string,
+  objects: readonly RenderedObject[],
+  bootstrap: readonly Manifest[],
+  bootstrapDir: string,
+): Map<string, string> {
   const header = generatedHeader(environment);
   const files = new Map<string, string>();
 

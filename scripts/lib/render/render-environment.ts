@@ -27,6 +27,11 @@ export function renderEnvironment(fleet: Fleet, name: string): RenderedEnvironme
   const environment = fleet.environments.get(name)?.spec;
   if (!environment) throw new Error(`unknown environment "${name}"`);
   const { objects, components } = synthesize(buildEnvironmentApp(fleet, name));
-  const bootstrap = chartManifests(new BootstrapChart(new App({ outdir: 'cdk8s.out' }), 'bootstrap', { environment, inventory: environmentInventory(objects, components) }));
+  const bootstrap = chartManifests(
+    new BootstrapChart(new App({ outdir: 'cdk8s.out' }), 'bootstrap', {
+      environment,
+      inventory: environmentInventory(objects, components),
+    }),
+  );
   return { name, files: environmentFiles(name, objects, bootstrap, BOOTSTRAP_DIR), objectCount: objects.length + bootstrap.length };
 }

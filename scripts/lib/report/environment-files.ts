@@ -1,7 +1,6 @@
 import { $ } from 'zx';
 import { CLUSTERS_DIR } from '../config/load-fleet.js';
-import { environmentFiles } from '../validate/collect-inputs.js';
-import { VALIDATED_DIRS } from '../validate/collect-inputs.js';
+import { environmentFiles, VALIDATED_DIRS } from '../validate/collect-inputs.js';
 
 /** An environment's rendered files (paths relative to clusters/<env>/) in the working tree. */
 export async function workingTreeFiles(root: string, env: string): Promise<Map<string, string>> {
@@ -18,7 +17,11 @@ export async function workingTreeFiles(root: string, env: string): Promise<Map<s
  */
 export async function revisionFiles(root: string, revision: string, env: string): Promise<Map<string, string>> {
   const prefix = `${CLUSTERS_DIR}/${env}/`;
-  const listed = await $({ cwd: root, quiet: true, nothrow: true })`git ls-tree -r ${revision} -- ${VALIDATED_DIRS.map((d) => `${prefix}${d}`)}`;
+  const listed = await $({
+    cwd: root,
+    quiet: true,
+    nothrow: true,
+  })`git ls-tree -r ${revision} -- ${VALIDATED_DIRS.map((d) => `${prefix}${d}`)}`;
   if (listed.exitCode !== 0) throw new Error(`git ls-tree ${revision}: ${listed.stderr.trim()}`);
   const blobs: Array<{ sha: string; file: string }> = [];
   for (const line of listed.stdout.split('\n')) {

@@ -13,9 +13,12 @@ export interface ModelServerFacts {
   readonly families: readonly string[];
 }
 
+// Parsed YAML of any shape: every read below is optional-chained and coerced.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Json = Record<string, any>;
 
-const gpusOf = (container: Json) => Number(container?.resources?.limits?.['nvidia.com/gpu'] ?? container?.resources?.requests?.['nvidia.com/gpu'] ?? 0) || 0;
+const gpusOf = (container: Json) =>
+  Number(container?.resources?.limits?.['nvidia.com/gpu'] ?? container?.resources?.requests?.['nvidia.com/gpu'] ?? 0) || 0;
 
 /** The model servers of an environment's rendered files (path -> text), by model name. */
 export function modelServers(files: ReadonlyMap<string, string>): Map<string, ModelServerFacts> {

@@ -74,7 +74,10 @@ function gatesSection(input: ReportInput): string {
     lines.push(`| ${file.scope} | ${names.map(cell).join(' | ')} |`);
   }
   const failed = input.gates.some((g) => g.results.some((r) => r.outcome === 'failure'));
-  lines.push('', `${failed ? 'Some gates **failed**: the annotations on the changed lines say what to fix.' : 'Every gate that ran passed.'}${input.runUrl ? ` [Workflow run](${input.runUrl})` : ''}`);
+  lines.push(
+    '',
+    `${failed ? 'Some gates **failed**: the annotations on the changed lines say what to fix.' : 'Every gate that ran passed.'}${input.runUrl ? ` [Workflow run](${input.runUrl})` : ''}`,
+  );
   return lines.join('\n');
 }
 
@@ -95,11 +98,22 @@ function environmentSection(env: EnvironmentReport, prices: PriceTable, maxRows:
       const y = b ? f(b) : undefined;
       return x === y ? codeCell(y) : `${codeCell(x)} → ${codeCell(y)}`;
     };
-    const facts = [show((s) => s.version), show((s) => s.image), show((s) => `${s.minReplicas}-${s.maxReplicas}`), show((s) => String(s.gpusPerReplica))];
+    const facts = [
+      show((s) => s.version),
+      show((s) => s.image),
+      show((s) => `${s.minReplicas}-${s.maxReplicas}`),
+      show((s) => String(s.gpusPerReplica)),
+    ];
     if (a && b && JSON.stringify(a) === JSON.stringify(b)) continue;
     rows.push([model, ...facts]);
   }
-  const models = markdownTable('#### Model servers', ['model', 'version', 'image', 'replicas (min-max)', 'GPUs per replica'], rows, 'model servers', maxRows);
+  const models = markdownTable(
+    '#### Model servers',
+    ['model', 'version', 'image', 'replicas (min-max)', 'GPUs per replica'],
+    rows,
+    'model servers',
+    maxRows,
+  );
   const before = env.capacityBefore;
   const after = env.capacityAfter;
   const regionNote = env.region === prices.region ? '' : ` Prices are for ${prices.region}; this environment runs in ${env.region}.`;

@@ -31,7 +31,10 @@ export async function loadPriceTable(root: string): Promise<PriceTable> {
  * The instance a replica needs: the cheapest priced type of an allowed family with at least the
  * replica's GPUs (a replica's GPUs are on one node). Undefined when none is priced.
  */
-export function instanceFor(server: Pick<ModelServerFacts, 'gpusPerReplica' | 'families'>, prices: PriceTable): { type: string; usdPerHour: number } | undefined {
+export function instanceFor(
+  server: Pick<ModelServerFacts, 'gpusPerReplica' | 'families'>,
+  prices: PriceTable,
+): { type: string; usdPerHour: number } | undefined {
   let best: { type: string; usdPerHour: number } | undefined;
   for (const [type, price] of Object.entries(prices.instances)) {
     const family = type.split('.')[0]!;

@@ -31,7 +31,8 @@ export function crdJsonSchemas(crd: unknown, source: string): KindSchema[] {
     .filter((v): v is Json => isObject(v) && v.served !== false)
     .map((v) => {
       const schema = isObject(v.schema) ? v.schema.openAPIV3Schema : undefined;
-      if (typeof v.name !== 'string' || !isObject(schema)) throw new Error(`${source}: version ${String(v.name)} of ${kind} has no openAPIV3Schema`);
+      if (typeof v.name !== 'string' || !isObject(schema))
+        throw new Error(`${source}: version ${String(v.name)} of ${kind} has no openAPIV3Schema`);
       return { group, kind, version: v.name, schema: closeObjects(schema, true) as Json };
     });
 }
@@ -43,7 +44,10 @@ export function closeObjects(node: unknown, root = false): unknown {
   const copy: Json = {};
   for (const [key, value] of Object.entries(node)) {
     // Property names are data, not schemas: copy the map, convert each property's schema.
-    copy[key] = key === 'properties' && isObject(value) ? Object.fromEntries(Object.entries(value).map(([name, s]) => [name, closeObjects(s)])) : closeObjects(value);
+    copy[key] =
+      key === 'properties' && isObject(value)
+        ? Object.fromEntries(Object.entries(value).map(([name, s]) => [name, closeObjects(s)]))
+        : closeObjects(value);
   }
   if (!root && isObject(node.properties) && !('additionalProperties' in node) && node['x-kubernetes-preserve-unknown-fields'] !== true) {
     copy.additionalProperties = false;

@@ -10,9 +10,13 @@ import { isObject, type KindSchema } from './crd-json-schema.js';
 
 type Json = Record<string, unknown>;
 
-const SCALARS: Record<string, Json> = { string: { type: 'string' }, integer: { type: 'integer' }, boolean: { type: 'boolean' }, float: { type: 'number' } };
+const SCALARS: Record<string, Json> = {
+  string: { type: 'string' },
+  integer: { type: 'integer' },
+  boolean: { type: 'boolean' },
+  float: { type: 'number' },
+};
 const MARKER = /([A-Za-z]+)=("(?:[^"\\]|\\.)*"|\S+)/g;
-
 
 function typeSchema(type: string, where: string): Json {
   const scalar = SCALARS[type];

@@ -13,11 +13,24 @@ export function codeCell(value: string | undefined): string {
  * A Markdown table of at most `maxRows` rows under a heading, or a line saying nothing changed.
  * A cut table says how many rows it left out.
  */
-export function markdownTable(heading: string, columns: readonly string[], rows: readonly string[][], noun: string, maxRows: number): string {
+export function markdownTable(
+  heading: string,
+  columns: readonly string[],
+  rows: readonly string[][],
+  noun: string,
+  maxRows: number,
+): string {
   if (rows.length === 0) return `${heading}\n\nNo ${noun} changed.`;
   const shown = rows.slice(0, maxRows);
-  const lines = [heading, '', `| ${columns.join(' | ')} |`, `| ${columns.map(() => '---').join(' | ')} |`, ...shown.map((r) => `| ${r.join(' | ')} |`)];
-  if (shown.length < rows.length) lines.push('', `... and ${rows.length - shown.length} more rows, left out to keep this under GitHub's 65,536-character limit.`);
+  const lines = [
+    heading,
+    '',
+    `| ${columns.join(' | ')} |`,
+    `| ${columns.map(() => '---').join(' | ')} |`,
+    ...shown.map((r) => `| ${r.join(' | ')} |`),
+  ];
+  if (shown.length < rows.length)
+    lines.push('', `... and ${rows.length - shown.length} more rows, left out to keep this under GitHub's 65,536-character limit.`);
   return lines.join('\n');
 }
 

@@ -69,7 +69,11 @@ async function isCurrent(bin: string, engine: Engine, want: Omit<Stamp, 'size' |
 }
 
 /** Whether each engine's binary is current, without building anything. */
-export async function engineStatus(go: string, bin: string, engines: readonly Engine[]): Promise<Array<{ engine: Engine; version: string; current: boolean }>> {
+export async function engineStatus(
+  go: string,
+  bin: string,
+  engines: readonly Engine[],
+): Promise<Array<{ engine: Engine; version: string; current: boolean }>> {
   return Promise.all(
     engines.map(async (engine) => {
       const want = await wanted(go, engine);
@@ -87,7 +91,13 @@ export async function buildEngine(go: string, bin: string, engine: Engine, force
   const started = performance.now();
   const want = await wanted(go, engine);
   const binary = path.join(bin, engine.name);
-  const done = (built: boolean): BuildResult => ({ engine, version: want.version, binary, built, seconds: (performance.now() - started) / 1000 });
+  const done = (built: boolean): BuildResult => ({
+    engine,
+    version: want.version,
+    binary,
+    built,
+    seconds: (performance.now() - started) / 1000,
+  });
   if (!force && (await isCurrent(bin, engine, want))) return done(false);
 
   await mkdir(bin, { recursive: true });
@@ -95,13 +105,24 @@ export async function buildEngine(go: string, bin: string, engine: Engine, force
   try {
     // -mod=readonly: go.sum is the lock; a build never edits it or resolves anything new.
     // CGO_ENABLED=0: static binaries, as the projects' own releases are.
-    const result = await $({ quiet: true, nothrow: true, cwd: engineModuleDir(engine), env: { ...process.env, CGO_ENABLED: '0' } })`${go} build -trimpath -mod=readonly -ldflags ${want.ldflags} -o ${partial} ${engine.pkg}`;
+    const result = await $({
+      quiet: true,
+      nothrow: true,
+      cwd: engineModuleDir(engine),
+      env: { ...process.env, CGO_ENABLED: '0' },
+    })`${go} build -trimpath -mod=readonly -ldflags ${want.ldflags} -o ${partial} ${engine.pkg}`;
     if (result.exitCode !== 0) throw new BuildError(`go build of ${engine.name} ${want.version} failed:\n${result.stderr.trim()}`);
     const reported = await probeVersion(engine, partial);
-    if (reported !== want.version) throw new BuildError(`${engine.name} built from ${want.version} reports ${reported ?? 'no version'}; check its ldflags in scripts/lib/tools/engines.ts`);
+    if (reported !== want.version)
+      throw new BuildError(
+        `${engine.name} built from ${want.version} reports ${reported ?? 'no version'}; check its ldflags in scripts/lib/tools/engines.ts`,
+      );
     await rename(partial, binary);
     const info = await stat(binary);
-    await writeFile(stampFile(bin, engine), `${JSON.stringify({ ...want, size: info.size, mtimeMs: info.mtimeMs } satisfies Stamp, null, 2)}\n`);
+    await writeFile(
+      stampFile(bin, engine),
+      `${JSON.stringify({ ...want, size: info.size, mtimeMs: info.mtimeMs } satisfies Stamp, null, 2)}\n`,
+    );
     return done(true);
   } finally {
     await rm(partial, { force: true });

@@ -12,7 +12,8 @@ export const TOOL_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url
 export const TOOLS_BIN_VARIABLE = 'TOOLS_BIN_DIR';
 export const DEFAULT_TOOLS_BIN = '.tools/bin';
 
-export const toolsBinDir = (env: NodeJS.ProcessEnv = process.env): string => path.resolve(TOOL_ROOT, env[TOOLS_BIN_VARIABLE] || DEFAULT_TOOLS_BIN);
+export const toolsBinDir = (env: NodeJS.ProcessEnv = process.env): string =>
+  path.resolve(TOOL_ROOT, env[TOOLS_BIN_VARIABLE] || DEFAULT_TOOLS_BIN);
 
 export const engineModuleDir = (engine: Engine): string => path.join(TOOL_ROOT, 'tools', engine.name);
 

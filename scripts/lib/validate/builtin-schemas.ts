@@ -39,7 +39,10 @@ export interface BuiltinCheck {
 const loaded = new Map<string, Promise<BuiltinCheck | undefined>>();
 
 /** The built-in validator for a resource's kind, or undefined when no package has it. */
-export function builtinCheck(resource: Pick<ResourceSignature, 'group' | 'version' | 'kind'>, strict: boolean): Promise<BuiltinCheck | undefined> {
+export function builtinCheck(
+  resource: Pick<ResourceSignature, 'group' | 'version' | 'kind'>,
+  strict: boolean,
+): Promise<BuiltinCheck | undefined> {
   const key = `${resource.group}/${resource.version}/${resource.kind}/${strict}`;
   let pending = loaded.get(key);
   if (!pending) {

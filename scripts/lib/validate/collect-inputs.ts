@@ -29,7 +29,12 @@ export async function environmentFiles(root: string, env: string): Promise<Input
  * Files named on the command line: files as they are, folders searched recursively for YAML and
  * JSON, `-` for standard input. A path that does not exist is a usage error.
  */
-export async function collectPaths(root: string, paths: readonly string[], ignore: readonly RegExp[], stdin: () => Promise<string>): Promise<InputFile[]> {
+export async function collectPaths(
+  root: string,
+  paths: readonly string[],
+  ignore: readonly RegExp[],
+  stdin: () => Promise<string>,
+): Promise<InputFile[]> {
   const files: InputFile[] = [];
   for (const given of paths) {
     if (given === '-') {
@@ -40,7 +45,8 @@ export async function collectPaths(root: string, paths: readonly string[], ignor
     const info = await stat(absolute).catch(() => undefined);
     if (!info) throw new UsageError(`no such file or folder: ${given}`);
     if (info.isDirectory()) files.push(...(await walk(root, absolute, ignore)));
-    else if (!ignore.some((re) => re.test(absolute))) files.push({ file: displayPath(root, absolute), text: await readFile(absolute, 'utf8') });
+    else if (!ignore.some((re) => re.test(absolute)))
+      files.push({ file: displayPath(root, absolute), text: await readFile(absolute, 'utf8') });
   }
   return files;
 }

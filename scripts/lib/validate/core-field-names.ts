@@ -36,7 +36,7 @@ function modelTable(): Record<string, ModelClass> {
 function classFor(resource: Pick<ResourceSignature, 'group' | 'version' | 'kind'>): ModelClass | undefined {
   const table = modelTable();
   const version = resource.version.charAt(0).toUpperCase() + resource.version.slice(1);
-  const groupPrefix = (resource.group === '' ? 'core' : resource.group.split('.')[0] as string)
+  const groupPrefix = (resource.group === '' ? 'core' : (resource.group.split('.')[0] as string))
     .split('-')
     .map((p) => p.charAt(0).toUpperCase() + p.slice(1))
     .join('');
@@ -74,7 +74,8 @@ function walkType(type: string, value: unknown, pointer: string, errors: Validat
   const map = /^\{ \[key: string\]: (.+); \}$/.exec(type);
   if (map) {
     if (typeof value === 'object' && value !== null) {
-      for (const [key, item] of Object.entries(value)) walkType(map[1] as string, item, `${pointer}/${key.replace(/~/g, '~0').replace(/\//g, '~1')}`, errors);
+      for (const [key, item] of Object.entries(value))
+        walkType(map[1] as string, item, `${pointer}/${key.replace(/~/g, '~0').replace(/\//g, '~1')}`, errors);
     }
     return;
   }

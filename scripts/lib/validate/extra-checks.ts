@@ -16,21 +16,52 @@ const QUANTITY = /^[+-]?(\d+(\.\d*)?|\.\d+)(([KMGTPE]i)|[numkMGTPE]|([eE][+-]?\d
 
 /** Cluster-scoped kinds (by group/kind) that may, and must, have no namespace. */
 const CLUSTER_SCOPED = new Set([
-  '/Namespace', '/Node', '/PersistentVolume', '/ComponentStatus',
-  'rbac.authorization.k8s.io/ClusterRole', 'rbac.authorization.k8s.io/ClusterRoleBinding',
-  'storage.k8s.io/StorageClass', 'storage.k8s.io/CSIDriver', 'storage.k8s.io/CSINode', 'storage.k8s.io/VolumeAttachment',
-  'scheduling.k8s.io/PriorityClass', 'networking.k8s.io/IngressClass', 'node.k8s.io/RuntimeClass',
-  'apiextensions.k8s.io/CustomResourceDefinition', 'apiregistration.k8s.io/APIService',
-  'admissionregistration.k8s.io/ValidatingWebhookConfiguration', 'admissionregistration.k8s.io/MutatingWebhookConfiguration',
-  'admissionregistration.k8s.io/ValidatingAdmissionPolicy', 'admissionregistration.k8s.io/ValidatingAdmissionPolicyBinding',
-  'karpenter.sh/NodePool', 'karpenter.sh/NodeClaim', 'karpenter.k8s.aws/EC2NodeClass',
-  'keda.sh/ClusterTriggerAuthentication', 'elbv2.k8s.aws/IngressClassParams',
-  'external-secrets.io/ClusterSecretStore', 'external-secrets.io/ClusterExternalSecret',
-  'gateway.networking.k8s.io/GatewayClass', 'nvidia.com/ClusterPolicy',
+  '/Namespace',
+  '/Node',
+  '/PersistentVolume',
+  '/ComponentStatus',
+  'rbac.authorization.k8s.io/ClusterRole',
+  'rbac.authorization.k8s.io/ClusterRoleBinding',
+  'storage.k8s.io/StorageClass',
+  'storage.k8s.io/CSIDriver',
+  'storage.k8s.io/CSINode',
+  'storage.k8s.io/VolumeAttachment',
+  'scheduling.k8s.io/PriorityClass',
+  'networking.k8s.io/IngressClass',
+  'node.k8s.io/RuntimeClass',
+  'apiextensions.k8s.io/CustomResourceDefinition',
+  'apiregistration.k8s.io/APIService',
+  'admissionregistration.k8s.io/ValidatingWebhookConfiguration',
+  'admissionregistration.k8s.io/MutatingWebhookConfiguration',
+  'admissionregistration.k8s.io/ValidatingAdmissionPolicy',
+  'admissionregistration.k8s.io/ValidatingAdmissionPolicyBinding',
+  'karpenter.sh/NodePool',
+  'karpenter.sh/NodeClaim',
+  'karpenter.k8s.aws/EC2NodeClass',
+  'keda.sh/ClusterTriggerAuthentication',
+  'elbv2.k8s.aws/IngressClassParams',
+  'external-secrets.io/ClusterSecretStore',
+  'external-secrets.io/ClusterExternalSecret',
+  'gateway.networking.k8s.io/GatewayClass',
+  'nvidia.com/ClusterPolicy',
 ]);
 
 /** Namespaced kinds we know; other unknown kinds are not checked for a namespace. */
-const NAMESPACED_GROUPS = new Set(['', 'apps', 'batch', 'policy', 'autoscaling', 'networking.k8s.io', 'rbac.authorization.k8s.io', 'keda.sh', 'argoproj.io', 'monitoring.coreos.com', 'vpcresources.k8s.aws', 'services.k8s.aws', 'external-secrets.io']);
+const NAMESPACED_GROUPS = new Set([
+  '',
+  'apps',
+  'batch',
+  'policy',
+  'autoscaling',
+  'networking.k8s.io',
+  'rbac.authorization.k8s.io',
+  'keda.sh',
+  'argoproj.io',
+  'monitoring.coreos.com',
+  'vpcresources.k8s.aws',
+  'services.k8s.aws',
+  'external-secrets.io',
+]);
 
 /** Where a workload keeps its pod spec. */
 const POD_SPEC_PATHS: Record<string, string[]> = {
@@ -49,7 +80,11 @@ export function isClusterScoped(signature: Pick<ResourceSignature, 'group' | 'ki
 
 function isKnownNamespaced(signature: Pick<ResourceSignature, 'group' | 'kind'>): boolean {
   if (isClusterScoped(signature)) return false;
-  return NAMESPACED_GROUPS.has(signature.group) || signature.group.endsWith('.services.k8s.aws') || signature.group.endsWith('.toolkit.fluxcd.io');
+  return (
+    NAMESPACED_GROUPS.has(signature.group) ||
+    signature.group.endsWith('.services.k8s.aws') ||
+    signature.group.endsWith('.toolkit.fluxcd.io')
+  );
 }
 
 type Json = Record<string, unknown>;
@@ -86,16 +121,31 @@ function checkName({ kind, group, name }: ResourceSignature): ValidationError[] 
   if (group === '' && kind === 'Service') {
     return name.length <= 63 && DNS_1035_LABEL.test(name)
       ? []
-      : [{ path, msg: `invalid name "${name}": a Service name must be a DNS-1035 label (lowercase letters, digits and '-', starting with a letter, at most 63 characters)` }];
+      : [
+          {
+            path,
+            msg: `invalid name "${name}": a Service name must be a DNS-1035 label (lowercase letters, digits and '-', starting with a letter, at most 63 characters)`,
+          },
+        ];
   }
   if (group === '' && kind === 'Namespace') {
     return name.length <= 63 && DNS_1123_LABEL.test(name)
       ? []
-      : [{ path, msg: `invalid name "${name}": a Namespace name must be a DNS-1123 label (lowercase letters, digits and '-', at most 63 characters)` }];
+      : [
+          {
+            path,
+            msg: `invalid name "${name}": a Namespace name must be a DNS-1123 label (lowercase letters, digits and '-', at most 63 characters)`,
+          },
+        ];
   }
   return name.length <= 253 && DNS_1123_SUBDOMAIN.test(name)
     ? []
-    : [{ path, msg: `invalid name "${name}": expected a DNS-1123 subdomain (lowercase letters, digits, '-' and '.', at most 253 characters)` }];
+    : [
+        {
+          path,
+          msg: `invalid name "${name}": expected a DNS-1123 subdomain (lowercase letters, digits, '-' and '.', at most 253 characters)`,
+        },
+      ];
 }
 
 function checkNamespace(signature: ResourceSignature): ValidationError[] {
@@ -103,7 +153,12 @@ function checkNamespace(signature: ResourceSignature): ValidationError[] {
     return [{ path: '/metadata/namespace', msg: `${signature.kind} is cluster-scoped and must not have a namespace` }];
   }
   if (signature.namespace === undefined && isKnownNamespaced(signature)) {
-    return [{ path: '/metadata', msg: `${signature.kind} is namespaced but has no metadata.namespace: it would land in whatever namespace the tool applying it defaults to` }];
+    return [
+      {
+        path: '/metadata',
+        msg: `${signature.kind} is namespaced but has no metadata.namespace: it would land in whatever namespace the tool applying it defaults to`,
+      },
+    ];
   }
   if (signature.namespace !== undefined && !DNS_1123_LABEL.test(signature.namespace)) {
     return [{ path: '/metadata/namespace', msg: `invalid namespace "${signature.namespace}": expected a DNS-1123 label` }];
@@ -147,12 +202,18 @@ function checkLabel(key: string, value: unknown, path: (string | number)[]): Val
   const prefix = slash === -1 ? undefined : key.slice(0, slash);
   const name = slash === -1 ? key : key.slice(slash + 1);
   if ((prefix !== undefined && (prefix.length > 253 || !DNS_1123_SUBDOMAIN.test(prefix))) || name.length > 63 || !LABEL_NAME.test(name)) {
-    errors.push({ path: pointer(path), msg: `invalid label key "${key}": expected [prefix/]name with a DNS-subdomain prefix and a name of at most 63 alphanumerics, '-', '_' or '.'` });
+    errors.push({
+      path: pointer(path),
+      msg: `invalid label key "${key}": expected [prefix/]name with a DNS-subdomain prefix and a name of at most 63 alphanumerics, '-', '_' or '.'`,
+    });
   }
   if (typeof value !== 'string') {
     errors.push({ path: pointer(path), msg: `label "${key}" must have a string value (quote it), found ${typeof value}` });
   } else if (value !== '' && (value.length > 63 || !LABEL_NAME.test(value))) {
-    errors.push({ path: pointer(path), msg: `invalid value "${value}" for label "${key}": at most 63 alphanumerics, '-', '_' or '.', starting and ending with an alphanumeric` });
+    errors.push({
+      path: pointer(path),
+      msg: `invalid value "${value}" for label "${key}": at most 63 alphanumerics, '-', '_' or '.', starting and ending with an alphanumeric`,
+    });
   }
   return errors;
 }
@@ -176,7 +237,10 @@ function checkPodSpec(pod: Json, podPath: readonly string[]): ValidationError[] 
         if (typeof portName !== 'string') return;
         const previous = portNames.get(portName);
         if (previous !== undefined) {
-          errors.push({ path: pointer([...base, 'ports', p, 'name']), msg: `duplicate port name "${portName}" (also on container "${previous}"): named ports must be unique in a pod` });
+          errors.push({
+            path: pointer([...base, 'ports', p, 'name']),
+            msg: `duplicate port name "${portName}" (also on container "${previous}"): named ports must be unique in a pod`,
+          });
         } else {
           portNames.set(portName, containerName);
         }
@@ -188,7 +252,10 @@ function checkPodSpec(pod: Json, podPath: readonly string[]): ValidationError[] 
         const envName = asObject(variable)?.name;
         if (typeof envName !== 'string') return;
         if (envNames.has(envName)) {
-          errors.push({ path: pointer([...base, 'env', e, 'name']), msg: `duplicate environment variable "${envName}" in container "${containerName}": only the last one takes effect` });
+          errors.push({
+            path: pointer([...base, 'env', e, 'name']),
+            msg: `duplicate environment variable "${envName}" in container "${containerName}": only the last one takes effect`,
+          });
         }
         envNames.add(envName);
       });
@@ -202,10 +269,16 @@ function checkResources(container: Json, base: (string | number)[]): ValidationE
   const errors: ValidationError[] = [];
   const requests = asObject(at(container, ['resources', 'requests'])) ?? {};
   const limits = asObject(at(container, ['resources', 'limits'])) ?? {};
-  for (const [which, values] of [['requests', requests], ['limits', limits]] as const) {
+  for (const [which, values] of [
+    ['requests', requests],
+    ['limits', limits],
+  ] as const) {
     for (const [resource, quantity] of Object.entries(values)) {
       if ((typeof quantity === 'string' && !QUANTITY.test(quantity)) || (typeof quantity === 'number' && !Number.isFinite(quantity))) {
-        errors.push({ path: pointer([...base, 'resources', which, resource]), msg: `expected a Kubernetes quantity such as "500m" or "4Gi", found ${JSON.stringify(quantity)}` });
+        errors.push({
+          path: pointer([...base, 'resources', which, resource]),
+          msg: `expected a Kubernetes quantity such as "500m" or "4Gi", found ${JSON.stringify(quantity)}`,
+        });
       }
     }
   }
@@ -214,9 +287,15 @@ function checkResources(container: Json, base: (string | number)[]): ValidationE
     const request = requests[resource];
     const limit = limits[resource];
     if (limit === undefined) {
-      errors.push({ path: pointer([...base, 'resources', 'limits', resource]), msg: `${resource} is requested without a limit: extended resources such as GPUs must set the limit (and the request, if set, must equal it)` });
+      errors.push({
+        path: pointer([...base, 'resources', 'limits', resource]),
+        msg: `${resource} is requested without a limit: extended resources such as GPUs must set the limit (and the request, if set, must equal it)`,
+      });
     } else if (request !== undefined && String(request) !== String(limit)) {
-      errors.push({ path: pointer([...base, 'resources', 'requests', resource]), msg: `${resource} request (${String(request)}) differs from its limit (${String(limit)}): the API server rejects extended resources (GPUs) that do not request exactly their limit` });
+      errors.push({
+        path: pointer([...base, 'resources', 'requests', resource]),
+        msg: `${resource} request (${String(request)}) differs from its limit (${String(limit)}): the API server rejects extended resources (GPUs) that do not request exactly their limit`,
+      });
     }
   }
   return errors;
@@ -227,14 +306,19 @@ function isExtendedResource(name: string): boolean {
 }
 
 /** Objects defined more than once in one environment (or one run): same group, kind, namespace and name. */
-export function findDuplicates(documents: ReadonlyArray<{ document: ManifestDocument; signature: ResourceSignature }>): Map<ManifestDocument, ValidationError> {
+export function findDuplicates(
+  documents: ReadonlyArray<{ document: ManifestDocument; signature: ResourceSignature }>,
+): Map<ManifestDocument, ValidationError> {
   const first = new Map<string, ManifestDocument>();
   const duplicates = new Map<ManifestDocument, ValidationError>();
   for (const { document, signature } of documents) {
     const key = `${signature.group}/${signature.kind}/${signature.namespace ?? ''}/${signature.name}`;
     const earlier = first.get(key);
     if (earlier) {
-      duplicates.set(document, { path: '/metadata/name', msg: `duplicate object: ${signature.kind} ${signature.namespace ? `${signature.namespace}/` : ''}${signature.name} is also defined in ${earlier.file}:${earlier.line}` });
+      duplicates.set(document, {
+        path: '/metadata/name',
+        msg: `duplicate object: ${signature.kind} ${signature.namespace ? `${signature.namespace}/` : ''}${signature.name} is also defined in ${earlier.file}:${earlier.line}`,
+      });
     } else {
       first.set(key, document);
     }

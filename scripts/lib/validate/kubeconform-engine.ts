@@ -85,7 +85,11 @@ export function parseKubeconformOutput(output: string, files: readonly ManifestF
       version: resource.version,
       status: STATUS[resource.status] ?? 'error',
       msg: resource.msg,
-      validationErrors: (resource.validationErrors ?? []).map((e) => ({ path: e.path, msg: e.msg, line: lineOf(normalizePointer(e.path)) })),
+      validationErrors: (resource.validationErrors ?? []).map((e) => ({
+        path: e.path,
+        msg: e.msg,
+        line: lineOf(normalizePointer(e.path)),
+      })),
       schema: 'kubeconform',
     };
   });
@@ -101,9 +105,19 @@ function normalizePointer(pointer: string): string {
 }
 
 /** Runs kubeconform on files on disk and maps its report. */
-export async function runKubeconform(binary: string, options: KubeconformOptions, kubernetesVersion: string, files: readonly ManifestFile[], cwd: string): Promise<ResourceResult[]> {
+export async function runKubeconform(
+  binary: string,
+  options: KubeconformOptions,
+  kubernetesVersion: string,
+  files: readonly ManifestFile[],
+  cwd: string,
+): Promise<ResourceResult[]> {
   if (files.length === 0) return [];
-  const args = kubeconformArgs(options, kubernetesVersion, files.map((f) => f.file));
+  const args = kubeconformArgs(
+    options,
+    kubernetesVersion,
+    files.map((f) => f.file),
+  );
   const { $ } = await import('zx');
   const result = await $({ nothrow: true, quiet: true, cwd })`${binary} ${args}`;
   if (result.exitCode !== 0 && result.exitCode !== 1) {

@@ -89,7 +89,9 @@ function jsonReport(results: readonly ResourceResult[], options: ReportOptions):
       status: KUBECONFORM_STATUS[r.status],
       msg: r.msg,
       line: r.line,
-      ...(r.validationErrors.length > 0 ? { validationErrors: r.validationErrors.map((e) => ({ path: e.path, msg: e.msg, line: e.line })) } : {}),
+      ...(r.validationErrors.length > 0
+        ? { validationErrors: r.validationErrors.map((e) => ({ path: e.path, msg: e.msg, line: e.line })) }
+        : {}),
     }));
   return `${JSON.stringify({ resources, summary: summarize(results) }, null, 2)}\n`;
 }
@@ -109,7 +111,9 @@ function junitReport(results: readonly ResourceResult[]): string {
   files.forEach((file, id) => {
     const inFile = results.filter((r) => r.filename === file && counted(r));
     const fs = summarize(inFile);
-    out.push(`  <testsuite name="${xml(file)}" id="${id}" tests="${inFile.length}" failures="${fs.invalid}" errors="${fs.errors}" skipped="${fs.skipped}">`);
+    out.push(
+      `  <testsuite name="${xml(file)}" id="${id}" tests="${inFile.length}" failures="${fs.invalid}" errors="${fs.errors}" skipped="${fs.skipped}">`,
+    );
     for (const r of inFile) {
       out.push(`    <testcase name="${xml(r.name || `document at line ${r.line}`)}" classname="${xml(`${r.kind}@${r.version}`)}">`);
       if (r.status === 'invalid') {
@@ -149,10 +153,26 @@ function githubReport(results: readonly ResourceResult[], options: ReportOptions
   for (const r of results) {
     if (r.status === 'invalid') {
       for (const e of r.validationErrors) {
-        lines.push(githubAnnotation({ level: 'error', file: r.filename, line: e.line, title: 'Kubernetes schema', message: `${identity(r)}: ${e.path}: ${e.msg}` }));
+        lines.push(
+          githubAnnotation({
+            level: 'error',
+            file: r.filename,
+            line: e.line,
+            title: 'Kubernetes schema',
+            message: `${identity(r)}: ${e.path}: ${e.msg}`,
+          }),
+        );
       }
     } else if (r.status === 'error') {
-      lines.push(githubAnnotation({ level: 'error', file: r.filename, line: r.line, title: 'Kubernetes schema', message: `${identity(r)}: ${r.msg}` }));
+      lines.push(
+        githubAnnotation({
+          level: 'error',
+          file: r.filename,
+          line: r.line,
+          title: 'Kubernetes schema',
+          message: `${identity(r)}: ${r.msg}`,
+        }),
+      );
     }
   }
   return `${lines.length > 0 ? `${lines.join('\n')}\n` : ''}${textReport(results, options)}`;

@@ -70,7 +70,12 @@ export class SchemaCompiler {
  */
 function prepareSchema(schema: Record<string, unknown>, strict: boolean): Record<string, unknown> {
   const { $schema: _ignored, ...rest } = schema;
-  if (strict && typeof rest.properties === 'object' && rest.additionalProperties === undefined && !rest['x-kubernetes-preserve-unknown-fields']) {
+  if (
+    strict &&
+    typeof rest.properties === 'object' &&
+    rest.additionalProperties === undefined &&
+    !rest['x-kubernetes-preserve-unknown-fields']
+  ) {
     return { ...rest, additionalProperties: false };
   }
   return rest;

@@ -78,7 +78,10 @@ function isAlternative(error: ErrorObject): boolean {
 }
 
 function typeList(type: unknown): string {
-  const types = [type].flat().map(String).filter((t) => t !== 'null');
+  const types = [type]
+    .flat()
+    .map(String)
+    .filter((t) => t !== 'null');
   return types.join(' or ');
 }
 

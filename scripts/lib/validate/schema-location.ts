@@ -14,14 +14,7 @@ const DEFAULT_LOCATION =
 
 const STANDARD_LAYOUT = '{{ .NormalizedKubernetesVersion }}-standalone{{ .StrictSuffix }}/{{ .ResourceKind }}{{ .KindSuffix }}.json';
 
-const VARIABLES = [
-  'NormalizedKubernetesVersion',
-  'StrictSuffix',
-  'ResourceKind',
-  'KindSuffix',
-  'Group',
-  'ResourceAPIVersion',
-] as const;
+const VARIABLES = ['NormalizedKubernetesVersion', 'StrictSuffix', 'ResourceKind', 'KindSuffix', 'Group', 'ResourceAPIVersion'] as const;
 
 type Variable = (typeof VARIABLES)[number];
 

@@ -34,7 +34,7 @@ export async function readSchema(location: string, cacheDir: string | undefined)
   try {
     response = await fetch(location, { signal: AbortSignal.timeout(HTTP_TIMEOUT_MS) });
   } catch (error) {
-    throw new Error(`could not download schema ${location}: ${(error as Error).message}`);
+    throw new Error(`could not download schema ${location}: ${(error as Error).message}`, { cause: error });
   }
   if (response.status === 404) return { found: false };
   if (!response.ok) throw new Error(`could not download schema ${location}: HTTP ${response.status}`);

@@ -79,19 +79,39 @@ export class ResourceValidator {
     return results;
   }
 
-  private async validateDocument(document: ManifestDocument, kubernetesVersion: string, duplicate: ValidationError | undefined): Promise<ResourceResult> {
+  private async validateDocument(
+    document: ManifestDocument,
+    kubernetesVersion: string,
+    duplicate: ValidationError | undefined,
+  ): Promise<ResourceResult> {
     const base = { filename: document.file, line: document.line };
     if (document.value === null || document.value === undefined) {
       return { ...base, kind: '', name: '', version: '', status: 'empty', msg: '', validationErrors: [] };
     }
     const signature = resourceSignature(document.value);
     if (!signature) {
-      return { ...base, kind: '', name: '', version: '', status: 'error', msg: 'missing apiVersion or kind: not a Kubernetes object', validationErrors: [] };
+      return {
+        ...base,
+        kind: '',
+        name: '',
+        version: '',
+        status: 'error',
+        msg: 'missing apiVersion or kind: not a Kubernetes object',
+        validationErrors: [],
+      };
     }
-    const identity = { ...base, kind: signature.kind, name: signature.name, version: signature.apiVersion, ...(signature.namespace ? { namespace: signature.namespace } : {}) };
+    const identity = {
+      ...base,
+      kind: signature.kind,
+      name: signature.name,
+      version: signature.apiVersion,
+      ...(signature.namespace ? { namespace: signature.namespace } : {}),
+    };
     const matches = (set: ReadonlySet<string>) => set.has(signature.kind) || set.has(groupVersionKind(signature));
-    if (signature.group === KUSTOMIZE_GROUP) return { ...identity, status: 'skipped', msg: 'kustomize build file, not a Kubernetes object', validationErrors: [] };
-    if (matches(this.options.reject)) return { ...identity, status: 'error', msg: `prohibited resource kind ${signature.kind}`, validationErrors: [] };
+    if (signature.group === KUSTOMIZE_GROUP)
+      return { ...identity, status: 'skipped', msg: 'kustomize build file, not a Kubernetes object', validationErrors: [] };
+    if (matches(this.options.reject))
+      return { ...identity, status: 'error', msg: `prohibited resource kind ${signature.kind}`, validationErrors: [] };
     if (matches(this.options.skip)) return { ...identity, status: 'skipped', msg: '', validationErrors: [] };
 
     let schemaErrors: ValidationError[];
@@ -99,8 +119,14 @@ export class ResourceValidator {
     try {
       const found = await this.schemaFor(signature, kubernetesVersion);
       if (!found) {
-        if (this.options.ignoreMissingSchemas) return { ...identity, status: 'skipped', msg: `no schema for ${groupVersionKind(signature)}`, validationErrors: [] };
-        return { ...identity, status: 'error', msg: `could not find schema for ${groupVersionKind(signature)} (Kubernetes ${kubernetesVersion}) in ${this.describeSources()}`, validationErrors: [] };
+        if (this.options.ignoreMissingSchemas)
+          return { ...identity, status: 'skipped', msg: `no schema for ${groupVersionKind(signature)}`, validationErrors: [] };
+        return {
+          ...identity,
+          status: 'error',
+          msg: `could not find schema for ${groupVersionKind(signature)} (Kubernetes ${kubernetesVersion}) in ${this.describeSources()}`,
+          validationErrors: [],
+        };
       }
       schemaErrors = found.check(document.value);
       schema = found.source;
@@ -119,7 +145,10 @@ export class ResourceValidator {
   }
 
   /** The first location that has the resource's schema, else the built-in validator. */
-  private async schemaFor(signature: ResourceSignature, kubernetesVersion: string): Promise<{ source: string; check: (value: unknown) => ValidationError[] } | undefined> {
+  private async schemaFor(
+    signature: ResourceSignature,
+    kubernetesVersion: string,
+  ): Promise<{ source: string; check: (value: unknown) => ValidationError[] } | undefined> {
     for (const template of this.options.locations) {
       const location = expandLocation(template, signature, kubernetesVersion, this.options.strict);
       let text = this.schemaTexts.get(location);

@@ -125,7 +125,11 @@ function indexEvents(text: string, events: Event[], offsets: Map<string, number>
         path ??= [];
         if (path.length === 0) documentOffsets[doc] = event.start;
         record(path, event.start);
-        stack.push(event.type === EVENT_ID.MAPPING ? { kind: 'mapping', path, key: undefined, complexKey: false } : { kind: 'sequence', path, index: 0 });
+        stack.push(
+          event.type === EVENT_ID.MAPPING
+            ? { kind: 'mapping', path, key: undefined, complexKey: false }
+            : { kind: 'sequence', path, index: 0 },
+        );
         break;
       }
       case EVENT_ID.SCALAR:
