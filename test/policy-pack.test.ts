@@ -223,11 +223,6 @@ describe('the policy pack', () => {
   test('policies/README.md is generated from the METADATA and up to date', async () => {
     expect(await read('policies/README.md')).toBe(policyDocs(rules));
   });
-
-  test('npm run policy:docs -- --check fails on a stale README', async () => {
-    const ok = await runScript('policy-docs', ['--check'], REPO_ROOT);
-    expect(ok.code, ok.stderr).toBe(0);
-  });
 });
 
 /** A promotion sample holds a cluster.yaml document first; the manifests follow it. */

@@ -9,6 +9,13 @@ export function codeCell(value: string | undefined): string {
   return value === undefined ? '—' : `\`${value.replace(/\|/g, '\\|').replace(/`/g, "'")}\``;
 }
 
+/** A Markdown table: a header row, the separator, one line per row. */
+export function table(columns: readonly string[], rows: readonly (readonly string[])[]): string {
+  return [`| ${columns.join(' | ')} |`, `| ${columns.map(() => '---').join(' | ')} |`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join(
+    '\n',
+  );
+}
+
 /**
  * A Markdown table of at most `maxRows` rows under a heading, or a line saying nothing changed.
  * A cut table says how many rows it left out.
@@ -22,13 +29,7 @@ export function markdownTable(
 ): string {
   if (rows.length === 0) return `${heading}\n\nNo ${noun} changed.`;
   const shown = rows.slice(0, maxRows);
-  const lines = [
-    heading,
-    '',
-    `| ${columns.join(' | ')} |`,
-    `| ${columns.map(() => '---').join(' | ')} |`,
-    ...shown.map((r) => `| ${r.join(' | ')} |`),
-  ];
+  const lines = [heading, '', table(columns, shown)];
   if (shown.length < rows.length)
     lines.push('', `... and ${rows.length - shown.length} more rows, left out to keep this under GitHub's 65,536-character limit.`);
   return lines.join('\n');
