@@ -188,3 +188,19 @@ describe('component declarations', () => {
       expect(declared(component), component.name).toEqual([...(apps.get(component.name) ?? [])].sort());
   });
 });
+
+describe('the chart API', () => {
+  test('every optional prop of a Props interface in apps/ and platform/ documents its @default', async () => {
+    const missing: string[] = [];
+    for (const file of (await Promise.all(['apps', 'platform'].map(sourceFiles))).flat()) {
+      const text = await readFile(path.join(REPO_ROOT, file), 'utf8');
+      for (const block of text.matchAll(/export interface \w+Props\b[^{]*\{([\s\S]*?)\n\}/g)) {
+        // Each member with the doc comment right above it.
+        for (const member of block[1]!.matchAll(/(\/\*\*(?:(?!\*\/)[\s\S])*\*\/\s*)?readonly (\w+)\?:/g)) {
+          if (!member[1]?.includes('@default')) missing.push(`${file}: ${member[2]}`);
+        }
+      }
+    }
+    expect(missing).toEqual([]);
+  });
+});

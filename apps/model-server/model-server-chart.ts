@@ -29,7 +29,10 @@ export interface ModelServerProps {
   readonly version: string;
   /** Replica bounds from the environment, enforced by the KEDA ScaledObject. */
   readonly replicas: { readonly min: number; readonly max: number };
-  /** Autoscaling targets from the environment (defaults apply when absent). */
+  /**
+   * Autoscaling targets from the environment.
+   * @default the defaults of autoscaling.ts (4 waiting requests per replica, 80% GPU, CPU and memory)
+   */
   readonly autoscaling?: AutoscalingSpec;
   /** Instance families the pods may use (the model's, narrowed to the environment's pool). */
   readonly instanceFamilies: readonly string[];

@@ -32,6 +32,11 @@ export interface SecurityGroupProps {
   readonly awsName: string;
   readonly description: string;
   readonly ingress: readonly Rule[];
+  /**
+   * What the group may send to.
+   * @default nothing out: the ACK ec2 controller removes the allow-all rule EC2 adds to a new
+   * group (ec2-controller#135); replies to admitted traffic still flow, groups being stateful
+   */
   readonly egress?: readonly Rule[];
   readonly labels: Readonly<Record<string, string>>;
 }
