@@ -9,26 +9,34 @@ import { parseFlags, runCli, UsageError } from './lib/cli/run-cli.js';
 import { BuildError, buildEngine, engineStatus } from './lib/tools/build-engines.js';
 import { ENGINES } from './lib/tools/engines.js';
 import { readGoMod } from './lib/tools/go-module.js';
+import { CRD_SOURCES_FILE, loadCrdLock, lockedModules } from './lib/crds/crd-sources.js';
+import { CrdFetchError, fetchModuleCrds, isCached } from './lib/crds/fetch-crds.js';
 import {
   describeEngine,
   engineModuleDir,
   findOnPath,
   locateEngine,
+  TOOL_ROOT,
   toolsBinDir,
   TOOLS_BIN_VARIABLE,
   type LocatedEngine,
 } from './lib/tools/locate-engine.js';
 import type { EngineName } from './lib/tools/engines.js';
 
+/** The name that selects the locked CRDs, beside the engines' names. */
+const CRDS = 'crds';
+
 const USAGE = `Usage: npm run tools -- [NAME ...] [--check] [--force]
 
 Builds the gate engines from source at the versions pinned in tools/<name>/go.mod (and go.sum)
-into .tools/bin/ ($${TOOLS_BIN_VARIABLE} moves it). Every command that runs an engine looks in
+into .tools/bin/ ($${TOOLS_BIN_VARIABLE} moves it), and fetches the CRDs ${CRD_SOURCES_FILE} locks
+into .tools/crds/ through the Go module proxy. Every command that runs an engine looks in
 .tools/bin/ first, then in the engine's variable, then on PATH.
 
-${ENGINES.map((e) => `  ${e.name.padEnd(12)} ${e.purpose}`).join('\n')}
+${ENGINES.map((e) => `  ${e.name.padEnd(15)} ${e.purpose}`).join('\n')}
+  ${CRDS.padEnd(15)} the locked CRDs (npm run sync-test, schemas:vendor)
 
-  NAME      build only these (default: all)
+  NAME      build or fetch only these (default: all)
   --check   build nothing; exit 1 when a binary is missing or not built from the pinned module
   --force   rebuild even when current
 
@@ -40,9 +48,10 @@ usage errors.
 async function main(): Promise<number> {
   const { values, positionals } = parseFlags(process.argv.slice(2), { check: { type: 'boolean' }, force: { type: 'boolean' } }, true);
   const names: string[] = positionals;
-  const known = ENGINES.map((e) => e.name);
+  const known = [...ENGINES.map((e) => e.name), CRDS];
   for (const name of names) if (!known.includes(name)) throw new UsageError(`unknown tool "${name}"; expected one of: ${known.join(', ')}`);
   const engines = names.length === 0 ? ENGINES : ENGINES.filter((e) => names.includes(e.name));
+  const crds = names.length === 0 || names.includes(CRDS) ? lockedModules(await loadCrdLock(TOOL_ROOT)) : [];
   const bin = toolsBinDir();
 
   const go = process.env.GO || (await findOnPath('go'));
@@ -55,6 +64,11 @@ async function main(): Promise<number> {
     let stale = 0;
     for (const { engine, version, current } of await engineStatus(go, bin, engines)) {
       process.stdout.write(`${engine.name} ${version}: ${current ? 'current' : 'NOT built from the pinned module (run npm run tools)'}\n`);
+      if (!current) stale += 1;
+    }
+    for (const source of crds) {
+      const current = await isCached(source);
+      process.stdout.write(`crds ${source.module}@${source.version}: ${current ? 'current' : 'NOT fetched (run npm run tools)'}\n`);
       if (!current) stale += 1;
     }
     return stale === 0 ? EXIT.ok : EXIT.gateFailed;
@@ -70,6 +84,18 @@ async function main(): Promise<number> {
       );
     } catch (error) {
       if (!(error instanceof BuildError)) throw error;
+      process.stderr.write(`error: ${error.message}\n`);
+      failed += 1;
+    }
+  }
+  for (const source of crds) {
+    try {
+      const fetched = await fetchModuleCrds(go, source);
+      process.stdout.write(
+        `crds ${source.module}@${source.version} ${fetched ? 'fetched' : 'current'} (${source.files.length} file${source.files.length === 1 ? '' : 's'})\n`,
+      );
+    } catch (error) {
+      if (!(error instanceof CrdFetchError)) throw error;
       process.stderr.write(`error: ${error.message}\n`);
       failed += 1;
     }

@@ -73,9 +73,40 @@ export const ENGINES: readonly Engine[] = [
     parseVersion: semver(/^(\d+\.\d+\.\d+)$/m),
     purpose: 'lints the GitHub workflows (the workflow tests)',
   },
+  {
+    name: 'kube-apiserver',
+    module: 'k8s.io/kubernetes',
+    pkg: 'k8s.io/kubernetes/cmd/kube-apiserver',
+    variable: 'KUBE_APISERVER',
+    // As hack/lib/version.sh stamps a release, with a fixed build date so that builds are reproducible.
+    ldflags: (version) => {
+      const [major, minor] = version.slice(1).split('.');
+      return ['k8s.io/component-base/version', 'k8s.io/client-go/pkg/version'].flatMap((pkg) => [
+        `-X ${pkg}.gitVersion=${version}`,
+        `-X ${pkg}.gitMajor=${major}`,
+        `-X ${pkg}.gitMinor=${minor}`,
+        `-X ${pkg}.gitTreeState=clean`,
+        `-X ${pkg}.buildDate=1970-01-01T00:00:00Z`,
+      ]);
+    },
+    versionArgs: ['--version'],
+    parseVersion: semver(/^Kubernetes v(\d+\.\d+\.\d+)$/m),
+    purpose: "the API server the GitOps sync is replayed on (npm run sync-test), the cluster's minor version",
+  },
+  {
+    name: 'etcd',
+    module: 'go.etcd.io/etcd/server/v3',
+    pkg: 'go.etcd.io/etcd/server/v3',
+    variable: 'ETCD',
+    // etcd's version is a constant in its source (go.etcd.io/etcd/api/v3/version).
+    ldflags: () => [],
+    versionArgs: ['--version'],
+    parseVersion: semver(/^etcd Version: (\d+\.\d+\.\d+)$/m),
+    purpose: "the API server's store (the etcd that Kubernetes release is tested with)",
+  },
 ];
 
-export type EngineName = 'conftest' | 'opa' | 'kubeconform' | 'actionlint';
+export type EngineName = 'conftest' | 'opa' | 'kubeconform' | 'actionlint' | 'kube-apiserver' | 'etcd';
 
 export function engineNamed(name: EngineName): Engine {
   const engine = ENGINES.find((e) => e.name === name);
