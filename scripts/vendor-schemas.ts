@@ -23,17 +23,21 @@ import { VENDORED_SCHEMAS_DIR } from './lib/validate/vendored-schemas.js';
 import { byCodeUnit } from '../platform/core/compare.js';
 import { crdJsonSchemas, type KindSchema } from './lib/schemas/crd-json-schema.js';
 import { kroInstanceSchema } from './lib/schemas/kro-instance-schema.js';
+import { CRD_SOURCES_FILE, loadCrdLock, lockedModules } from './lib/crds/crd-sources.js';
+import { cachedCrdFile, isCached } from './lib/crds/fetch-crds.js';
 
 const USAGE = `Usage: npm run schemas:vendor -- [--schema-location TEMPLATE ...] [--crd FILE ...] [--root DIR]
 
-Copies the schema of every custom resource kind the fleet renders (Argo CD and Flux variants)
-or the policy samples (policies/<topic>/<rule>/samples) use into ${VENDORED_SCHEMAS_DIR}/<group>/<kind>_<version>.json, and removes schemas no longer used.
-Locations are kubeconform templates (flags, then $${LOCATIONS_VARIABLE}), e.g. the public catalog
-https://raw.githubusercontent.com/datreeio/CRDs-catalog/main/{{.Group}}/{{.ResourceKind}}_{{.ResourceAPIVersion}}.json
---crd converts an upstream CustomResourceDefinition (YAML) for kinds no location has; a schema
-converted that way earlier is kept when neither a location nor a --crd file has the kind.
-The instances of the ResourceGraphDefinitions the fleet renders (kro) get a schema generated
-from the graph's own SimpleSchema.
+Writes the schema of every custom resource kind the fleet renders (Argo CD and Flux variants)
+or the policy samples (policies/<topic>/<rule>/samples) use into
+${VENDORED_SCHEMAS_DIR}/<group>/<kind>_<version>.json, and removes schemas no longer used. Each
+comes from, in order:
+  1. the graph, for the instances of the ResourceGraphDefinitions the fleet renders (kro);
+  2. the CRDs ${CRD_SOURCES_FILE} locks (npm run tools fetches them), converted strictly;
+  3. schema locations (kubeconform templates: flags, then $${LOCATIONS_VARIABLE}), e.g.
+     https://raw.githubusercontent.com/datreeio/CRDs-catalog/main/{{.Group}}/{{.ResourceKind}}_{{.ResourceAPIVersion}}.json
+     or --crd files (upstream CustomResourceDefinitions);
+  4. the schema already vendored, kept when nothing above has the kind (the lock says why).
 `;
 
 const TOOL_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -101,7 +105,6 @@ async function main(): Promise<number> {
   });
   const root = path.resolve(values.root ?? TOOL_ROOT);
   const locations = [...(values['schema-location'] ?? []).map(parseLocation), ...parseLocationList(process.env[LOCATIONS_VARIABLE])];
-  if (locations.length === 0) throw new UsageError(`no schema location: pass --schema-location or set ${LOCATIONS_VARIABLE}`);
   const loaded = await loadFleet(root);
   if (!loaded.ok) throw new UsageError('the inputs do not load; run npm run render for the problems');
 
@@ -116,6 +119,19 @@ async function main(): Promise<number> {
   for (const file of values.crd ?? []) {
     for (const document of loadAll(await readFile(path.resolve(file), 'utf8'))) crdJsonSchemas(document, file).forEach(remember);
   }
+  // The CRDs of the exact controller releases we run.
+  const locked = new Map<string, KindSchema>();
+  for (const source of lockedModules(await loadCrdLock(TOOL_ROOT))) {
+    if (!(await isCached(source)))
+      throw new UsageError(`the CRDs of ${source.module}@${source.version} are not fetched: run npm run tools`);
+    for (const file of source.files) {
+      const cached = cachedCrdFile(source.module, source.version, file.path);
+      for (const document of loadAll(await readFile(cached, 'utf8'))) {
+        for (const schema of crdJsonSchemas(document, `${source.module}@${source.version}/${file.path}`))
+          locked.set(`${schema.group}/${schema.version}/${schema.kind}`, schema);
+      }
+    }
+  }
   // Generated schemas win: a graph's instances are whatever the graph rendered here says.
   const generated = new Set<string>();
   for (const graph of rendered.graphs) {
@@ -125,7 +141,11 @@ async function main(): Promise<number> {
   }
   for (const signature of signatures.values()) {
     const key = `${signature.group}/${signature.version}/${signature.kind}`;
-    let text: string | undefined = generated.has(key) ? JSON.stringify(local.get(key)!.schema) : undefined;
+    let text: string | undefined = generated.has(key)
+      ? JSON.stringify(local.get(key)!.schema)
+      : locked.has(key)
+        ? JSON.stringify(locked.get(key)!.schema)
+        : undefined;
     for (const template of text === undefined ? locations : []) {
       const found = await readSchema(expandLocation(template, signature, '1.32.0', true), undefined);
       if (found.found) {
@@ -139,9 +159,11 @@ async function main(): Promise<number> {
       // Converted once from an upstream CRD (--crd): keep it rather than fail without the file.
       const kept = await readFile(file, 'utf8').catch(() => undefined);
       if (kept === undefined)
-        throw new UsageError(`no location (or --crd file) has a schema for ${signature.apiVersion}/${signature.kind}`);
+        throw new UsageError(
+          `neither ${CRD_SOURCES_FILE}, a location nor a --crd file has a schema for ${signature.apiVersion}/${signature.kind}`,
+        );
       wanted.add(file);
-      process.stdout.write(`kept ${path.relative(root, file)} (no location has it)\n`);
+      process.stdout.write(`kept ${path.relative(root, file)} (no locked CRD, location or --crd file has it)\n`);
       continue;
     }
     await mkdir(path.dirname(file), { recursive: true });

@@ -159,6 +159,8 @@ describe('npm run tools', () => {
   test('an unknown tool is a usage error', async () => {
     const result = await runScript('tools', ['kubectl'], REPO_ROOT);
     expect(result.code).toBe(2);
-    expect(result.stderr).toContain('unknown tool "kubectl"; expected one of: conftest, opa, kubeconform, actionlint');
+    expect(result.stderr).toContain(
+      'unknown tool "kubectl"; expected one of: conftest, opa, kubeconform, actionlint, kube-apiserver, etcd, crds',
+    );
   });
 });

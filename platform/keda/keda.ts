@@ -8,7 +8,7 @@ import { ADMISSION_WEBHOOKS, API_SERVICES, CLUSTER_RBAC, CUSTOM_RESOURCE_DEFINIT
 /**
  * KEDA: event-driven autoscaling. It drives the HPA of each model server from the request queue,
  * GPU and CloudWatch metrics (the ScaledObjects come with the platform work).
- * Chart: https://github.com/kedacore/charts (values as of chart 2.21.1).
+ * Chart: https://github.com/kedacore/charts (values as of chart 2.21.0).
  */
 export function kedaAddon(environment: ClusterSpec): HelmAddon {
   // Highly available environments run a standby operator and metrics server: only one leads,
@@ -18,7 +18,7 @@ export function kedaAddon(environment: ClusterSpec): HelmAddon {
   return {
     name: 'keda',
     namespace: 'keda',
-    chart: { repository: 'https://kedacore.github.io/charts', name: 'keda', version: '2.21.1' },
+    chart: { repository: 'https://kedacore.github.io/charts', name: 'keda', version: '2.21.0' },
     podSecurity: 'restricted',
     // KEDA's ScaledJob CRD is larger than the 256 KiB that client-side apply can annotate.
     serverSideApply: true,

@@ -15,10 +15,12 @@ export function vendoredLocation(): string {
 }
 
 /**
- * Schema locations in the order they are tried: explicit ones (flags, then the environment
- * variable), then the repository's vendored CRD schemas. The built-in validators come last.
+ * Schema locations in the order they are tried: the repository's vendored CRD schemas first
+ * (generated from the CRDs of the exact controller releases platform/crd-sources.yaml locks, so a
+ * catalogue's other version of a kind never wins), then explicit ones (flags, then the
+ * environment variable) for everything else. The built-in validators come last.
  */
 export function withVendoredLocation(explicit: readonly string[]): string[] {
   const vendored = vendoredLocation();
-  return existsSync(path.dirname(path.dirname(vendored))) ? [...explicit, vendored] : [...explicit];
+  return existsSync(path.dirname(path.dirname(vendored))) ? [vendored, ...explicit] : [...explicit];
 }
