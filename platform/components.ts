@@ -52,7 +52,12 @@ export const BOOTSTRAP_WAVE = waveOfStage(0);
 /** The sync wave of a component's Application: its stage's, or the last one for the apps layer. */
 export function syncWaveOf(layer: Layer, component: string): number {
   if (layer === 'apps') return waveOfStage(PLATFORM_STAGES.length + 1);
+  return waveOfStage(stageOf(component) + 1);
+}
+
+/** A platform component's stage (0 first). */
+export function stageOf(component: string): number {
   const stage = PLATFORM_STAGES.findIndex((components) => components.some((c) => c.name === component));
   if (stage === -1) throw new Error(`platform component "${component}" is not in the sync order (platform/components.ts)`);
-  return waveOfStage(stage + 1);
+  return stage;
 }

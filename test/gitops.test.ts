@@ -175,24 +175,33 @@ describe('GitOps wiring', () => {
 
       const git = objects(r, 'GitRepository')[0]!;
       expect(git.spec.ref).toEqual({ branch: 'main' });
-      const layers = objects(r, 'Kustomization').filter((k) => k.apiVersion.startsWith('kustomize.toolkit.fluxcd.io'));
-      for (const layer of layers) {
-        expect(layer.spec).toMatchObject({ prune: true, wait: true, sourceRef: { kind: 'GitRepository', name: r.env } });
-        const folder = layer.spec.path.replace(`./clusters/${r.env}/`, '');
-        expect(
-          [...r.files.keys()].some((f) => f.startsWith(`${folder}/`)),
-          `${layer.metadata.name} -> ${folder}`,
-        ).toBe(true);
+      const units = objects(r, 'Kustomization').filter((k) => k.apiVersion.startsWith('kustomize.toolkit.fluxcd.io'));
+      const byName = new Map(units.map((k) => [k.metadata.name as string, k]));
+      for (const unit of units) {
+        expect(unit.spec).toMatchObject({ prune: true, wait: true, sourceRef: { kind: 'GitRepository', name: r.env } });
+        const folder = unit.spec.path.replace(`./clusters/${r.env}/`, '');
+        expect(r.files.has(`${folder}/kustomization.yaml`), `${unit.metadata.name} -> ${folder}`).toBe(true);
+        for (const dependency of unit.spec.dependsOn ?? [])
+          expect(byName.has(dependency.name), `${unit.metadata.name} depends on ${dependency.name}`).toBe(true);
       }
-      const apps = layers.find((k) => k.metadata.name === `${r.env}-apps`)!;
-      expect(apps.spec.dependsOn).toEqual([{ name: `${r.env}-platform` }]);
-      // Every component folder is reconciled by exactly one layer, through the layer's kustomization.yaml.
-      for (const folder of componentFolders(r)) {
-        const [, layer, component] = folder.split('/');
-        const owners = layers.filter((k) => k.spec.path === `./clusters/${r.env}/manifests/${layer}`);
-        expect(owners, folder).toHaveLength(1);
-        expect(r.files.get(`manifests/${layer}/kustomization.yaml`)!.resources).toContain(component);
-      }
+      // One Kustomization per component folder (and per phase sub-folder): nothing is reconciled twice or never.
+      const reconciled = units
+        .map((k) => k.spec.path.replace(`./clusters/${r.env}/`, ''))
+        .filter((f: string) => f.startsWith('manifests/'));
+      const folders = [
+        ...new Set(
+          [...r.files.keys()].filter((f) => /^manifests\/[a-z]+\/.+\/kustomization\.yaml$/.test(f)).map((f) => path.posix.dirname(f)),
+        ),
+      ];
+      expect(reconciled.sort()).toEqual(folders.sort());
+      // The platform syncs stage by stage: keda only after the stage before it, external-dns after keda.
+      expect(byName.get(`${r.env}-platform-external-dns`)!.spec.dependsOn).toEqual([{ name: `${r.env}-platform-keda` }]);
+      // Karpenter's NodePools sync in a Kustomization of their own, after the chart that defines their kind.
+      expect(byName.get(`${r.env}-platform-karpenter-custom-resources`)!.spec.dependsOn).toEqual([{ name: `${r.env}-platform-karpenter` }]);
+      expect([...r.files.keys()].filter((f) => f.startsWith('manifests/platform/karpenter/custom-resources/nodepool-'))).not.toEqual([]);
+      // A model server's security group and its namespace come first, then the server.
+      const model = units.find((k) => /-apps-llm-.*-prerequisites$/.test(k.metadata.name))!;
+      expect(byName.get(model.metadata.name.replace(/-prerequisites$/, ''))!.spec.dependsOn).toContainEqual({ name: model.metadata.name });
     }
     const back = await withEngine('argocd');
     onTestFinished(() => back.repo.dispose());
@@ -265,7 +274,7 @@ describe('the Helm add-on abstraction', () => {
     expect(keda.spec.source).toMatchObject({
       repoURL: 'https://kedacore.github.io/charts',
       chart: 'keda',
-      targetRevision: '2.21.1',
+      targetRevision: '2.21.0',
       helm: { releaseName: 'keda' },
     });
     expect(keda.spec.source.helm.valuesObject.securityContext.operator).toEqual({
@@ -287,7 +296,7 @@ describe('the Helm add-on abstraction', () => {
     for (const r of renderAll(repoFleet)) {
       const karpenter = r.files.get('manifests/platform/karpenter/application-karpenter.yaml')!;
       expect(karpenter.spec.source.repoURL).toBe('public.ecr.aws/karpenter');
-      const secret = r.files.get('bootstrap/secret-helm-oci-public-ecr-aws-karpenter.yaml')!;
+      const secret = r.files.get('bootstrap/root/secret-helm-oci-public-ecr-aws-karpenter.yaml')!;
       expect(secret.metadata.labels['argocd.argoproj.io/secret-type']).toBe('repository');
       expect(Object.keys(secret.stringData).sort()).toEqual(['enableOCI', 'name', 'type', 'url']);
       expect(secret.stringData).toMatchObject({ enableOCI: 'true', type: 'helm', url: 'public.ecr.aws/karpenter' });

@@ -2,6 +2,7 @@ import { ApiObject } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-27';
 import type { Construct } from 'constructs';
 import type { ClusterSpec } from '../spec/cluster-spec.js';
+import { AFTER_OWN_CHART } from '../core/gitops-constants.js';
 import { kindsOf, type PlatformComponent, type PlatformComponentProps } from '../core/component.js';
 import { AddonChart, type HelmAddon } from '../core/helm-addon.js';
 import { CONTROLLER_IDENTITIES } from '../identity/controller-identities.js';
@@ -36,7 +37,8 @@ export class AwsLoadBalancerChart extends AddonChart {
     new ApiObject(this, 'ingress-class-params', {
       apiVersion: 'elbv2.k8s.aws/v1beta1',
       kind: 'IngressClassParams',
-      metadata: { name: ALB_INGRESS_CLASS, labels },
+      // Its CRD comes with the controller's chart in this same sync.
+      metadata: { name: ALB_INGRESS_CLASS, labels, annotations: { ...AFTER_OWN_CHART } },
       spec: {
         scheme: environment.ingress.scheme,
         ipAddressType: 'ipv4',

@@ -57,7 +57,6 @@ export const aws: PlatformComponent = {
     ...kindsOf('lambda.services.k8s.aws', 'Alias', 'Function'),
     ...kindsOf('sqs.services.k8s.aws', 'Queue'),
     ...kindsOf('cloudwatchlogs.services.k8s.aws', 'LogGroup'),
-    ...kindsOf('externaldns.k8s.io', 'DNSEndpoint'),
   ],
   build: (scope, props) => new AwsChart(scope, 'aws', props),
 };

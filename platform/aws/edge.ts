@@ -114,8 +114,8 @@ export function addApiGateway(scope: Construct, environment: ClusterSpec, namesp
 /**
  * The API's custom domain: dns.host with the environment's (regional) ACM certificate, TLS 1.2,
  * mapped to the $default stage. The Route 53 alias record that points dns.host at API Gateway is
- * a DNSEndpoint that external-dns publishes; its target, the regional name API Gateway gives the
- * domain, is edge.domainTarget (the pinned ACK controller does not report it in status).
+ * a DNSEndpoint of the external-dns component (its CRD comes with that chart, which syncs after
+ * this component).
  */
 function addCustomDomain(environment: ClusterSpec, object: ObjectMaker): void {
   object('domain', 'apigatewayv2.services.k8s.aws/v1alpha1', 'DomainName', 'api', {
@@ -127,13 +127,6 @@ function addCustomDomain(environment: ClusterSpec, object: ObjectMaker): void {
     apiRef: { from: { name: 'api' } },
     domainRef: { from: { name: 'api' } },
     stage: '$default',
-  });
-  const target = environment.edge.domainTarget;
-  if (target === undefined) return;
-  object('domain-record', 'externaldns.k8s.io/v1alpha1', 'DNSEndpoint', 'api', {
-    endpoints: [
-      { dnsName: environment.dns.host, recordType: 'A', targets: [target], providerSpecific: [{ name: 'alias', value: 'true' }] },
-    ],
   });
 }
 

@@ -29,3 +29,27 @@ export function syncWave(wave: number): Record<string, string> {
 export const SKIP_DRY_RUN_UNTIL_KIND_EXISTS: Readonly<Record<string, string>> = {
   'argocd.argoproj.io/sync-options': 'SkipDryRunOnMissingResource=true',
 };
+
+/**
+ * For an object whose kind its own component's chart defines (a NodePool beside Karpenter): its
+ * dry run waits until the kind exists, and it syncs in the wave after the chart's Application,
+ * which Argo CD waits to be Healthy first (the Application health check in argocd-cm).
+ */
+export const AFTER_OWN_CHART: Readonly<Record<string, string>> = {
+  ...SKIP_DRY_RUN_UNTIL_KIND_EXISTS,
+  ...syncWave(COMPONENT_PHASE.customResources),
+};
+
+/** Where an object syncs within its component, read from its sync wave. */
+export type ComponentPhase = 'prerequisites' | 'main' | 'customResources';
+
+/** The sub-folder that holds a phase's objects where an engine without waves (Flux) syncs each phase on its own. */
+export const PHASE_FOLDERS: Readonly<Record<Exclude<ComponentPhase, 'main'>, string>> = {
+  prerequisites: 'prerequisites',
+  customResources: 'custom-resources',
+};
+
+export function phaseOf(annotations: Readonly<Record<string, string>> | undefined): ComponentPhase {
+  const wave = Number(annotations?.['argocd.argoproj.io/sync-wave'] ?? COMPONENT_PHASE.chart);
+  return wave < COMPONENT_PHASE.chart ? 'prerequisites' : wave > COMPONENT_PHASE.chart ? 'customResources' : 'main';
+}

@@ -1,5 +1,9 @@
+import { ApiObject } from 'cdk8s';
+import type { Construct } from 'constructs';
 import type { ClusterSpec } from '../spec/cluster-spec.js';
-import { kindsOf, type PlatformComponent } from '../core/component.js';
+import { kindsOf, type PlatformComponent, type PlatformComponentProps } from '../core/component.js';
+import { AFTER_OWN_CHART } from '../core/gitops-constants.js';
+import { recommendedLabels } from '../core/labels.js';
 import { AddonChart, type HelmAddon } from '../core/helm-addon.js';
 import { CONTROLLER_IDENTITIES } from '../identity/controller-identities.js';
 import { HTTPS_ANYWHERE, POD_IDENTITY_AGENT, scrapedBy } from '../core/network-policies.js';
@@ -37,9 +41,39 @@ export function externalDnsAddon(environment: ClusterSpec): HelmAddon {
   };
 }
 
+/**
+ * external-dns, and the records it publishes that no Ingress declares: the API's custom domain,
+ * an alias of dns.host to the regional name API Gateway gives the domain (edge.domainTarget; the
+ * pinned ACK controller does not report it in status), once that is known.
+ */
+export class ExternalDnsChart extends AddonChart {
+  constructor(scope: Construct, id: string, props: PlatformComponentProps) {
+    super(scope, id, { gitops: props.gitops, addons: [externalDnsAddon(props.environment)] });
+    const { environment } = props;
+    const target = environment.edge.domainTarget;
+    if (target === undefined) return;
+    new ApiObject(this, 'api-domain-record', {
+      apiVersion: 'externaldns.k8s.io/v1alpha1',
+      kind: 'DNSEndpoint',
+      metadata: {
+        name: 'api',
+        namespace: CONTROLLER_IDENTITIES['external-dns'].namespace,
+        labels: recommendedLabels({ name: 'api-gateway', instance: 'api', component: 'edge' }),
+        // Its CRD comes with the external-dns chart in this same sync.
+        annotations: { ...AFTER_OWN_CHART },
+      },
+      spec: {
+        endpoints: [
+          { dnsName: environment.dns.host, recordType: 'A', targets: [target], providerSpecific: [{ name: 'alias', value: 'true' }] },
+        ],
+      },
+    });
+  }
+}
+
 export const externalDns: PlatformComponent = {
   name: 'external-dns',
   installs: kindsOf('externaldns.k8s.io', 'DNSEndpoint'),
-  needs: [],
-  build: (scope, { environment, gitops }) => new AddonChart(scope, 'external-dns', { gitops, addons: [externalDnsAddon(environment)] }),
+  needs: kindsOf('externaldns.k8s.io', 'DNSEndpoint'),
+  build: (scope, props) => new ExternalDnsChart(scope, 'external-dns', props),
 };

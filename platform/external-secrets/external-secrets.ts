@@ -3,7 +3,7 @@ import type { Construct } from 'constructs';
 import type { ClusterSpec } from '../spec/cluster-spec.js';
 import { recommendedLabels } from '../core/labels.js';
 import { ADMISSION_WEBHOOKS, CLUSTER_RBAC, CUSTOM_RESOURCE_DEFINITIONS } from '../core/cluster-kinds.js';
-import { COMPONENT_PHASE, SKIP_DRY_RUN_UNTIL_KIND_EXISTS, syncWave } from '../core/gitops-constants.js';
+import { AFTER_OWN_CHART } from '../core/gitops-constants.js';
 import { kindsOf, type PlatformComponent, type PlatformComponentProps } from '../core/component.js';
 import { AddonChart, type HelmAddon } from '../core/helm-addon.js';
 import { HTTPS_ANYWHERE, POD_IDENTITY_AGENT, scrapedBy } from '../core/network-policies.js';
@@ -30,7 +30,7 @@ export class ExternalSecretsChart extends AddonChart {
         name: SECRET_STORE,
         labels: recommendedLabels({ name: 'external-secrets', instance: 'external-secrets', component: 'secret-store' }),
         // The store's CRD comes with the chart in this same sync; skip the dry run until it exists.
-        annotations: { ...SKIP_DRY_RUN_UNTIL_KIND_EXISTS, ...syncWave(COMPONENT_PHASE.customResources) },
+        annotations: { ...AFTER_OWN_CHART },
       },
       spec: { provider: { aws: { service: 'SecretsManager', region: environment.aws.region } } },
     });

@@ -5,6 +5,7 @@ import type { Construct } from 'constructs';
 import type { ClusterSpec } from '../spec/cluster-spec.js';
 import { formatBytes } from '../spec/quantity.js';
 import { asApiObject } from '../core/api-object.js';
+import { AFTER_OWN_CHART } from '../core/gitops-constants.js';
 import { kindsOf, type PlatformComponent, type PlatformComponentProps } from '../core/component.js';
 import { AddonChart, type HelmAddon } from '../core/helm-addon.js';
 import { CONTROLLER_IDENTITIES } from '../identity/controller-identities.js';
@@ -44,13 +45,13 @@ export class KarpenterChart extends AddonChart {
   }
 
   private nodeClass(name: string, spec: IEC2NodeClass['spec']): void {
-    const object = new EC2NodeClass({ metadata: { name, labels: labels() }, spec });
+    const object = new EC2NodeClass({ metadata: { name, labels: labels(), annotations: { ...AFTER_OWN_CHART } }, spec });
     object.validate();
     new ApiObject(this, `ec2nodeclass-${name}`, asApiObject(object.toJSON() as Record<string, unknown>));
   }
 
   private nodePool(name: string, spec: INodePool['spec']): void {
-    const object = new NodePool({ metadata: { name, labels: labels() }, spec });
+    const object = new NodePool({ metadata: { name, labels: labels(), annotations: { ...AFTER_OWN_CHART } }, spec });
     object.validate();
     new ApiObject(this, `nodepool-${name}`, asApiObject(object.toJSON() as Record<string, unknown>));
   }

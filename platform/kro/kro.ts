@@ -5,7 +5,7 @@ import { recommendedLabels } from '../core/labels.js';
 import { ADMISSION_POLICIES, CLUSTER_RBAC, CUSTOM_RESOURCE_DEFINITIONS } from '../core/cluster-kinds.js';
 import { kindsOf, type PlatformComponent, type PlatformComponentProps } from '../core/component.js';
 import { AddonChart, type HelmAddon } from '../core/helm-addon.js';
-import { COMPONENT_PHASE, SKIP_DRY_RUN_UNTIL_KIND_EXISTS, syncWave } from '../core/gitops-constants.js';
+import { AFTER_OWN_CHART } from '../core/gitops-constants.js';
 import { HTTPS_ANYWHERE } from '../core/network-policies.js';
 import {
   KRO_API_VERSION,
@@ -44,7 +44,7 @@ export class KroChart extends AddonChart {
         name: POD_SECURITY_GROUP_GRAPH,
         labels,
         // Its CRD comes with the chart in this same sync; skip the dry run until it exists.
-        annotations: { ...SKIP_DRY_RUN_UNTIL_KIND_EXISTS, ...syncWave(COMPONENT_PHASE.customResources) },
+        annotations: { ...AFTER_OWN_CHART },
       },
       spec: podSecurityGroupGraphSpec(),
     });

@@ -3,6 +3,7 @@ import { ServiceMonitor } from '@kubernetes-models/prometheus-operator/monitorin
 import type { Construct } from 'constructs';
 import type { ClusterSpec } from '../spec/cluster-spec.js';
 import { asApiObject } from '../core/api-object.js';
+import { AFTER_OWN_CHART } from '../core/gitops-constants.js';
 import { kindsOf, type PlatformComponent, type PlatformComponentProps } from '../core/component.js';
 import { AddonChart, type HelmAddon } from '../core/helm-addon.js';
 import { HTTPS_ANYWHERE, MONITORING_NAMESPACE } from '../core/network-policies.js';
@@ -24,6 +25,8 @@ export class MonitoringChart extends AddonChart {
         name: 'vllm',
         namespace: MONITORING_NAMESPACE,
         labels: { 'app.kubernetes.io/part-of': 'llm-platform', 'app.kubernetes.io/component': 'observability' },
+        // Its CRD comes with kube-prometheus-stack in this same sync.
+        annotations: { ...AFTER_OWN_CHART },
       },
       spec: {
         // Every model server, in whatever namespace: their Services carry these labels.

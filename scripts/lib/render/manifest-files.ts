@@ -1,5 +1,7 @@
 import { byCodeUnit } from '../../../platform/core/compare.js';
+import { PHASE_FOLDERS, phaseOf } from '../../../platform/core/gitops-constants.js';
 import { toYaml } from '../../../platform/core/yaml.js';
+import { BOOTSTRAP_DIR, BOOTSTRAP_ROOT_DIR } from '../../../platform/gitops/bootstrap.js';
 import type { Manifest } from './manifest.js';
 import type { RenderedObject } from './synthesize.js';
 
@@ -21,10 +23,16 @@ function kustomization(resources: readonly string[]): unknown {
 }
 
 /**
- * One file per object in `folder`, plus a kustomization.yaml listing them, so `kubectl kustomize`,
- * Argo CD and Flux can each read the folder as one unit.
+ * One file per object in `folder`, plus a kustomization.yaml listing them (and the sub-folders
+ * given), so `kubectl kustomize`, Argo CD and Flux can each read the folder as one unit.
  */
-function folderFiles(folder: string, manifests: readonly Manifest[], header: string, files: Map<string, string>): void {
+function folderFiles(
+  folder: string,
+  manifests: readonly Manifest[],
+  header: string,
+  files: Map<string, string>,
+  subfolders: readonly string[] = [],
+): void {
   const names: string[] = [];
   for (const manifest of manifests) {
     const fileName = manifestFileName(manifest.kind, manifest.metadata.name);
@@ -35,35 +43,63 @@ function folderFiles(folder: string, manifests: readonly Manifest[], header: str
     files.set(filePath, header + toYaml(manifest));
     names.push(fileName);
   }
-  files.set(`${folder}/kustomization.yaml`, header + toYaml(kustomization(names)));
+  files.set(`${folder}/kustomization.yaml`, header + toYaml(kustomization([...names, ...subfolders])));
+}
+
+export interface BootstrapManifests {
+  /** What is applied by hand (bootstrap/root/). */
+  readonly root: readonly Manifest[];
+  /** What the root then syncs (bootstrap/). */
+  readonly synced: readonly Manifest[];
+}
+
+export interface LayoutOptions {
+  /**
+   * Write a component's prerequisites and the objects of its own chart's kinds into sub-folders
+   * (prerequisites/, custom-resources/) that its kustomization.yaml leaves out: an engine without
+   * sync waves (Flux) syncs each as a unit of its own, in order.
+   */
+  readonly splitPhases: boolean;
 }
 
 /**
  * The files of an environment, paths relative to clusters/<env>/:
  * `manifests/<layer>/<component>/<kind>-<name>.yaml` with a kustomization.yaml per component and
- * per layer (Flux reconciles a layer as one unit), and `bootstrap/` with its own kustomization.yaml.
+ * per layer, and `bootstrap/` with `bootstrap/root/`, each with its own kustomization.yaml.
  */
 export function environmentFiles(
   environment: string,
   objects: readonly RenderedObject[],
-  bootstrap: readonly Manifest[],
-  bootstrapDir: string,
+  bootstrap: BootstrapManifests,
+  layout: LayoutOptions,
 ): Map<string, string> {
   const header = generatedHeader(environment);
   const files = new Map<string, string>();
 
   const byFolder = new Map<string, Manifest[]>();
   const byLayer = new Map<string, Set<string>>();
+  // A component's namespace syncs with its first phase: its prerequisites live in it.
+  const withPrerequisites = new Set(
+    objects.filter((o) => phaseOf(o.manifest.metadata.annotations) === 'prerequisites').map((o) => `${o.layer}/${o.component}`),
+  );
   for (const { layer, component, manifest } of objects) {
-    const folder = `${MANIFESTS_DIR}/${layer}/${component}`;
+    const isNamespace = manifest.apiVersion === 'v1' && manifest.kind === 'Namespace';
+    const phase = !layout.splitPhases
+      ? 'main'
+      : isNamespace && withPrerequisites.has(`${layer}/${component}`)
+        ? 'prerequisites'
+        : phaseOf(manifest.metadata.annotations);
+    const entry = phase === 'main' ? component : `${component}/${PHASE_FOLDERS[phase]}`;
+    const folder = `${MANIFESTS_DIR}/${layer}/${entry}`;
     byFolder.set(folder, [...(byFolder.get(folder) ?? []), manifest]);
-    byLayer.set(layer, (byLayer.get(layer) ?? new Set()).add(component));
+    byLayer.set(layer, (byLayer.get(layer) ?? new Set()).add(entry));
   }
   for (const [folder, manifests] of byFolder) folderFiles(folder, manifests, header, files);
-  for (const [layer, components] of byLayer) {
-    files.set(`${MANIFESTS_DIR}/${layer}/kustomization.yaml`, header + toYaml(kustomization([...components])));
+  for (const [layer, entries] of byLayer) {
+    files.set(`${MANIFESTS_DIR}/${layer}/kustomization.yaml`, header + toYaml(kustomization([...entries])));
   }
-  if (bootstrap.length > 0) folderFiles(bootstrapDir, bootstrap, header, files);
+  folderFiles(`${BOOTSTRAP_DIR}/${BOOTSTRAP_ROOT_DIR}`, bootstrap.root, header, files);
+  folderFiles(BOOTSTRAP_DIR, bootstrap.synced, header, files, [BOOTSTRAP_ROOT_DIR]);
 
   return new Map([...files].sort(([a], [b]) => byCodeUnit(a, b)));
 }

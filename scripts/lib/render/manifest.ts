@@ -2,7 +2,7 @@
 export type Manifest = {
   apiVersion: string;
   kind: string;
-  metadata: { name: string; namespace?: string; [key: string]: unknown };
+  metadata: { name: string; namespace?: string; annotations?: Record<string, string>; [key: string]: unknown };
   [key: string]: unknown;
 };
 

@@ -27,11 +27,11 @@ export function renderEnvironment(fleet: Fleet, name: string): RenderedEnvironme
   const environment = fleet.environments.get(name)?.spec;
   if (!environment) throw new Error(`unknown environment "${name}"`);
   const { objects, components } = synthesize(buildEnvironmentApp(fleet, name));
-  const bootstrap = chartManifests(
-    new BootstrapChart(new App({ outdir: 'cdk8s.out' }), 'bootstrap', {
-      environment,
-      inventory: environmentInventory(objects, components),
-    }),
-  );
-  return { name, files: environmentFiles(name, objects, bootstrap, BOOTSTRAP_DIR), objectCount: objects.length + bootstrap.length };
+  const inventory = environmentInventory(objects, components);
+  const part = (which: 'root' | 'synced') =>
+    chartManifests(new BootstrapChart(new App({ outdir: 'cdk8s.out' }), 'bootstrap', { environment, inventory, part: which }));
+  const bootstrap = { root: part('root'), synced: part('synced') };
+  // Flux has no sync waves: a component's phases go to sub-folders that it syncs one after another.
+  const files = environmentFiles(name, objects, bootstrap, { splitPhases: environment.gitops.engine === 'flux' });
+  return { name, files, objectCount: objects.length + bootstrap.root.length + bootstrap.synced.length };
 }

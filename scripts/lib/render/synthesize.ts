@@ -1,6 +1,9 @@
 import type { App, Chart } from 'cdk8s';
 import { ComponentChart, type Layer } from '../../../platform/core/component-chart.js';
+import { phaseOf, type ComponentPhase } from '../../../platform/core/gitops-constants.js';
 import type { ComponentSummary } from '../../../platform/gitops/bootstrap.js';
+
+const PHASES: readonly ComponentPhase[] = ['prerequisites', 'main', 'customResources'];
 import { isManifest, type Manifest } from './manifest.js';
 import { normaliseManifest } from './normalise.js';
 
@@ -22,8 +25,10 @@ export function synthesize(app: App): { objects: RenderedObject[]; components: R
     if (!isComponentChart(chart)) {
       throw new Error(`chart "${chart.node.path}" is not a ComponentChart: every chart must say which component folder it renders`);
     }
-    components.push({ layer: chart.layer, component: chart.component, options: chart.options });
-    for (const manifest of chartManifests(chart)) objects.push({ layer: chart.layer, component: chart.component, manifest });
+    const manifests = chartManifests(chart);
+    const phases = PHASES.filter((phase) => manifests.some((m) => phaseOf(m.metadata.annotations) === phase));
+    components.push({ layer: chart.layer, component: chart.component, options: chart.options, phases });
+    for (const manifest of manifests) objects.push({ layer: chart.layer, component: chart.component, manifest });
   }
   return { objects, components };
 }
