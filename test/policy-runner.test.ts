@@ -15,6 +15,7 @@ import { enginePin } from '../scripts/lib/tools/locate-engine.js';
 const FIXTURES = path.join(REPO_ROOT, 'test/fixtures/policy');
 const conftest = await engineForTests('conftest');
 const kubeconform = await engineForTests('kubeconform');
+const kubeApiServer = await engineForTests('kube-apiserver');
 const fixture = (name: string) => readFile(path.join(FIXTURES, name), 'utf8');
 const DEPLOYMENT = 'clusters/dev/manifests/apps/llm-llama-3-1-8b-instruct/deployment-llama-3-1-8b-instruct.yaml';
 
@@ -342,6 +343,7 @@ describe('npm run check and its engines', () => {
     expect(relaxed.code, relaxed.stderr).toBe(0);
     expect(relaxed.stderr).toContain('!! kubeconform gate NOT run: kubeconform not found: run npm run tools');
     expect(relaxed.stderr).toContain('!! policy gate NOT run: conftest not found: run npm run tools');
+    expect(relaxed.stderr).toContain('!! sync-test gate NOT run: kube-apiserver not found: run npm run tools');
     expect(relaxed.stderr).toContain('(--require-engines or CI=true makes this fail)');
     // What the PR report shows for this environment.
     expect(JSON.parse(await readFile(results, 'utf8'))).toEqual({
@@ -350,6 +352,7 @@ describe('npm run check and its engines', () => {
         { name: 'render drift', outcome: 'success' },
         { name: 'schemas', outcome: 'success' },
         { name: 'kubeconform', outcome: 'skipped' },
+        { name: 'sync replay', outcome: 'skipped' },
         { name: 'policy', outcome: 'skipped' },
       ],
     });
@@ -362,12 +365,14 @@ describe('npm run check and its engines', () => {
       expect(required.stderr).toContain('policy gate NOT run: conftest not found');
       expect(JSON.parse(await readFile(results, 'utf8')).results.slice(2)).toEqual([
         { name: 'kubeconform', outcome: 'failure' },
+        { name: 'sync replay', outcome: 'failure' },
         { name: 'policy', outcome: 'failure' },
       ]);
     }
   });
 
-  const fleetSkip = conftest.skipReason || kubeconform.skipReason || (MIRROR_LOCATIONS === '' ? MIRROR_SKIP_REASON : '');
+  const fleetSkip =
+    conftest.skipReason || kubeconform.skipReason || kubeApiServer.skipReason || (MIRROR_LOCATIONS === '' ? MIRROR_SKIP_REASON : '');
   test.skipIf(fleetSkip !== '')(
     `with the engines built, the check runs every gate on the sample fleet and passes${fleetSkip ? ` — skipped: ${fleetSkip}` : ''}`,
     async () => {
@@ -380,9 +385,12 @@ describe('npm run check and its engines', () => {
       expect(result.stderr).toMatch(/^using conftest v\d+\.\d+\.\d+ \(/m);
       expect(result.stdout).toContain('policy gate passed: 41 rules over dev, prod, staging; 0 failure(s)');
       expect(JSON.parse(await readFile(results, 'utf8')).results).toEqual(
-        ['render drift', 'schemas', 'kubeconform', 'policy'].map((name) => ({ name, outcome: 'success' })),
+        ['render drift', 'schemas', 'kubeconform', 'sync replay', 'policy'].map((name) => ({ name, outcome: 'success' })),
       );
+      for (const env of ['dev', 'prod', 'staging'])
+        expect(result.stdout).toMatch(new RegExp(`^${env} \\((argocd|flux)\\): replays clean`, 'm'));
     },
+    300_000,
   );
 });
 
