@@ -1,7 +1,8 @@
 /**
  * npm run check: every gate over the repository, in order: the rendered manifests are what the
  * inputs render (render --check), they validate against their schemas (validate, and kubeconform
- * on the same schema locations), and they pass the policy pack (policy). Every gate runs even when
+ * on the same schema locations), the GitOps sync replays on a real API server (sync-test), the
+ * NetworkPolicies carry exactly the reviewed flows (netpol), and they pass the policy pack (policy). Every gate runs even when
  * an earlier one fails, so one run shows everything to fix.
  */
 import path from 'node:path';
@@ -20,7 +21,8 @@ const USAGE = `Usage: npm run check -- [--env NAME ...] [--format text|json|gith
 
 Runs the gates: render --check (drift), validate (strict schemas), kubeconform (the same
 schemas, validate --engine kubeconform), sync-test (the GitOps sync replayed on a real API
-server) and policy (the conftest policy pack). The engines come from .tools/bin/ (npm run
+server), netpol (the NetworkPolicies against platform/network/flows.yaml) and policy (the conftest
+policy pack). The engines come from .tools/bin/ (npm run
 tools), else their variable ($KUBECONFORM, $KUBE_APISERVER...), else PATH. A gate whose engine
 is missing (or kubeconform without $${LOCATIONS_VARIABLE}) is reported as NOT run; it fails the
 check with --require-engines, or when CI=true.
@@ -100,6 +102,7 @@ async function main(): Promise<number> {
       engine: 'kube-apiserver',
       skipped: values['skip-sync-test'] ?? false,
     },
+    { name: 'netpol', script: 'netpol', label: 'network flows', args: shared, engine: 'netpol-analyzer' },
     { name: 'policy', script: 'policy', label: 'policy', args: [...shared, ...base], engine: 'conftest' },
   ];
   // A gate whose engine is missing says so loudly; it fails the check only where the engines are

@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { EXIT } from './lib/cli/exit-codes.js';
 import { parseFlags, runCli, UsageError } from './lib/cli/run-cli.js';
 import { loadFleet } from './lib/config/load-fleet.js';
+import { selectEnvironments } from './lib/config/select-environments.js';
 import { reportProblems } from './lib/config/report-problems.js';
 import { CatalogueError, loadCatalogue } from './lib/policy/catalogue.js';
 import { CONFTEST_MISSING } from './lib/policy/conftest.js';
@@ -63,10 +64,8 @@ async function main(): Promise<number> {
     reportProblems(loaded.problems, format === 'junit' ? 'text' : format);
     return EXIT.badInput;
   }
+  const environments = selectEnvironments(loaded.fleet, values.env);
   const known = [...loaded.fleet.environments.keys()];
-  const environments = values.env ?? known;
-  for (const env of environments)
-    if (!known.includes(env)) throw new UsageError(`unknown environment "${env}"; expected one of: ${known.join(', ')}`);
 
   const today = new Date();
   const { exceptions, problems } = await loadExceptions(root, {

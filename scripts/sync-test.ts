@@ -7,8 +7,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { EXIT } from './lib/cli/exit-codes.js';
 import { parseReportFormat } from './lib/cli/report-format.js';
-import { parseFlags, runCli, UsageError } from './lib/cli/run-cli.js';
+import { parseFlags, runCli } from './lib/cli/run-cli.js';
 import { loadFleet } from './lib/config/load-fleet.js';
+import { selectEnvironments } from './lib/config/select-environments.js';
 import { reportProblems } from './lib/config/report-problems.js';
 import { CrdLockError } from './lib/crds/crd-sources.js';
 import { ApiServerStartError } from './lib/sync/api-server.js';
@@ -60,10 +61,7 @@ async function main(): Promise<number> {
     reportProblems(loaded.problems, format);
     return EXIT.badInput;
   }
-  const known = [...loaded.fleet.environments.keys()];
-  const environments = values.env ?? known;
-  for (const env of environments)
-    if (!known.includes(env)) throw new UsageError(`unknown environment "${env}"; expected one of: ${known.join(', ')}`);
+  const environments = selectEnvironments(loaded.fleet, values.env);
 
   const etcd = await announceEngine('etcd');
   const kubeApiServer = await announceEngine('kube-apiserver');

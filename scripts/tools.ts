@@ -26,6 +26,8 @@ import type { EngineName } from './lib/tools/engines.js';
 /** The name that selects the locked CRDs, beside the engines' names. */
 const CRDS = 'crds';
 
+const NAME_WIDTH = Math.max(...ENGINES.map((e) => e.name.length)) + 1;
+
 const USAGE = `Usage: npm run tools -- [NAME ...] [--check] [--force]
 
 Builds the gate engines from source at the versions pinned in tools/<name>/go.mod (and go.sum)
@@ -33,8 +35,8 @@ into .tools/bin/ ($${TOOLS_BIN_VARIABLE} moves it), and fetches the CRDs ${CRD_S
 into .tools/crds/ through the Go module proxy. Every command that runs an engine looks in
 .tools/bin/ first, then in the engine's variable, then on PATH.
 
-${ENGINES.map((e) => `  ${e.name.padEnd(15)} ${e.purpose}`).join('\n')}
-  ${CRDS.padEnd(15)} the locked CRDs (npm run sync-test, schemas:vendor)
+${ENGINES.map((e) => `  ${e.name.padEnd(NAME_WIDTH)} ${e.purpose}`).join('\n')}
+  ${CRDS.padEnd(NAME_WIDTH)} the locked CRDs (npm run sync-test, schemas:vendor)
 
   NAME      build or fetch only these (default: all)
   --check   build nothing; exit 1 when a binary is missing or not built from the pinned module

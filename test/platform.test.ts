@@ -218,8 +218,12 @@ describe('network policy', () => {
         const toModel = policies.find((p) => p.metadata.namespace === 'gateway' && p.metadata.name === `allow-to-${namespace}`)!;
         expect(toModel.spec.egress[0].to).toEqual([{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': namespace } } }]);
         const scrape = policies.find((p) => p.metadata.namespace === namespace && p.metadata.name === 'allow-prometheus-scrape')!;
+        // Prometheus's pods only, not whatever else runs in the monitoring namespace.
         expect(scrape.spec.ingress[0].from).toEqual([
-          { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } },
+          {
+            namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } },
+            podSelector: { matchLabels: { 'app.kubernetes.io/name': 'prometheus', prometheus: 'kube-prometheus-stack-prometheus' } },
+          },
         ]);
         expect(policies.some((p) => p.metadata.namespace === namespace && p.metadata.name === 'allow-https-egress')).toBe(true);
       }

@@ -344,6 +344,7 @@ describe('npm run check and its engines', () => {
     expect(relaxed.stderr).toContain('!! kubeconform gate NOT run: kubeconform not found: run npm run tools');
     expect(relaxed.stderr).toContain('!! policy gate NOT run: conftest not found: run npm run tools');
     expect(relaxed.stderr).toContain('!! sync-test gate NOT run: kube-apiserver not found: run npm run tools');
+    expect(relaxed.stderr).toContain('!! netpol gate NOT run: netpol-analyzer not found: run npm run tools');
     expect(relaxed.stderr).toContain('(--require-engines or CI=true makes this fail)');
     // What the PR report shows for this environment.
     expect(JSON.parse(await readFile(results, 'utf8'))).toEqual({
@@ -353,6 +354,7 @@ describe('npm run check and its engines', () => {
         { name: 'schemas', outcome: 'success' },
         { name: 'kubeconform', outcome: 'skipped' },
         { name: 'sync replay', outcome: 'skipped' },
+        { name: 'network flows', outcome: 'skipped' },
         { name: 'policy', outcome: 'skipped' },
       ],
     });
@@ -366,6 +368,7 @@ describe('npm run check and its engines', () => {
       expect(JSON.parse(await readFile(results, 'utf8')).results.slice(2)).toEqual([
         { name: 'kubeconform', outcome: 'failure' },
         { name: 'sync replay', outcome: 'failure' },
+        { name: 'network flows', outcome: 'failure' },
         { name: 'policy', outcome: 'failure' },
       ]);
     }
@@ -385,10 +388,14 @@ describe('npm run check and its engines', () => {
       expect(result.stderr).toMatch(/^using conftest v\d+\.\d+\.\d+ \(/m);
       expect(result.stdout).toContain('policy gate passed: 41 rules over dev, prod, staging; 0 failure(s)');
       expect(JSON.parse(await readFile(results, 'utf8')).results).toEqual(
-        ['render drift', 'schemas', 'kubeconform', 'sync replay', 'policy'].map((name) => ({ name, outcome: 'success' })),
+        ['render drift', 'schemas', 'kubeconform', 'sync replay', 'network flows', 'policy'].map((name) => ({ name, outcome: 'success' })),
       );
-      for (const env of ['dev', 'prod', 'staging'])
+      for (const env of ['dev', 'prod', 'staging']) {
         expect(result.stdout).toMatch(new RegExp(`^${env} \\((argocd|flux)\\): replays clean`, 'm'));
+        expect(result.stdout).toMatch(
+          new RegExp(`^${env}: \\d+ flows that must be allowed, \\d+ that must be denied: all as required$`, 'm'),
+        );
+      }
     },
     300_000,
   );

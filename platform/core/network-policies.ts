@@ -36,10 +36,21 @@ export const HTTPS_ANYWHERE: Flow = { name: 'https-egress', peers: [{ cidr: '0.0
 /** EKS Pod Identity's credential endpoint (the agent on each node, link-local). */
 export const POD_IDENTITY_AGENT: Flow = { name: 'pod-identity-agent', peers: [{ cidr: '169.254.170.23/32' }], ports: [{ port: 80 }] };
 
-/** Prometheus scraping a port, from the monitoring namespace. */
 export const MONITORING_NAMESPACE = 'monitoring';
+
+/**
+ * The labels prometheus-operator gives the pods of kube-prometheus-stack's Prometheus (the chart
+ * names the Prometheus after its release). platform/network/flows.yaml declares the same pod, so
+ * the network-flow gate fails if these drift from what runs.
+ */
+export const PROMETHEUS_POD_LABELS: Readonly<Record<string, string>> = {
+  'app.kubernetes.io/name': 'prometheus',
+  prometheus: 'kube-prometheus-stack-prometheus',
+};
+
+/** Prometheus scraping a port: its pods only, not whatever else runs in the monitoring namespace. */
 export function scrapedBy(ports: readonly Port[]): Flow {
-  return { name: 'prometheus-scrape', peers: [{ namespace: MONITORING_NAMESPACE }], ports };
+  return { name: 'prometheus-scrape', peers: [{ namespace: MONITORING_NAMESPACE, podLabels: PROMETHEUS_POD_LABELS }], ports };
 }
 
 const DNS: Flow = {

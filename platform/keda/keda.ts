@@ -2,8 +2,14 @@ import type { ClusterSpec } from '../spec/cluster-spec.js';
 import { kindsOf, type PlatformComponent } from '../core/component.js';
 import { AddonChart, type HelmAddon } from '../core/helm-addon.js';
 import { CONTROLLER_IDENTITIES } from '../identity/controller-identities.js';
-import { HTTPS_ANYWHERE, POD_IDENTITY_AGENT, scrapedBy } from '../core/network-policies.js';
+import { HTTPS_ANYWHERE, POD_IDENTITY_AGENT, PROMETHEUS_POD_LABELS, scrapedBy } from '../core/network-policies.js';
 import { ADMISSION_WEBHOOKS, API_SERVICES, CLUSTER_RBAC, CUSTOM_RESOURCE_DEFINITIONS } from '../core/cluster-kinds.js';
+
+/** The pods of the chart, by the `app` label its Services select on (the chart's deployment templates). */
+const KEDA_OPERATOR = { app: 'keda-operator' };
+const KEDA_METRICS_APISERVER = { app: 'keda-operator-metrics-apiserver' };
+/** The operator's gRPC metrics service (fixed in the chart's templates). */
+const KEDA_METRICS_SERVICE_PORT = 9666;
 
 /**
  * KEDA: event-driven autoscaling. It drives the HPA of each model server from the request queue,
@@ -29,12 +35,25 @@ export function kedaAddon(environment: ClusterSpec): HelmAddon {
       // The API server calls the admission webhooks and the metrics API server from the VPC.
       ingress: [
         { name: 'api-server-to-webhooks', peers: [{ cidr: environment.network.vpcCidr }], ports: [{ port: 9443 }, { port: 6443 }] },
-        scrapedBy([{ port: 8080 }, { port: 9022 }]),
+        // The metrics API server gets every external metric from the operator over gRPC.
+        {
+          name: 'metrics-service-from-metrics-apiserver',
+          podLabels: KEDA_OPERATOR,
+          peers: [{ namespace: 'keda', podLabels: KEDA_METRICS_APISERVER }],
+          ports: [{ port: KEDA_METRICS_SERVICE_PORT }],
+        },
+        scrapedBy([{ port: 8080 }]),
       ],
       egress: [
         HTTPS_ANYWHERE,
         POD_IDENTITY_AGENT,
-        { name: 'prometheus-queries', peers: [{ namespace: 'monitoring' }], ports: [{ port: 9090 }] },
+        {
+          name: 'metrics-service-to-operator',
+          podLabels: KEDA_METRICS_APISERVER,
+          peers: [{ namespace: 'keda', podLabels: KEDA_OPERATOR }],
+          ports: [{ port: KEDA_METRICS_SERVICE_PORT }],
+        },
+        { name: 'prometheus-queries', peers: [{ namespace: 'monitoring', podLabels: PROMETHEUS_POD_LABELS }], ports: [{ port: 9090 }] },
       ],
     },
     values: {

@@ -6,7 +6,7 @@ import { asApiObject } from '../core/api-object.js';
 import { AFTER_OWN_CHART } from '../core/gitops-constants.js';
 import { kindsOf, type PlatformComponent, type PlatformComponentProps } from '../core/component.js';
 import { AddonChart, type HelmAddon } from '../core/helm-addon.js';
-import { HTTPS_ANYWHERE, MONITORING_NAMESPACE } from '../core/network-policies.js';
+import { HTTPS_ANYWHERE, MONITORING_NAMESPACE, PROMETHEUS_POD_LABELS } from '../core/network-policies.js';
 import { ADMISSION_WEBHOOKS, CLUSTER_RBAC, CUSTOM_RESOURCE_DEFINITIONS } from '../core/cluster-kinds.js';
 
 /** The in-cluster Prometheus that KEDA's Prometheus triggers query (kube-prometheus-stack's Service). */
@@ -54,7 +54,7 @@ function prometheusAddon(environment: ClusterSpec): HelmAddon {
     clusterResources: [...CUSTOM_RESOURCE_DEFINITIONS, ...CLUSTER_RBAC, ...ADMISSION_WEBHOOKS],
     network: {
       ingress: [
-        { name: 'prometheus-queries', peers: [{ namespace: 'keda' }], ports: [{ port: 9090 }] },
+        { name: 'prometheus-queries', podLabels: PROMETHEUS_POD_LABELS, peers: [{ namespace: 'keda' }], ports: [{ port: 9090 }] },
         { name: 'api-server-to-webhooks', peers: [{ cidr: vpc }], ports: [{ port: 10250 }] },
         {
           name: 'within-namespace',
@@ -66,8 +66,9 @@ function prometheusAddon(environment: ClusterSpec): HelmAddon {
       egress: [
         {
           name: 'scrape-targets',
+          podLabels: PROMETHEUS_POD_LABELS,
           peers: [{ cidr: vpc }],
-          ports: [{ port: 8000 }, { port: 8080 }, { port: 9022 }, { port: 9100 }, { port: 9400 }, { port: 10250 }, { port: 7979 }],
+          ports: [{ port: 8000 }, { port: 8080 }, { port: 9100 }, { port: 9400 }, { port: 10250 }, { port: 7979 }],
         },
         HTTPS_ANYWHERE,
       ],

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { byCodeUnit } from '../../../platform/core/compare.js';
 import path from 'node:path';
 import { $ } from 'zx';
 import type { Engine } from './engines.js';
@@ -40,11 +41,14 @@ async function goVersionFor(go: string, dir: string): Promise<string> {
 async function wanted(go: string, engine: Engine): Promise<Omit<Stamp, 'size' | 'mtimeMs'>> {
   const dir = engineModuleDir(engine);
   const version = await enginePin(engine);
-  const modules = createHash('sha256')
+  // go.mod and go.sum, then the sources of a wrapper main in the folder (in name order).
+  const hash = createHash('sha256')
     .update(await readFile(path.join(dir, 'go.mod')))
     .update('\0')
-    .update(await readFile(path.join(dir, 'go.sum')))
-    .digest('hex');
+    .update(await readFile(path.join(dir, 'go.sum')));
+  for (const file of (await readdir(dir)).filter((f) => f.endsWith('.go')).sort(byCodeUnit))
+    hash.update(`\0${file}\0`).update(await readFile(path.join(dir, file)));
+  const modules = hash.digest('hex');
   return { version, go: await goVersionFor(go, dir), modules, ldflags: ldflagsOf(engine, version) };
 }
 

@@ -9,7 +9,10 @@ export interface Engine {
   readonly name: string;
   /** The Go module that provides it (its version in tools/<name>/go.mod is the pin). */
   readonly module: string;
-  /** The main package to build. */
+  /**
+   * The main package to build: a package of the module, or "." for a small wrapper main in
+   * tools/<name>/ itself (an engine used as a library, with a command line the gate needs).
+   */
   readonly pkg: string;
   /** The variable that names a binary to use instead of the one on PATH. */
   readonly variable: string;
@@ -104,9 +107,21 @@ export const ENGINES: readonly Engine[] = [
     parseVersion: semver(/^etcd Version: (\d+\.\d+\.\d+)$/m),
     purpose: "the API server's store (the etcd that Kubernetes release is tested with)",
   },
+  {
+    name: 'netpol-analyzer',
+    module: 'github.com/mattfenwick/cyclonus',
+    // tools/netpol-analyzer/main.go: cyclonus's NetworkPolicy engine (pkg/matcher) over a batch of
+    // flows, answered in JSON; cyclonus's own CLI prints tables for one flow file at a time.
+    pkg: '.',
+    variable: 'NETPOL_ANALYZER',
+    ldflags: (version) => [`-X main.version=${version}`],
+    versionArgs: ['--version'],
+    parseVersion: semver(/^netpol-analyzer \(cyclonus v(\d+\.\d+\.\d+)\)$/m),
+    purpose: 'decides which flows the NetworkPolicies allow (npm run netpol, check)',
+  },
 ];
 
-export type EngineName = 'conftest' | 'opa' | 'kubeconform' | 'actionlint' | 'kube-apiserver' | 'etcd';
+export type EngineName = 'conftest' | 'opa' | 'kubeconform' | 'actionlint' | 'kube-apiserver' | 'etcd' | 'netpol-analyzer';
 
 export function engineNamed(name: EngineName): Engine {
   const engine = ENGINES.find((e) => e.name === name);
