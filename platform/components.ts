@@ -1,4 +1,5 @@
 import { ack } from './ack/ack.js';
+import { ackServices } from './ack-services/ack-services.js';
 import { aws } from './aws/aws.js';
 import { awsLoadBalancer } from './aws-load-balancer/aws-load-balancer.js';
 import { cloudwatch } from './cloudwatch/cloudwatch.js';
@@ -22,6 +23,7 @@ import { storage } from './storage/storage.js';
  */
 export const PLATFORM_STAGES: readonly (readonly PlatformComponent[])[] = [
   [ack],
+  [ackServices],
   [kro],
   [aws, scheduling],
   [externalSecrets, monitoring],

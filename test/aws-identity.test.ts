@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, test } from 'vitest';
 import type { Fleet } from '../scripts/lib/config/fleet.js';
-import { ACK_CONTROLLERS, BOOTSTRAP_ACK_SERVICES, ackServiceAccount, type AckService } from '../platform/ack/ack.js';
+import { ACK_CONTROLLERS, BOOTSTRAP_ACK_SERVICES, ackServiceAccount, type AckService } from '../platform/ack/ack-controllers.js';
 import { CALLS_AWS_ANNOTATION } from '../platform/identity/workload-identity.js';
 import { CONTROLLER_IDENTITIES } from '../platform/identity/controller-identities.js';
 import { renderSampleFleet, type Json } from './helpers/rendered-fleet.js';

@@ -170,6 +170,39 @@ live(`what the API server refuses${skipReason ? ` — skipped: ${skipReason}` : 
     }
   });
 
+  test('pods that can start before their Pod Identity association is Healthy: a model server, and ACK controllers beside their roles', async () => {
+    const repo = await fixture();
+    try {
+      // The model's association in the Deployment's wave, as the render had it.
+      const model = 'clusters/prod/manifests/apps/llm-llama-3-1-8b-instruct';
+      for (const file of ['podidentityassociation-model-llama-3-1-8b-instruct.yaml', 'role-llm-prod-model-llama-3-1-8b-instruct.yaml'])
+        await repo.edit(`${model}/${file}`, "    argocd.argoproj.io/sync-wave: '-1'\n", '');
+      // The ACK service controllers in the same root wave as the component that creates their associations.
+      await repo.edit('clusters/prod/bootstrap/application-prod-platform-ack-services.yaml', "sync-wave: '-90'", "sync-wave: '-100'");
+      const { code, report } = await replay(repo.root, ['--env', 'prod']);
+      expect(code).toBe(1);
+      const found = errors(report.environments[0]!).filter((f) => f.message.includes('Pod Identity association'));
+      expect(found).toContainEqual(
+        expect.objectContaining({
+          object: 'Deployment llm-llama-3-1-8b-instruct/llama-3-1-8b-instruct',
+          file: `${model}/deployment-llama-3-1-8b-instruct.yaml`,
+          message: expect.stringMatching(
+            /^its pods \(service account llm-llama-3-1-8b-instruct\/llama-3-1-8b-instruct\) can start before their Pod Identity association is Healthy: PodIdentityAssociation llm-llama-3-1-8b-instruct\/model-llama-3-1-8b-instruct \(clusters\/prod\/.*:2\) is applied by prod-apps-llm-llama-3-1-8b-instruct \(stage wave 0, wave 0\), this by prod-apps-llm-llama-3-1-8b-instruct \(stage wave 0, wave 0\).*without AWS credentials until restarted$/,
+          ),
+        }),
+      );
+      expect(found).toContainEqual(
+        expect.objectContaining({
+          unit: 'prod-platform-ack-services',
+          object: 'Application argocd/ack-ec2-controller',
+          message: expect.stringContaining('(service account ack-system/ack-ec2-controller) can start before'),
+        }),
+      );
+    } finally {
+      await repo.dispose();
+    }
+  });
+
   test("--base: a change to an immutable field, applied over the base revision, is refused with the server's message", async () => {
     const repo = await fixture();
     try {

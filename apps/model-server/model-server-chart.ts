@@ -5,6 +5,7 @@ import type { Construct } from 'constructs';
 import { asApiObject } from '../../platform/core/api-object.js';
 import { kindsOf, type ComponentDeclaration } from '../../platform/core/component.js';
 import { recommendedLabels } from '../../platform/core/labels.js';
+import { COMPONENT_PHASE, syncWave } from '../../platform/core/gitops-constants.js';
 import { NamespacedChart } from '../../platform/core/namespaced-chart.js';
 import { HTTPS_ANYWHERE, POD_IDENTITY_AGENT, scrapedBy } from '../../platform/core/network-policies.js';
 import { modelServerPolicy } from '../../platform/identity/iam/workload-policies.js';
@@ -105,6 +106,9 @@ export class ModelServerChart extends NamespacedChart {
       },
       namespace,
       labels,
+      // Before the Deployment: Pod Identity gives credentials only to pods created after their
+      // association exists, and the first pods fill the model cache from S3.
+      syncWave(COMPONENT_PHASE.prerequisites),
     );
 
     const cacheClaim = new k8s.KubePersistentVolumeClaim(this, 'model-cache', {

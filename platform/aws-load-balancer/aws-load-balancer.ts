@@ -5,7 +5,7 @@ import type { ClusterSpec } from '../spec/cluster-spec.js';
 import { AFTER_OWN_CHART } from '../core/gitops-constants.js';
 import { kindsOf, type PlatformComponent, type PlatformComponentProps } from '../core/component.js';
 import { AddonChart, type HelmAddon } from '../core/helm-addon.js';
-import { CONTROLLER_IDENTITIES } from '../identity/controller-identities.js';
+import { CONTROLLER_IDENTITIES, podIdentity } from '../identity/controller-identities.js';
 import { ADMISSION_WEBHOOKS, CLUSTER_RBAC, CUSTOM_RESOURCE_DEFINITIONS } from '../core/cluster-kinds.js';
 
 /** The IngressClass the API Ingress uses. */
@@ -59,6 +59,7 @@ export function awsLoadBalancerAddon(environment: ClusterSpec): HelmAddon {
   return {
     name: 'aws-load-balancer-controller',
     namespace: CONTROLLER_IDENTITIES['aws-load-balancer-controller'].namespace,
+    podIdentities: [podIdentity(CONTROLLER_IDENTITIES['aws-load-balancer-controller'])],
     createNamespace: false,
     chart: { repository: 'https://aws.github.io/eks-charts', name: 'aws-load-balancer-controller', version: '3.6.0' },
     podSecurity: 'restricted',

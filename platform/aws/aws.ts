@@ -1,8 +1,9 @@
 import type { Construct } from 'constructs';
-import { kindsOf, type PlatformComponent, type PlatformComponentProps } from '../core/component.js';
+import { type PlatformComponent, type PlatformComponentProps } from '../core/component.js';
 import { recommendedLabels } from '../core/labels.js';
 import { NamespacedChart } from '../core/namespaced-chart.js';
 import { addWorkloadIdentity, platformIdentities } from '../identity/workload-identity.js';
+import { ackKinds } from '../ack/ack-controllers.js';
 import { addApiGateway } from './edge.js';
 
 /** Where the platform's own AWS resources (as ACK objects) live. */
@@ -39,24 +40,6 @@ export class AwsChart extends NamespacedChart {
 export const aws: PlatformComponent = {
   name: 'aws',
   installs: [],
-  needs: [
-    ...kindsOf('iam.services.k8s.aws', 'Role'),
-    ...kindsOf('eks.services.k8s.aws', 'PodIdentityAssociation'),
-    ...kindsOf('ec2.services.k8s.aws', 'SecurityGroup'),
-    ...kindsOf(
-      'apigatewayv2.services.k8s.aws',
-      'API',
-      'APIMapping',
-      'Authorizer',
-      'DomainName',
-      'Integration',
-      'Route',
-      'Stage',
-      'VPCLink',
-    ),
-    ...kindsOf('lambda.services.k8s.aws', 'Alias', 'Function'),
-    ...kindsOf('sqs.services.k8s.aws', 'Queue'),
-    ...kindsOf('cloudwatchlogs.services.k8s.aws', 'LogGroup'),
-  ],
+  needs: ackKinds('iam', 'eks', 'ec2', 'apigatewayv2', 'lambda', 'sqs', 'cloudwatchlogs'),
   build: (scope, props) => new AwsChart(scope, 'aws', props),
 };

@@ -3,7 +3,7 @@ import { ADMISSION_WEBHOOKS, CLUSTER_RBAC, CUSTOM_RESOURCE_DEFINITIONS } from '.
 import { kindsOf, type PlatformComponent } from '../core/component.js';
 import { AddonChart, type HelmAddon } from '../core/helm-addon.js';
 import { HTTPS_ANYWHERE, POD_IDENTITY_AGENT } from '../core/network-policies.js';
-import { CONTROLLER_IDENTITIES } from '../identity/controller-identities.js';
+import { CONTROLLER_IDENTITIES, podIdentity } from '../identity/controller-identities.js';
 
 /** Logs and cluster metrics in CloudWatch: Container Insights (amazon-cloudwatch-observability). */
 export const cloudwatch: PlatformComponent = {
@@ -17,6 +17,7 @@ function cloudwatchAddon(environment: ClusterSpec): HelmAddon {
   const identity = CONTROLLER_IDENTITIES['cloudwatch-agent'];
   return {
     name: 'amazon-cloudwatch-observability',
+    podIdentities: [podIdentity(identity)],
     namespace: identity.namespace,
     chart: { repository: 'https://aws-observability.github.io/helm-charts', name: 'amazon-cloudwatch-observability', version: '6.6.0' },
     // Fluent Bit and the agent read node logs and metrics from host paths.

@@ -63,6 +63,11 @@ export interface ApplicationOptions {
   /** Server-side apply: needed where CRDs are too large for the last-applied annotation. */
   readonly serverSideApply: boolean;
   readonly labels?: Record<string, string>;
+  /**
+   * More annotations (beside the sync wave).
+   * @default {}
+   */
+  readonly annotations?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -78,7 +83,7 @@ export function application(options: ApplicationOptions): Record<string, unknown
       name: options.name,
       namespace: ARGOCD_NAMESPACE,
       ...(options.labels ? { labels: options.labels } : {}),
-      annotations: syncWave(options.syncWave),
+      annotations: { ...(options.annotations ?? {}), ...syncWave(options.syncWave) },
       finalizers: [ARGOCD_RESOURCES_FINALIZER],
     },
     spec: {

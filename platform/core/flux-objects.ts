@@ -33,6 +33,18 @@ export interface KustomizationOptions {
  * Applies one folder, prunes what left it, and waits until everything in it is ready (health
  * checks of every object), so that dependents start only after it.
  */
+/** The ACK kinds an identity is made of, whose readiness Pod Identity's ordering depends on. */
+const ACK_IDENTITY_KINDS = [
+  { apiVersion: 'iam.services.k8s.aws/v1alpha1', kind: 'Role' },
+  { apiVersion: 'eks.services.k8s.aws/v1alpha1', kind: 'PodIdentityAssociation' },
+];
+
+/** ACK's readiness in CEL, as the Argo CD health check in clusters/README.md reads it. */
+export const ACK_HEALTH = {
+  current: "has(status.conditions) && status.conditions.exists(c, c.type == 'ACK.ResourceSynced' && c.status == 'True')",
+  failed: "has(status.conditions) && status.conditions.exists(c, c.type == 'ACK.Terminal' && c.status == 'True')",
+};
+
 export function kustomization(options: KustomizationOptions): Record<string, unknown> {
   const object = new Kustomization({
     metadata: { name: options.name, namespace: FLUX_NAMESPACE },
@@ -45,6 +57,9 @@ export function kustomization(options: KustomizationOptions): Record<string, unk
       wait: true,
       sourceRef: { kind: 'GitRepository', name: options.source },
       ...(options.dependsOn.length > 0 ? { dependsOn: options.dependsOn.map((name) => ({ name })) } : {}),
+      // kstatus knows nothing of ACK's conditions and would call a Role or an association Current
+      // as soon as it exists: wait for the controller to have created it in AWS.
+      healthCheckExprs: ACK_IDENTITY_KINDS.map(({ apiVersion, kind }) => ({ apiVersion, kind, ...ACK_HEALTH })),
     },
   });
   object.validate();
@@ -74,12 +89,22 @@ export interface HelmReleaseOptions {
   readonly repository: string;
   readonly values: Record<string, unknown>;
   readonly labels?: Record<string, string>;
+  /**
+   * Annotations of the HelmRelease.
+   * @default {}
+   */
+  readonly annotations?: Readonly<Record<string, string>>;
 }
 
 /** A pinned chart version; CRDs created and upgraded with the release; failures remediated. */
 export function helmRelease(options: HelmReleaseOptions): Record<string, unknown> {
   const release = new HelmRelease({
-    metadata: { name: options.name, namespace: options.namespace, labels: options.labels ?? {} },
+    metadata: {
+      name: options.name,
+      namespace: options.namespace,
+      labels: options.labels ?? {},
+      ...(options.annotations && Object.keys(options.annotations).length > 0 ? { annotations: { ...options.annotations } } : {}),
+    },
     spec: {
       interval: '1h',
       releaseName: options.name,

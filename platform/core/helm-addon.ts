@@ -40,6 +40,22 @@ export interface HelmAddon {
   readonly serverSideApply: boolean;
   /** Traffic the chart's pods need beyond DNS (default deny otherwise). */
   readonly network?: NamespacePolicy;
+  /**
+   * The service accounts (namespace/name) of the chart's pods that EKS Pod Identity gives an AWS
+   * role. Rendered on the Application or HelmRelease (POD_IDENTITIES_ANNOTATION), so that the sync
+   * replay proves each association is Healthy before the chart's pods are created: Pod Identity
+   * injects credentials only into pods created after their association exists.
+   * @default []
+   */
+  readonly podIdentities?: readonly string[];
+}
+
+/** Names the service accounts with an AWS identity whose pods an Application or HelmRelease creates. */
+export const POD_IDENTITIES_ANNOTATION = 'eks-llm-gitops.io/pod-identities';
+
+function identityAnnotations(addon: HelmAddon): Record<string, string> {
+  const identities = addon.podIdentities ?? [];
+  return identities.length > 0 ? { [POD_IDENTITIES_ANNOTATION]: [...identities].sort().join(',') } : {};
 }
 
 export type GitOpsEngine = 'argocd' | 'flux';
@@ -109,6 +125,7 @@ export function addHelmAddon(scope: Construct, addon: HelmAddon, gitops: GitOpsT
           },
           destinationNamespace: addon.namespace,
           syncWave: COMPONENT_PHASE.chart,
+          annotations: identityAnnotations(addon),
           serverSideApply: addon.serverSideApply,
         }),
       ),
@@ -133,6 +150,7 @@ export function addHelmAddon(scope: Construct, addon: HelmAddon, gitops: GitOpsT
         repository,
         values: addon.values,
         labels,
+        annotations: identityAnnotations(addon),
       }),
     ),
   );

@@ -5,7 +5,7 @@ import { kindsOf, type PlatformComponent, type PlatformComponentProps } from '..
 import { AFTER_OWN_CHART } from '../core/gitops-constants.js';
 import { recommendedLabels } from '../core/labels.js';
 import { AddonChart, type HelmAddon } from '../core/helm-addon.js';
-import { CONTROLLER_IDENTITIES } from '../identity/controller-identities.js';
+import { CONTROLLER_IDENTITIES, podIdentity } from '../identity/controller-identities.js';
 import { HTTPS_ANYWHERE, POD_IDENTITY_AGENT, scrapedBy } from '../core/network-policies.js';
 import { CLUSTER_RBAC, CUSTOM_RESOURCE_DEFINITIONS } from '../core/cluster-kinds.js';
 
@@ -18,6 +18,7 @@ export function externalDnsAddon(environment: ClusterSpec): HelmAddon {
   const identity = CONTROLLER_IDENTITIES['external-dns'];
   return {
     name: 'external-dns',
+    podIdentities: [podIdentity(identity)],
     namespace: identity.namespace,
     chart: { repository: 'https://kubernetes-sigs.github.io/external-dns/', name: 'external-dns', version: '1.21.1' },
     podSecurity: 'restricted',

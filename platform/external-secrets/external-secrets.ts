@@ -41,6 +41,7 @@ export function externalSecretsAddon(environment: ClusterSpec): HelmAddon {
   const replicas = environment.highAvailability ? 2 : 1;
   return {
     name: 'external-secrets',
+    podIdentities: [`${EXTERNAL_SECRETS_NAMESPACE}/${EXTERNAL_SECRETS_SERVICE_ACCOUNT}`],
     namespace: EXTERNAL_SECRETS_NAMESPACE,
     chart: { repository: 'https://charts.external-secrets.io', name: 'external-secrets', version: '2.12.0' },
     podSecurity: 'restricted',

@@ -19,6 +19,11 @@ export const CONTROLLER_IDENTITIES = {
 
 export type ControllerName = keyof typeof CONTROLLER_IDENTITIES;
 
+/** "namespace/serviceAccount": how an add-on names the identities its pods use (HelmAddon.podIdentities). */
+export function podIdentity(identity: ControllerIdentity): string {
+  return `${identity.namespace}/${identity.serviceAccount}`;
+}
+
 /** The IAM role of a controller in a cluster. */
 export function controllerRoleName(clusterName: string, controller: ControllerName): string {
   return `${clusterName}-${controller}`;

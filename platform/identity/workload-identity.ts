@@ -2,16 +2,7 @@ import { ApiObject } from 'cdk8s';
 import type { Construct } from 'constructs';
 import type { ClusterSpec } from '../spec/cluster-spec.js';
 import { CONTROLLER_IDENTITIES } from './controller-identities.js';
-import { ACK_CONTROLLERS, ACK_NAMESPACE, ackServiceAccount, BOOTSTRAP_ACK_SERVICES, type AckService } from '../ack/ack.js';
-import {
-  ackApiGatewayPolicy,
-  ackEc2Policy,
-  ackElastiCachePolicy,
-  ackLambdaPolicy,
-  ackLogsPolicy,
-  ackSqsPolicy,
-  permissionsBoundaryArn,
-} from './iam/ack-policies.js';
+import { permissionsBoundaryArn } from './iam/ack-policies.js';
 import {
   cloudWatchAgentPolicy,
   efsCsiPolicy,
@@ -43,7 +34,7 @@ export function awsScope(environment: ClusterSpec): AwsScope {
 
 export const roleName = (environment: ClusterSpec, key: string) => `${environment.aws.clusterName}-${key}`;
 
-/** The platform's controllers and the ACK controllers (but those whose roles exist before ACK). */
+/** The platform's controllers that call AWS (the ACK controllers' identities are ackServiceIdentities). */
 export function platformIdentities(environment: ClusterSpec): WorkloadIdentity[] {
   const scope = awsScope(environment);
   const controller = (key: keyof typeof CONTROLLER_IDENTITIES, description: string, policy: PolicyDocument): WorkloadIdentity => ({
@@ -52,23 +43,6 @@ export function platformIdentities(environment: ClusterSpec): WorkloadIdentity[]
     description,
     policy,
   });
-  const ackPolicies: Record<Exclude<AckService, 'iam' | 'eks'>, PolicyDocument> = {
-    ec2: ackEc2Policy(scope, { vpcId: environment.network.vpcId }),
-    elasticache: ackElastiCachePolicy(scope),
-    apigatewayv2: ackApiGatewayPolicy(scope),
-    lambda: ackLambdaPolicy(scope, environment.async ? { artifactBucket: environment.async.lambda.bucket } : {}),
-    sqs: ackSqsPolicy(scope),
-    cloudwatchlogs: ackLogsPolicy(scope),
-  };
-  const ack = (Object.keys(ACK_CONTROLLERS) as AckService[])
-    .filter((service) => !BOOTSTRAP_ACK_SERVICES.includes(service))
-    .map((service) => ({
-      key: ackServiceAccount(service),
-      namespace: ACK_NAMESPACE,
-      serviceAccount: ackServiceAccount(service),
-      description: `ACK ${service} controller`,
-      policy: ackPolicies[service as keyof typeof ackPolicies],
-    }));
   return [
     controller(
       'karpenter',
@@ -99,7 +73,6 @@ export function platformIdentities(environment: ClusterSpec): WorkloadIdentity[]
       description: "External Secrets Operator: the gateway's secret",
       policy: externalSecretsPolicy(scope, { secretNames: [environment.gateway.secretName] }),
     },
-    ...ack,
   ];
 }
 
@@ -115,6 +88,7 @@ export function addWorkloadIdentity(
   identity: WorkloadIdentity,
   namespace: string,
   labels: Readonly<Record<string, string>>,
+  annotations: Readonly<Record<string, string>> = {},
 ): void {
   const aws = awsScope(environment);
   const name = roleName(environment, identity.key);
@@ -122,7 +96,7 @@ export function addWorkloadIdentity(
   new ApiObject(scope, `${identity.key}-role`, {
     apiVersion: 'iam.services.k8s.aws/v1alpha1',
     kind: 'Role',
-    metadata: { name, namespace, labels },
+    metadata: { name, namespace, labels, ...(Object.keys(annotations).length > 0 ? { annotations: { ...annotations } } : {}) },
     spec: {
       name,
       description: identity.description,
@@ -139,7 +113,12 @@ export function addWorkloadIdentity(
   new ApiObject(scope, `${identity.key}-pod-identity`, {
     apiVersion: 'eks.services.k8s.aws/v1alpha1',
     kind: 'PodIdentityAssociation',
-    metadata: { name: identity.key, namespace, labels },
+    metadata: {
+      name: identity.key,
+      namespace,
+      labels,
+      ...(Object.keys(annotations).length > 0 ? { annotations: { ...annotations } } : {}),
+    },
     spec: {
       clusterName: environment.aws.clusterName,
       namespace: identity.namespace,

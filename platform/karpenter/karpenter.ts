@@ -8,7 +8,7 @@ import { asApiObject } from '../core/api-object.js';
 import { AFTER_OWN_CHART } from '../core/gitops-constants.js';
 import { kindsOf, type PlatformComponent, type PlatformComponentProps } from '../core/component.js';
 import { AddonChart, type HelmAddon } from '../core/helm-addon.js';
-import { CONTROLLER_IDENTITIES } from '../identity/controller-identities.js';
+import { CONTROLLER_IDENTITIES, podIdentity } from '../identity/controller-identities.js';
 import { GPU_INSTANCE_FAMILIES } from '../spec/gpu-instance-families.js';
 import { ADMISSION_WEBHOOKS, CLUSTER_RBAC, CUSTOM_RESOURCE_DEFINITIONS } from '../core/cluster-kinds.js';
 
@@ -66,6 +66,7 @@ export function karpenterAddon(environment: ClusterSpec): HelmAddon {
   return {
     name: 'karpenter',
     namespace: CONTROLLER_IDENTITIES.karpenter.namespace,
+    podIdentities: [podIdentity(CONTROLLER_IDENTITIES.karpenter)],
     createNamespace: false,
     chart: { repository: 'oci://public.ecr.aws/karpenter', name: 'karpenter', version: '1.14.1' },
     podSecurity: 'restricted',

@@ -1,7 +1,7 @@
 import type { ClusterSpec } from '../spec/cluster-spec.js';
 import { kindsOf, type PlatformComponent } from '../core/component.js';
 import { AddonChart, type HelmAddon } from '../core/helm-addon.js';
-import { CONTROLLER_IDENTITIES } from '../identity/controller-identities.js';
+import { CONTROLLER_IDENTITIES, podIdentity } from '../identity/controller-identities.js';
 import { HTTPS_ANYWHERE, POD_IDENTITY_AGENT, PROMETHEUS_POD_LABELS, scrapedBy } from '../core/network-policies.js';
 import { ADMISSION_WEBHOOKS, API_SERVICES, CLUSTER_RBAC, CUSTOM_RESOURCE_DEFINITIONS } from '../core/cluster-kinds.js';
 
@@ -23,6 +23,7 @@ export function kedaAddon(environment: ClusterSpec): HelmAddon {
   const disruptionBudget = replicas > 1 ? { minAvailable: 1 } : {};
   return {
     name: 'keda',
+    podIdentities: [podIdentity(CONTROLLER_IDENTITIES.keda)],
     namespace: 'keda',
     chart: { repository: 'https://kedacore.github.io/charts', name: 'keda', version: '2.21.0' },
     podSecurity: 'restricted',

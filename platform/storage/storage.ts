@@ -3,7 +3,7 @@ import type { Construct } from 'constructs';
 import type { ClusterSpec } from '../spec/cluster-spec.js';
 import type { PlatformComponent, PlatformComponentProps } from '../core/component.js';
 import { AddonChart, type HelmAddon } from '../core/helm-addon.js';
-import { CONTROLLER_IDENTITIES } from '../identity/controller-identities.js';
+import { CONTROLLER_IDENTITIES, podIdentity } from '../identity/controller-identities.js';
 import { CLUSTER_RBAC, CSI_DRIVERS } from '../core/cluster-kinds.js';
 
 /** UID and GID that own the model cache's EFS access points; the model servers run as it. */
@@ -50,6 +50,7 @@ export function efsCsiAddon(environment: ClusterSpec): HelmAddon {
   return {
     name: 'aws-efs-csi-driver',
     namespace: CONTROLLER_IDENTITIES['efs-csi-controller'].namespace,
+    podIdentities: [podIdentity(CONTROLLER_IDENTITIES['efs-csi-controller'])],
     createNamespace: false,
     chart: { repository: 'https://kubernetes-sigs.github.io/aws-efs-csi-driver/', name: 'aws-efs-csi-driver', version: '3.2.4' },
     podSecurity: 'privileged',

@@ -2,6 +2,7 @@ import { argoSyncOrder, skipsDryRun, type SyncTask } from './argocd-order.js';
 import { CrdCatalogError, type CrdInstall } from './crd-catalog.js';
 import { describe, folderObjects, groupOf, type SourcedObject } from './folder-objects.js';
 import type { KubeObject } from './kube-client.js';
+import { IdentityOrder } from './identity-order.js';
 import { ReplayContext, type KindSource } from './replay-context.js';
 
 /*
@@ -38,7 +39,9 @@ function healthWait(object: KubeObject): string | undefined {
     case 'PodSecurityGroup':
       return 'kro to report it ACTIVE (the PodSecurityGroup health check in argocd-cm)';
     default:
-      return undefined;
+      return groupOf(object).endsWith('.services.k8s.aws')
+        ? 'its ACK controller to sync it to AWS (the ACK health check in argocd-cm)'
+        : undefined;
   }
 }
 
@@ -112,6 +115,7 @@ export async function replayArgoCd({ ctx, root, handApplied }: ArgoReplayInput):
       if (!sources.has(kind)) sources.set(kind, { unit: task.item.object.metadata.name, order: task.wave });
   }
 
+  const identities = new IdentityOrder();
   const waves = [...new Set(rootTasks.map((t) => t.wave))];
   for (const [index, wave] of waves.entries()) {
     const here = rootTasks.filter((t) => t.wave === wave);
@@ -119,13 +123,20 @@ export async function replayArgoCd({ ctx, root, handApplied }: ArgoReplayInput):
       if (isRoot(task)) continue;
       if (!(await ctx.apply(rootName, task.item, { wave }))) continue;
       const folder = folders.get(task);
-      if (folder) await syncComponent(ctx, task, folder, sources, project);
+      if (folder) await syncComponent(ctx, task, folder, sources, project, identities);
     }
     const next = waves[index + 1];
     const apps = here.filter((t) => folders.has(t)).map((t) => t.item.object.metadata.name);
     if (next !== undefined && apps.length > 0)
       ctx.report('wait', rootName, `wave ${next} starts once ${apps.join(', ')} ${apps.length === 1 ? 'is' : 'are'} Healthy`, { wave });
   }
+  // The root waits for a wave's Applications to be Healthy, an Application for its own earlier waves.
+  identities.check(
+    ctx,
+    (association, consumer) =>
+      association.stage! < consumer.stage! || (association.unit === consumer.unit && association.wave! < consumer.wave!),
+    'Argo CD waits for each wave to be Healthy, with the Application and ACK health checks in argocd-cm',
+  );
 }
 
 /** The kinds the objects being installed in this wave bring. */
@@ -155,6 +166,7 @@ async function syncComponent(
   objects: readonly SourcedObject[],
   sources: ReadonlyMap<string, KindSource>,
   project: Project | undefined,
+  identities: IdentityOrder,
 ): Promise<void> {
   const unit = app.item.object.metadata.name;
   const tasks = argoSyncOrder(objects);
@@ -256,6 +268,7 @@ async function syncComponent(
         continue;
       }
       if (!(await ctx.apply(unit, task.item, { wave }))) continue;
+      identities.note(task.item, { unit, stage: app.wave, wave });
       if (missingAtDryRun.has(task.item)) {
         ctx.report(
           'info',
@@ -275,6 +288,7 @@ async function syncComponent(
     for (const { installs } of arriving) await ctx.install(unit, installs, wave);
     for (const task of retried) {
       if (!(await ctx.apply(unit, task.item, { wave }))) continue;
+      identities.note(task.item, { unit, stage: app.wave, wave });
       ctx.report(
         'retry',
         unit,

@@ -1,6 +1,7 @@
 import { CrdCatalogError, type CrdInstall } from './crd-catalog.js';
 import { describe, folderObjects, groupOf, type SourcedObject } from './folder-objects.js';
 import type { KubeObject } from './kube-client.js';
+import { IdentityOrder } from './identity-order.js';
 import { ReplayContext, type KindSource } from './replay-context.js';
 
 /*
@@ -92,10 +93,26 @@ export async function replayFlux({ ctx, root, handApplied }: FluxReplayInput): P
       if (!sources.has(kind)) sources.set(kind, { unit: item.object.metadata.name, order });
   }
 
+  const identities = new IdentityOrder();
   for (const item of ordered) {
     const objects = folders.get(item);
-    if (objects) await reconcile(ctx, item, objects, sources);
+    if (objects) await reconcile(ctx, item, objects, sources, identities);
   }
+  // A Kustomization waits (wait: true, the ACK health expressions) before those that depend on it.
+  const dependsOn = (name: string, seen = new Set<string>()): Set<string> => {
+    for (const d of (byName.get(name)?.object.spec as KustomizationSpec | undefined)?.dependsOn ?? [])
+      if (!seen.has(d.name)) {
+        seen.add(d.name);
+        dependsOn(d.name, seen);
+      }
+    return seen;
+  };
+  const waits = (name: string) => (byName.get(name)?.object.spec as KustomizationSpec | undefined)?.wait === true;
+  identities.check(
+    ctx,
+    (association, consumer) => waits(association.unit) && dependsOn(consumer.unit).has(association.unit),
+    'a Kustomization waits for what it depends on, with wait: true and the ACK healthCheckExprs',
+  );
 }
 
 async function reconcile(
@@ -103,6 +120,7 @@ async function reconcile(
   kustomization: SourcedObject,
   objects: readonly SourcedObject[],
   sources: ReadonlyMap<string, KindSource>,
+  identities: IdentityOrder,
 ): Promise<void> {
   const unit = kustomization.object.metadata.name;
   const releases: Array<{ item: SourcedObject; installs: CrdInstall[] }> = [];
@@ -154,6 +172,7 @@ async function reconcile(
     for (const item of here) {
       if (!(await ctx.kindExists(item.object))) continue;
       if (!(await ctx.apply(unit, item))) continue;
+      identities.note(item, { unit });
       {
         try {
           const installs = await ctx.installsOf(item.object);

@@ -1,0 +1,21 @@
+import { kindsOf, type PlatformComponent } from '../core/component.js';
+import { AddonChart } from '../core/helm-addon.js';
+import { ACK_SERVICE_CONTROLLERS, ackControllerAddon, ackKinds } from '../ack/ack-controllers.js';
+
+/**
+ * The ACK service controllers (ec2, elasticache, apigatewayv2, lambda, sqs, cloudwatchlogs), in
+ * ack-system beside the bootstrap ones, one stage after them: their roles and Pod Identity
+ * associations are created by the ack component, and must exist before their pods do. The kinds
+ * listed are those the platform uses; each controller's chart installs more.
+ */
+export const ackServices: PlatformComponent = {
+  name: 'ack-services',
+  installs: [...ackKinds(...ACK_SERVICE_CONTROLLERS), ...kindsOf('services.k8s.aws', 'FieldExport')],
+  needs: [],
+  build: (scope, { environment, gitops }) =>
+    // ack-system is rendered by the ack component, with the same network policy.
+    new AddonChart(scope, 'ack-services', {
+      gitops,
+      addons: ACK_SERVICE_CONTROLLERS.map((service) => ackControllerAddon(environment, service, false)),
+    }),
+};
