@@ -215,6 +215,10 @@ describe('every model server in every environment', () => {
           runAsNonRoot: true,
           capabilities: { drop: ['ALL'] },
         });
+        // uid 1000 has no passwd entry in either image: getpass.getuser() needs LOGNAME/USER (SEC-008).
+        const env = Object.fromEntries(container.env.map((e: Json) => [e.name, e.value]));
+        expect(pod.securityContext.runAsUser, container.name).toBe(1000);
+        expect(env, container.name).toMatchObject({ HOME: '/tmp', USER: 'vllm', LOGNAME: 'vllm' });
         const writable = container.volumeMounts.filter((m: Json) => !m.readOnly).map((m: Json) => m.name);
         for (const name of writable) {
           const volume = pod.volumes.find((v: Json) => v.name === name);

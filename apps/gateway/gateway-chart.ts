@@ -22,6 +22,7 @@ import {
   GATEWAY_SECRET,
 } from './response-cache.js';
 import { SERVING_PORT } from '../model-server/vllm-pod.js';
+import { identityEnv } from '../../platform/core/container-identity.js';
 import { addPodSecurityGroup, addSecurityGroup, dnsEgress, fromNodes } from '../../platform/network/security-groups.js';
 
 export const GATEWAY_NAMESPACE = 'gateway';
@@ -249,7 +250,8 @@ export class GatewayChart extends NamespacedChart {
                 imagePullPolicy: 'IfNotPresent',
                 args: ['--config', `${CONFIG_DIR}/config.yaml`, '--port', String(GATEWAY_PORT), '--num_workers', '1'],
                 env: [
-                  { name: 'HOME', value: '/tmp' },
+                  // uid 1000 is no user of the LiteLLM image (Wolfi: root and nonroot 65532).
+                  ...identityEnv('litellm'),
                   { name: 'GATEWAY_API_KEYS_FILE', value: API_KEYS_FILE },
                   { name: 'REDIS_HOST', valueFrom: { configMapKeyRef: { name: CACHE_ENDPOINT_CONFIGMAP, key: CACHE_HOST_KEY } } },
                   { name: 'REDIS_PORT', value: String(CACHE_PORT) },

@@ -6,6 +6,7 @@ import { AWS_CLI_IMAGE, imageReference } from './images.js';
 import { STARTUP_PERIOD_SECONDS, startupBudgetSeconds, stopTimings } from './time-budgets.js';
 import { vllmFlagArgs } from '../models/vllm-flags.js';
 import { MODEL_CACHE_OWNER_ID } from '../../platform/storage/storage.js';
+import { identityEnv } from '../../platform/core/container-identity.js';
 
 /** The port vLLM serves the OpenAI-compatible API and /metrics on. */
 export const SERVING_PORT = 8000;
@@ -147,7 +148,7 @@ function serverContainer(options: VllmPodOptions): k8s.Container {
     args: vllmArgs(model, version),
     env: [
       // HOME and caches (Triton, torch.compile, vLLM) on a writable emptyDir: the root filesystem is read-only.
-      { name: 'HOME', value: '/tmp' },
+      ...identityEnv('vllm'),
       { name: 'HF_HUB_OFFLINE', value: '1' },
       { name: 'VLLM_NO_USAGE_STATS', value: '1' },
       { name: 'DO_NOT_TRACK', value: '1' },
@@ -202,7 +203,7 @@ function cacheFillContainer(options: VllmPodOptions): k8s.Container {
     env: [
       { name: 'MODEL_SOURCE', value: `${model.source}/${version}/` },
       { name: 'CACHE_DIR', value: `${CACHE_MOUNT}/${version}` },
-      { name: 'HOME', value: '/tmp' },
+      ...identityEnv('vllm'),
       { name: 'AWS_REGION', value: options.awsRegion },
     ],
     resources: { requests: resources, limits: resources },

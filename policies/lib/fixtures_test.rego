@@ -50,6 +50,7 @@ model_server := {
 				"initContainers": [{
 					"name": "model-cache-fill",
 					"image": sprintf("public.ecr.aws/aws-cli/aws-cli:2.27.0@%s", [digest]),
+					"env": identity_env("vllm"),
 					"resources": {
 						"requests": {"cpu": "1", "memory": "1Gi"},
 						"limits": {"cpu": "1", "memory": "1Gi"},
@@ -59,6 +60,7 @@ model_server := {
 				"containers": [{
 					"name": "vllm",
 					"image": sprintf("docker.io/vllm/vllm-openai:v0.28.0@%s", [digest]),
+					"env": identity_env("vllm"),
 					"ports": [{"name": "http", "containerPort": 8000}],
 					"resources": {
 						"requests": {"cpu": "8", "memory": "64Gi", "nvidia.com/gpu": 1},
@@ -98,6 +100,7 @@ web := {
 				"containers": [{
 					"name": "gateway",
 					"image": sprintf("777788889999.dkr.ecr.us-west-2.amazonaws.com/gateway:1.2.3@%s", [digest]),
+					"env": identity_env("gateway"),
 					"ports": [{"name": "http", "containerPort": 4000}],
 					"resources": {
 						"requests": {"cpu": "1", "memory": "1Gi"},
@@ -117,3 +120,10 @@ ids(findings) := {f.policy | some f in findings}
 
 # Wrap documents as the input of `conftest --combine`.
 combined(documents) := [{"path": sprintf("doc-%d.yaml", [i]), "contents": doc} | some i, doc in documents]
+
+# HOME, USER and LOGNAME: who a container running as a uid its image does not define is (SEC-008).
+identity_env(user) := [
+	{"name": "HOME", "value": "/tmp"},
+	{"name": "USER", "value": user},
+	{"name": "LOGNAME", "value": user},
+]

@@ -62,6 +62,7 @@ export function policyDocs(rules: readonly PolicyRule[]): string {
     '| `exceptions.yaml` | reviewed exceptions (below) |',
     '| `registries.yaml` | image sources allowed (WL-004) |',
     '| `host-access.yaml` | node agents allowed host namespaces and paths (SEC-006) |',
+    '| `image-users.yaml` | the users each image defines, by uid (SEC-008) |',
     '| `gpu.yaml` | the GPU NodePools (GPU-002, GPU-005) |',
     '| `gitops.yaml` | the protected branch production tracks (GITOPS-002) |',
     '| `environments.yaml` | environments held to production rules |',
