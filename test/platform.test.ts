@@ -150,7 +150,7 @@ describe('KEDA autoscaling', () => {
     }
   });
 
-  test('triggers: request queue and GPU utilisation from Prometheus, CPU and memory, and CloudWatch where configured', () => {
+  test('triggers: vLLM waiting requests and KV-cache usage from Prometheus (never GPU utilisation), CPU and memory, and CloudWatch where configured', () => {
     for (const env of envs) {
       for (const so of objects(env, 'ScaledObject').filter((o) => o.metadata.namespace.startsWith('llm-'))) {
         const byName = new Map(so.spec.triggers.map((t: Json) => [t.name ?? t.type, t]));
@@ -160,7 +160,11 @@ describe('KEDA autoscaling', () => {
         expect((byName.get('request-queue') as Json).metadata.serverAddress).toBe(
           'http://kube-prometheus-stack-prometheus.monitoring.svc:9090',
         );
-        expect((byName.get('gpu-utilization') as Json).metadata.query).toContain('DCGM_FI_DEV_GPU_UTIL');
+        expect(byName.get('kv-cache')).toMatchObject({
+          metricType: 'Value',
+          metadata: { query: `avg(vllm:kv_cache_usage_perc{namespace="${so.metadata.namespace}"})`, threshold: '0.8' },
+        });
+        expect(JSON.stringify(so.spec.triggers)).not.toContain('DCGM_');
         expect(byName.get('cpu')).toMatchObject({ metricType: 'Utilization' });
         expect(byName.get('memory')).toMatchObject({ metricType: 'Utilization' });
         expect(so.spec.advanced.horizontalPodAutoscalerConfig.behavior.scaleDown.stabilizationWindowSeconds).toBeGreaterThanOrEqual(600);

@@ -43,7 +43,7 @@ const isConfig = (doc: unknown) => typeof doc === 'object' && doc !== null && !(
 
 describe('the policy pack', () => {
   test('has the rules the issue asks for, each with a unique id named for its topic or its input', () => {
-    expect(rules.length).toBe(42);
+    expect(rules.length).toBe(43);
     expect(new Set(rules.map((r) => r.id)).size).toBe(rules.length);
     const topicPrefix: Record<string, string> = {
       workload: 'WL',
@@ -222,6 +222,19 @@ describe('the policy pack', () => {
 
   test('policies/README.md is generated from the METADATA and up to date', async () => {
     expect(await read('policies/README.md')).toBe(policyDocs(rules));
+  });
+
+  test('the vLLM metric names GPU-006 knows are those of the engine every model pins', async () => {
+    const data = loadAll(await read('policies/data/model-serving.yaml'))[0] as { model_serving: { vllm_version: string } };
+    const models = (await readdir(path.join(REPO_ROOT, 'apps/models'))).filter((f) => f.endsWith('.yaml'));
+    expect(models.length).toBeGreaterThan(0);
+    for (const file of models) {
+      const model = loadAll(await read(`apps/models/${file}`))[0] as { engine: { image: string; tag: string } };
+      expect(model.engine.image, file).toBe('docker.io/vllm/vllm-openai');
+      expect(model.engine.tag, `${file}: bump policies/data/model-serving.yaml's vllm_metrics with the engine`).toBe(
+        data.model_serving.vllm_version,
+      );
+    }
   });
 });
 

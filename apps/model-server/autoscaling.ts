@@ -7,8 +7,8 @@ import { startupBudgetSeconds } from './time-budgets.js';
 
 /** Waiting requests per replica before scaling out, when cluster.yaml does not say. */
 export const DEFAULT_QUEUE_PER_REPLICA = 4;
-/** Average GPU utilisation (percent) to scale to, when cluster.yaml does not say. */
-export const DEFAULT_GPU_UTILIZATION = 80;
+/** Average KV-cache usage (percent of the GPU's KV-cache blocks) to scale to, when cluster.yaml does not say. */
+export const DEFAULT_KV_CACHE_UTILIZATION = 80;
 /** CPU and memory utilisation (percent of requests) to scale to: the seed's HPA signals. */
 const RESOURCE_UTILIZATION = '80';
 
@@ -27,14 +27,17 @@ export const CLOUDWATCH_AUTH = 'keda-aws';
 
 /**
  * KEDA ScaledObject for a model server (KEDA creates and drives its HPA; nothing else scales the
- * Deployment). Triggers: vLLM's request queue per replica and GPU utilisation (Prometheus), CPU
- * and memory utilisation, and an optional CloudWatch metric. Scaling in waits longer than a cold
- * start, so a replica is not removed while its replacement would still be loading.
+ * Deployment). Triggers: vLLM's own serving signals from Prometheus (requests waiting per replica
+ * and KV-cache usage: they track the latency users see), CPU and memory utilisation, and an
+ * optional CloudWatch metric. Not GPU utilisation: with continuous batching DCGM reports it near
+ * 100% under a single request, which would hold every model at its maximum (policy GPU-006).
+ * Scaling in waits longer than a cold start, so a replica is not removed while its replacement
+ * would still be loading.
  */
 export function scaledObject(options: ScalingOptions): Record<string, unknown> {
   const { model, autoscaling, namespace } = options;
   const queue = autoscaling?.queuePerReplica ?? DEFAULT_QUEUE_PER_REPLICA;
-  const gpu = autoscaling?.gpuUtilization ?? DEFAULT_GPU_UTILIZATION;
+  const kvCache = autoscaling?.kvCacheUtilization ?? DEFAULT_KV_CACHE_UTILIZATION;
   const scaleDownWindow = Math.max(600, startupBudgetSeconds(model));
   const triggers: NonNullable<IScaledObject['spec']>['triggers'] = [
     {
@@ -50,13 +53,14 @@ export function scaledObject(options: ScalingOptions): Record<string, unknown> {
     },
     {
       type: 'prometheus',
-      name: 'gpu-utilization',
-      // Value: the average itself is compared with the target, not divided by replicas.
+      name: 'kv-cache',
+      // Value: the average over replicas is compared with the target, not divided by replicas.
+      // vLLM reports the fraction of KV-cache blocks in use (0 to 1); requests queue once it is full.
       metricType: 'Value',
       metadata: {
         serverAddress: PROMETHEUS_URL,
-        query: `avg(DCGM_FI_DEV_GPU_UTIL{namespace="${namespace}"})`,
-        threshold: String(gpu),
+        query: `avg(vllm:kv_cache_usage_perc{namespace="${namespace}"})`,
+        threshold: String(kvCache / 100),
       },
     },
     { type: 'cpu', metricType: 'Utilization', metadata: { value: RESOURCE_UTILIZATION, containerName: 'vllm' } },

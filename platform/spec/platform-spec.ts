@@ -175,8 +175,11 @@ export const autoscalingSchema = z.strictObject({
     .number({ error: 'expected a number of waiting requests' })
     .positive({ error: 'expected a positive number' })
     .optional(),
-  /** Average GPU utilisation (percent) the replicas are scaled to. */
-  gpuUtilization: z
+  /**
+   * Average KV-cache usage (percent of vLLM's KV-cache blocks in use) the replicas are scaled to.
+   * Not GPU utilisation: continuous batching keeps that near 100% under a single request.
+   */
+  kvCacheUtilization: z
     .number({ error: 'expected a percentage' })
     .min(10, { error: 'expected at least 10 (%)' })
     .max(100, { error: 'expected at most 100 (%)' })

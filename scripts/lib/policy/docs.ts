@@ -67,7 +67,7 @@ export function policyDocs(rules: readonly PolicyRule[]): string {
     '| `gitops.yaml` | the protected branch production tracks (GITOPS-002) |',
     '| `environments.yaml` | environments held to production rules |',
     '| `network.yaml` | environments allowed an internet-facing load balancer (NET-002) |',
-    '| `model-serving.yaml` | the start-up time model servers need (WL-002) |',
+    '| `model-serving.yaml` | the start-up time model servers need (WL-002), the metrics the pinned vLLM exports (GPU-006) |',
     '',
     'The runner adds `data.llm`: the environment being checked and the model versions it has on the',
     'base revision (so versions already deployed stay valid after the promotion source moves on).',
