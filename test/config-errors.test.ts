@@ -11,6 +11,7 @@ async function fixture(onTestFinished: TestContext['onTestFinished']): Promise<F
 
 const DEV = 'clusters/dev/cluster.yaml';
 const STAGING = 'clusters/staging/cluster.yaml';
+const PROD = 'clusters/prod/cluster.yaml';
 const SMALL = 'apps/models/llama-3-1-8b-instruct.yaml';
 const LARGE = 'apps/models/llama-3-3-70b-instruct.yaml';
 
@@ -204,6 +205,19 @@ const cases: BadInput[] = [
       await repo.edit(DEV, 'clusterSecurityGroupId: sg-0d1e2f3a4b5c60701', 'clusterSecurityGroupId: eks-cluster-sg');
       return [
         `${DEV}:${await repo.lineOf(DEV, 'clusterSecurityGroupId')}: network.clusterSecurityGroupId: expected the EKS cluster security group id such as "sg-0a1b2c3d4e5f60718", found "eks-cluster-sg"`,
+      ];
+    },
+  },
+  {
+    name: 'a model scaled on the async queue, which no workers read',
+    breakIt: async (repo) => {
+      await repo.edit(
+        PROD,
+        '      min: 2\n      max: 8\n',
+        '      min: 2\n      max: 8\n    autoscaling:\n      cloudwatch:\n        namespace: AWS/SQS\n        metricName: ApproximateNumberOfMessagesVisible\n        dimensions:\n          QueueName: llm-prod-async-requests\n        target: 50\n',
+      );
+      return [
+        `${PROD}:${await repo.lineOf(PROD, '      cloudwatch:')}: models.llama-3-1-8b-instruct.autoscaling.cloudwatch: expected no trigger on llm-prod-async-requests: the async route's queue has no workers in this fleet, so its depth only grows and would hold the model at replicas.max; remove autoscaling.cloudwatch, or scale on a queue that workers drain`,
       ];
     },
   },

@@ -190,10 +190,11 @@ describe('the asynchronous route', () => {
     }
   });
 
-  test("the production queue is the one the 8B model's CloudWatch trigger scales on", () => {
+  test('the production queue survives its object, and no model scales on it (it has no workers)', () => {
     const prod = envs.find((e) => e.name === 'prod')!;
     const queue = find(prod.objects, 'Queue', 'async-requests')!;
-    expect(queue.spec.queueName).toBe(prod.spec.models['llama-3-1-8b-instruct'].autoscaling.cloudwatch.dimensions.QueueName);
+    expect(queue.spec.queueName).toBe('llm-prod-async-requests');
     expect(queue.metadata.annotations['services.k8s.aws/deletion-policy']).toBe('retain');
+    expect(Object.values(prod.spec.models).map((m: any) => m.autoscaling?.cloudwatch)).toEqual([undefined, undefined]);
   });
 });

@@ -150,7 +150,7 @@ describe('KEDA autoscaling', () => {
     }
   });
 
-  test('triggers: vLLM waiting requests and KV-cache usage from Prometheus (never GPU utilisation), CPU and memory, and CloudWatch where configured', () => {
+  test('triggers: vLLM waiting requests and KV-cache usage from Prometheus (never GPU utilisation), CPU and memory, and CloudWatch where configured', async () => {
     for (const env of envs) {
       for (const so of objects(env, 'ScaledObject').filter((o) => o.metadata.namespace.startsWith('llm-'))) {
         const byName = new Map(so.spec.triggers.map((t: Json) => [t.name ?? t.type, t]));
@@ -171,22 +171,37 @@ describe('KEDA autoscaling', () => {
         expect(so.spec.fallback).toMatchObject({ failureThreshold: 3 });
       }
     }
-    const prod = envs.find((e) => e.name === 'prod')!;
-    const small = file(prod, 'manifests/apps/llm-llama-3-1-8b-instruct/scaledobject-llama-3-1-8b-instruct.yaml');
-    const cloudwatch = small.spec.triggers.find((t: Json) => t.type === 'aws-cloudwatch');
-    expect(cloudwatch).toMatchObject({
-      authenticationRef: { name: 'keda-aws' },
-      metadata: {
-        namespace: 'AWS/SQS',
-        metricName: 'ApproximateNumberOfMessagesVisible',
-        dimensionName: 'QueueName',
-        dimensionValue: 'llm-prod-async-requests',
-        targetMetricValue: '50',
-        awsRegion: 'us-west-2',
-      },
-    });
-    const auth = file(prod, 'manifests/apps/llm-llama-3-1-8b-instruct/triggerauthentication-keda-aws.yaml');
-    expect(auth.spec).toEqual({ podIdentity: { provider: 'aws' } });
+    // The sample fleet scales on no CloudWatch metric; a queue a fork's workers drain, in prod:
+    const fixture = await makeFixtureRepo();
+    try {
+      await fixture.edit(
+        'clusters/prod/cluster.yaml',
+        '      min: 2\n      max: 8\n',
+        '      min: 2\n      max: 8\n    autoscaling:\n      cloudwatch:\n        namespace: AWS/SQS\n        metricName: ApproximateNumberOfMessagesVisible\n        dimensions:\n          QueueName: batch-jobs\n        target: 50\n',
+      );
+      const prod = renderAll(await fleetAt(fixture.root)).find((e) => e.name === 'prod')!;
+      const small = file(prod, 'manifests/apps/llm-llama-3-1-8b-instruct/scaledobject-llama-3-1-8b-instruct.yaml');
+      const cloudwatch = small.spec.triggers.find((t: Json) => t.type === 'aws-cloudwatch');
+      expect(cloudwatch).toMatchObject({
+        authenticationRef: { name: 'keda-aws' },
+        metadata: {
+          namespace: 'AWS/SQS',
+          metricName: 'ApproximateNumberOfMessagesVisible',
+          dimensionName: 'QueueName',
+          dimensionValue: 'batch-jobs',
+          targetMetricValue: '50',
+          awsRegion: 'us-west-2',
+        },
+      });
+      const auth = file(prod, 'manifests/apps/llm-llama-3-1-8b-instruct/triggerauthentication-keda-aws.yaml');
+      expect(auth.spec).toEqual({ podIdentity: { provider: 'aws' } });
+      // Without the trigger there is no TriggerAuthentication either.
+      expect(
+        envs.find((e) => e.name === 'prod')!.files.has('manifests/apps/llm-llama-3-1-8b-instruct/triggerauthentication-keda-aws.yaml'),
+      ).toBe(false);
+    } finally {
+      await fixture.dispose();
+    }
   });
 });
 

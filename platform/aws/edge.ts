@@ -164,18 +164,24 @@ type ObjectMaker = (
   extra?: Record<string, unknown>,
 ) => ApiObject;
 
+/** The SQS queue the async route enqueues batch requests on. */
+export function asyncQueueName(environment: Pick<ClusterSpec, 'aws'>): string {
+  return `${environment.aws.clusterName}-async-requests`;
+}
+
 /**
  * The asynchronous batch route: POST /v1/async/{proxy+} (JWT as for the rest) invokes a Lambda
  * function (its own role, security group, reserved concurrency, immutable package by S3 object
- * version) that validates the request and enqueues it on an SQS queue for batch workers; the
- * queue's depth can drive a model server's KEDA CloudWatch trigger.
+ * version) that validates the request and enqueues it on an SQS queue for batch workers. This
+ * repository renders no such workers: the queue is for a fork's own, and nothing may scale on it
+ * until they exist (a queue nobody drains only grows; the config check refuses the trigger).
  */
 function addAsyncRoute(environment: ClusterSpec, object: ObjectMaker): void {
   const lambda = environment.async!.lambda;
   const aws = awsScope(environment);
   const cluster = environment.aws.clusterName;
   const retain = environment.highAvailability ? { annotations: { 'services.k8s.aws/deletion-policy': 'retain' } } : {};
-  const queue = `${cluster}-async-requests`;
+  const queue = asyncQueueName(environment);
   const functionName = `${cluster}-async-intake`;
   const logGroup = `/aws/${cluster}/lambda/async-intake`;
   const role = roleName(environment, 'async-intake');

@@ -3,6 +3,7 @@ import type { ClusterSpec } from '../../../platform/spec/cluster-spec.js';
 import type { Fleet, Located } from './fleet.js';
 import type { ModelSpec } from '../../../apps/models/model-spec.js';
 import type { ConfigProblem } from './problem.js';
+import { asyncQueueName } from '../../../platform/aws/edge.js';
 
 /** Inputs that exist but failed their own checks; references to them are not reported again. */
 export interface UncheckedInputs {
@@ -118,6 +119,7 @@ function checkModels(env: Located<ClusterSpec>, fleet: Fleet, unchecked: Uncheck
       continue;
     }
     minimumGpus += deployment.replicas.min * model.gpu.count;
+    problems.push(...checkQueueTrigger(env, name));
 
     const families = placeableFamilies(model, spec);
     if (families.length === 0) {
@@ -158,6 +160,27 @@ function checkModels(env: Located<ClusterSpec>, fleet: Fleet, unchecked: Uncheck
     });
   }
   return problems;
+}
+
+/**
+ * A CloudWatch trigger on the async route's queue: nothing in this fleet reads that queue (the
+ * batch workers are a fork's to build), so its depth only grows and would hold the model at
+ * replicas.max while the messages expire unread.
+ */
+function checkQueueTrigger({ spec, file, lineOf }: Located<ClusterSpec>, model: string): ConfigProblem[] {
+  const cloudwatch = spec.models[model]?.autoscaling?.cloudwatch;
+  if (cloudwatch?.namespace !== 'AWS/SQS' || spec.async === undefined) return [];
+  const queue = asyncQueueName(spec);
+  if (cloudwatch.dimensions.QueueName !== queue) return [];
+  const at = ['models', model, 'autoscaling', 'cloudwatch'];
+  return [
+    {
+      file,
+      line: lineOf(at),
+      path: at,
+      message: `expected no trigger on ${queue}: the async route's queue has no workers in this fleet, so its depth only grows and would hold the model at replicas.max; remove autoscaling.cloudwatch, or scale on a queue that workers drain`,
+    },
+  ];
 }
 
 function checkPromotionSource(env: Located<ClusterSpec>, fleet: Fleet, unchecked: UncheckedInputs): ConfigProblem[] {
