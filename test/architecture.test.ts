@@ -118,6 +118,22 @@ if (!loaded.ok) throw new Error('the sample fleet does not load');
 const fleet = loaded.fleet;
 const rendered = [...fleet.environments.keys()].map((env) => renderEnvironment(fleet, env));
 
+/** Prod as rendered with the features the sample fleet leaves off (a CloudWatch trigger), so their kinds count too. */
+function withOptionalFeatures(): ReturnType<typeof renderEnvironment> {
+  const prod = fleet.environments.get('prod')!;
+  const model = 'llama-3-1-8b-instruct';
+  const cloudwatch = {
+    namespace: 'AWS/SQS',
+    metricName: 'ApproximateNumberOfMessagesVisible',
+    dimensions: { QueueName: 'batch-jobs' },
+    target: 50,
+    statistic: 'Average' as const,
+  };
+  const models = { ...prod.spec.models, [model]: { ...prod.spec.models[model]!, autoscaling: { cloudwatch } } };
+  const environments = new Map(fleet.environments).set('prod', { ...prod, spec: { ...prod.spec, models } });
+  return renderEnvironment({ ...fleet, environments }, 'prod');
+}
+
 describe('platform/ mirrors the render', () => {
   test('one folder per rendered platform component, named as its manifests folder, plus the shared helpers', async () => {
     const folders = (await readdir(path.join(REPO_ROOT, 'platform'), { withFileTypes: true }))
@@ -158,10 +174,10 @@ const BUILT_IN_GROUPS = [
   'discovery.k8s.io',
 ];
 
-/** Custom kinds a component's rendered objects use, by component folder, over every environment. */
+/** Custom kinds a component's rendered objects use, by component folder, over every environment and optional feature. */
 function renderedCustomKinds(layer: 'platform' | 'apps'): Map<string, Set<string>> {
   const kinds = new Map<string, Set<string>>();
-  for (const r of rendered) {
+  for (const r of [...rendered, withOptionalFeatures()]) {
     for (const [file, text] of r.files) {
       const parts = file.split('/');
       if (parts[0] !== 'manifests' || parts[1] !== layer || parts.length !== 4 || parts[3] === 'kustomization.yaml') continue;

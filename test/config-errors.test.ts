@@ -222,6 +222,15 @@ const cases: BadInput[] = [
     },
   },
   {
+    name: 'a GPU limit the minimum replicas fit but a rollout does not',
+    breakIt: async (repo) => {
+      await repo.edit(STAGING, 'gpus: 32', 'gpus: 24');
+      return [
+        `${STAGING}:${await repo.lineOf(STAGING, 'gpus: 24')}: gpu.limits.gpus: expected at least 26 GPUs for NodePool gpu to roll out: 18 for the minimum replicas plus one surge replica of [llama-3-1-8b-instruct, llama-3-3-70b-instruct], and 8 for a node Karpenter replaces while the old one drains; found 24`,
+      ];
+    },
+  },
+  {
     name: 'an AMI that is not pinned',
     breakIt: async (repo) => {
       await repo.edit(DEV, 'amiVersion: v20261110', 'amiVersion: latest');

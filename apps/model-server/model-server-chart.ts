@@ -10,7 +10,8 @@ import { NamespacedChart } from '../../platform/core/namespaced-chart.js';
 import { HTTPS_ANYWHERE, POD_IDENTITY_AGENT, scrapedBy } from '../../platform/core/network-policies.js';
 import { modelServerPolicy } from '../../platform/identity/iam/workload-policies.js';
 import { addWorkloadIdentity, CALLS_AWS_ANNOTATION } from '../../platform/identity/workload-identity.js';
-import { EFA_NODE_POOL, GPU_NODE_POOL } from '../../platform/karpenter/karpenter.js';
+import { gpuNodePoolFor } from '../../platform/karpenter/karpenter.js';
+import { MAX_SURGE_REPLICAS, progressDeadlineSeconds } from './time-budgets.js';
 import { addPodSecurityGroup, dnsEgress, fromNodes } from '../../platform/network/security-groups.js';
 import { SERVING_PRIORITY_CLASS } from '../../platform/scheduling/scheduling.js';
 import type { ClusterSpec } from '../../platform/spec/cluster-spec.js';
@@ -18,7 +19,6 @@ import type { AutoscalingSpec } from '../../platform/spec/platform-spec.js';
 import { MODEL_CACHE_STORAGE_CLASS } from '../../platform/storage/storage.js';
 import type { ModelSpec } from '../models/model-spec.js';
 import { cloudwatchAuthentication, scaledObject } from './autoscaling.js';
-import { progressDeadlineSeconds } from './time-budgets.js';
 import { SERVING_PORT, SERVING_PORT_NAME, preStopSleep, vllmPodTemplate } from './vllm-pod.js';
 
 export interface ModelServerProps {
@@ -146,7 +146,7 @@ export class ModelServerChart extends NamespacedChart {
           // capacity comes back only after a multi-minute model load.
           strategy: {
             type: 'RollingUpdate',
-            rollingUpdate: { maxSurge: k8s.IntOrString.fromNumber(1), maxUnavailable: k8s.IntOrString.fromNumber(0) },
+            rollingUpdate: { maxSurge: k8s.IntOrString.fromNumber(MAX_SURGE_REPLICAS), maxUnavailable: k8s.IntOrString.fromNumber(0) },
           },
           template: vllmPodTemplate({
             model,
@@ -155,7 +155,7 @@ export class ModelServerChart extends NamespacedChart {
             selector,
             serviceAccountName: serviceAccount.name,
             cacheClaimName: cacheClaim.name,
-            nodePool: props.nodePool ?? (model.gpu.efa ? EFA_NODE_POOL : GPU_NODE_POOL),
+            nodePool: props.nodePool ?? gpuNodePoolFor(model.gpu),
             instanceFamilies: props.instanceFamilies,
             awsRegion: props.environment.aws.region,
             priorityClassName: SERVING_PRIORITY_CLASS,

@@ -49,3 +49,9 @@ export function stopTimings(model: Pick<ModelSpec, 'drainSeconds'>): {
   const drain = model.drainSeconds ?? DEFAULT_DRAIN_SECONDS;
   return { preStopSleepSeconds: drain, terminationGracePeriodSeconds: drain + 30 };
 }
+
+/**
+ * Replicas a model server's rolling update adds before it removes one (maxSurge; maxUnavailable
+ * is 0). The config check counts their GPUs against each pool's limit.
+ */
+export const MAX_SURGE_REPLICAS = 1;

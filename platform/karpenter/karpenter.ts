@@ -15,6 +15,9 @@ import { ADMISSION_WEBHOOKS, CLUSTER_RBAC, CUSTOM_RESOURCE_DEFINITIONS } from '.
 /** NodePools the workloads select with `karpenter.sh/nodepool`. */
 export const GPU_NODE_POOL = 'gpu';
 export const EFA_NODE_POOL = 'gpu-efa';
+
+/** The GPU NodePool a model's replicas run in: the EFA pool when the model needs EFA. */
+export const gpuNodePoolFor = (gpu: { readonly efa?: boolean }): string => (gpu.efa ? EFA_NODE_POOL : GPU_NODE_POOL);
 export const GENERAL_NODE_POOL = 'general';
 
 /** The taint GPU nodes carry: only pods that tolerate it (the GPU workloads) land there. */

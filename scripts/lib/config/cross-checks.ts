@@ -4,6 +4,8 @@ import type { Fleet, Located } from './fleet.js';
 import type { ModelSpec } from '../../../apps/models/model-spec.js';
 import type { ConfigProblem } from './problem.js';
 import { asyncQueueName } from '../../../platform/aws/edge.js';
+import { gpuNodePoolFor } from '../../../platform/karpenter/karpenter.js';
+import { MAX_SURGE_REPLICAS } from '../../../apps/model-server/time-budgets.js';
 
 /** Inputs that exist but failed their own checks; references to them are not reported again. */
 export interface UncheckedInputs {
@@ -104,6 +106,7 @@ function checkModels(env: Located<ClusterSpec>, fleet: Fleet, unchecked: Uncheck
   const problems: ConfigProblem[] = [];
   const catalogue = [...fleet.models.keys(), ...unchecked.models].sort();
   let minimumGpus = 0;
+  const rollouts = new Map<string, RolloutNeed>();
 
   for (const [name, deployment] of Object.entries(spec.models)) {
     const at = ['models', name];
@@ -140,6 +143,13 @@ function checkModels(env: Located<ClusterSpec>, fleet: Fleet, unchecked: Uncheck
       });
       continue;
     }
+    const pool = gpuNodePoolFor(model.gpu);
+    const need = rollouts.get(pool) ?? { gpus: 0, largestReplica: 0, models: [] };
+    rollouts.set(pool, {
+      gpus: need.gpus + (deployment.replicas.min + MAX_SURGE_REPLICAS) * model.gpu.count,
+      largestReplica: Math.max(need.largestReplica, model.gpu.count),
+      models: [...need.models, name],
+    });
     const fits = families.filter((family) => (GPU_INSTANCE_FAMILIES[family]?.maxGpusPerNode ?? 0) >= model.gpu.count);
     if (fits.length === 0) {
       problems.push({
@@ -157,6 +167,38 @@ function checkModels(env: Located<ClusterSpec>, fleet: Fleet, unchecked: Uncheck
       line: lineOf(['gpu', 'limits', 'gpus']),
       path: ['gpu', 'limits', 'gpus'],
       message: `expected at least ${minimumGpus} GPUs, what the models' minimum replicas need together; found ${spec.gpu.limits.gpus}`,
+    });
+  } else {
+    problems.push(...checkRolloutCapacity(env, rollouts));
+  }
+  return problems;
+}
+
+interface RolloutNeed {
+  /** GPUs the pool's models hold at their minimum replicas plus one surge replica each. */
+  readonly gpus: number;
+  /** GPUs of the pool's largest replica: a node that size is replaced while it drains. */
+  readonly largestReplica: number;
+  readonly models: readonly string[];
+}
+
+/**
+ * Each GPU NodePool is capped at gpu.limits.gpus. A rollout adds one surge replica per model
+ * (an engine bump in the catalogue rolls every model at once), and Karpenter replacing a
+ * drifted or expiring node launches its replacement first: both must fit under the cap, or
+ * the surge pod stays Pending and the rollout never finishes (maxUnavailable is 0).
+ */
+function checkRolloutCapacity({ spec, file, lineOf }: Located<ClusterSpec>, rollouts: ReadonlyMap<string, RolloutNeed>): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  const limit = spec.gpu.limits.gpus;
+  for (const [pool, need] of [...rollouts].sort(([a], [b]) => a.localeCompare(b))) {
+    const total = need.gpus + need.largestReplica;
+    if (total <= limit) continue;
+    problems.push({
+      file,
+      line: lineOf(['gpu', 'limits', 'gpus']),
+      path: ['gpu', 'limits', 'gpus'],
+      message: `expected at least ${total} GPUs for NodePool ${pool} to roll out: ${need.gpus} for the minimum replicas plus one surge replica of ${list(need.models)}, and ${need.largestReplica} for a node Karpenter replaces while the old one drains; found ${limit}`,
     });
   }
   return problems;
