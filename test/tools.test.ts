@@ -1,12 +1,19 @@
 import { describe, expect, test } from 'vitest';
 import { existsSync } from 'node:fs';
-import { access, appendFile, chmod, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { appendFile, chmod, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { $ } from 'zx';
 import { ENGINES, engineNamed } from '../scripts/lib/tools/engines.js';
 import { readGoMod } from '../scripts/lib/tools/go-module.js';
-import { describeEngine, engineModuleDir, enginePin, locateEngine, TOOLS_BIN_VARIABLE } from '../scripts/lib/tools/locate-engine.js';
+import {
+  describeEngine,
+  engineModuleDir,
+  enginePin,
+  findOnPath,
+  locateEngine,
+  TOOLS_BIN_VARIABLE,
+} from '../scripts/lib/tools/locate-engine.js';
 import { engineForTests } from './helpers/engines.js';
 import { REPO_ROOT, runScript } from './helpers/fixture-repo.js';
 
@@ -142,17 +149,14 @@ describe('npm run tools', () => {
   );
 
   test('without Go it exits 2, says what to install, and which engines the gates will use meanwhile', async () => {
-    const dirs = [];
-    for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
-      if (
-        dir &&
-        !(await access(path.join(dir, 'go')).then(
-          () => true,
-          () => false,
-        ))
-      )
-        dirs.push(dir);
-    }
+    // PATH without every directory that holds a go the script itself would find.
+    let dirs = (process.env.PATH ?? '').split(path.delimiter).filter(Boolean);
+    for (
+      let go = await findOnPath('go', { PATH: dirs.join(path.delimiter) });
+      go;
+      go = await findOnPath('go', { PATH: dirs.join(path.delimiter) })
+    )
+      dirs = dirs.filter((dir) => path.join(dir, 'go') !== go);
     const result = await runScript('tools', [], REPO_ROOT, { PATH: dirs.join(path.delimiter), GO: '' });
     expect(result.code).toBe(2);
     const goLine = (await readGoMod(engineModuleDir(engineNamed('conftest')))).goVersion;
