@@ -270,11 +270,15 @@ describe('every model server in every environment', () => {
     }
   });
 
-  test('pods are spread over zones, not disrupted by consolidation, and rolled out one surge at a time', () => {
+  test('pods are spread over zones, shielded from Karpenter while they load (then drift may move them), and rolled out one surge at a time', () => {
     for (const server of servers) {
       const deployment = deploymentOf(server);
       const template = deployment.spec.template;
-      expect(template.metadata.annotations['karpenter.sh/do-not-disrupt']).toBe('true');
+      // A duration, never "true" (which would keep GPU nodes on their first AMI): the start-up budget.
+      const shield = template.metadata.annotations['karpenter.sh/do-not-disrupt'];
+      expect(shield).toMatch(/^\d+s$/);
+      const startup = template.spec.containers[0].startupProbe;
+      expect(Number(shield.slice(0, -1))).toBe(startup.periodSeconds * startup.failureThreshold);
       expect(template.spec.topologySpreadConstraints).toContainEqual(
         expect.objectContaining({ topologyKey: 'topology.kubernetes.io/zone', maxSkew: 1, labelSelector: deployment.spec.selector }),
       );

@@ -64,7 +64,9 @@ describe('Karpenter capacity', () => {
       expect(pool.spec.limits.memory).toBeDefined();
       expect(pool.spec.disruption.consolidationPolicy).toBe('WhenEmpty');
       expect(pool.spec.disruption.budgets[0]).toEqual({ nodes: '1' });
-      expect(pool.spec.template.spec.expireAfter).toBe('720h');
+      // GPU nodes never expire (forceful, outside the budget); AMIs reach them by drift.
+      expect(pool.spec.template.spec.expireAfter).toBe('Never');
+      expect(pool.spec.template.spec.terminationGracePeriod).toBeUndefined();
     }
     const prod = envs.find((e) => e.name === 'prod')!;
     expect(file(prod, 'manifests/platform/karpenter/nodepool-gpu.yaml').spec.disruption.budgets).toContainEqual({

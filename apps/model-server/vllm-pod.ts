@@ -66,9 +66,11 @@ export function vllmPodTemplate(options: VllmPodOptions): k8s.PodTemplateSpec {
     metadata: {
       labels: options.labels,
       annotations: {
-        // Loading a model takes minutes; Karpenter consolidation must not evict a serving pod to
-        // save a node. Nodes are reclaimed when the Deployment scales down.
-        'karpenter.sh/do-not-disrupt': 'true',
+        // Loading a model takes minutes: Karpenter leaves the pod alone for its start-up budget,
+        // then drift (AMI upgrades) may replace its node, paced by the PodDisruptionBudget. Not
+        // "true", which would keep every GPU node on its first AMI (policy GPU-003). Consolidation
+        // never touches a GPU node that runs a pod (WhenEmpty).
+        'karpenter.sh/do-not-disrupt': `${startupBudgetSeconds(model)}s`,
       },
     },
     spec: {

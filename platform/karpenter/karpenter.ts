@@ -147,10 +147,12 @@ function gpuNodePool(environment: ClusterSpec, name: string, families: readonly 
           { key: 'karpenter.k8s.aws/instance-gpu-manufacturer', operator: 'In', values: ['nvidia'] },
         ],
         taints: [{ ...GPU_TAINT }],
-        // Nodes are replaced monthly (AMI and kernel patches); a drain may then take up to a day
-        // for streams to finish before pods are forced off.
-        expireAfter: '720h',
-        terminationGracePeriod: '24h',
+        // GPU nodes never expire: expiry is forceful (outside the budgets, no replacement first),
+        // nodes launched together would expire together, and a grace period would then delete
+        // serving pods regardless of their budget. New AMIs (a karpenter.amiVersion bump) reach
+        // them by drift: one node at a time (the budget below), replacement first, each eviction
+        // paced by the model's PodDisruptionBudget once its replica has loaded (do-not-disrupt).
+        expireAfter: 'Never',
       },
     },
     limits: { 'nvidia.com/gpu': String(gpus), cpu, memory },

@@ -32,7 +32,7 @@ model_server := {
 		"template": {
 			"metadata": {
 				"labels": {"app.kubernetes.io/component": "model-server", "app.kubernetes.io/instance": "demo"},
-				"annotations": {"karpenter.sh/do-not-disrupt": "true"},
+				"annotations": {"karpenter.sh/do-not-disrupt": "30m"},
 			},
 			"spec": {
 				"automountServiceAccountToken": false,

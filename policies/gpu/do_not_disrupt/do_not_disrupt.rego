@@ -1,10 +1,12 @@
 # METADATA
-# title: Model servers opt out of voluntary Karpenter disruption
+# title: Model servers are shielded from Karpenter while they load, and only then
 # description: >-
 #   Model servers (and any Deployment or StatefulSet that asks for GPUs) carry the pod annotation
-#   karpenter.sh/do-not-disrupt "true". A replica takes minutes to tens of minutes to load its
-#   weights; Karpenter consolidating or replacing a drifted node under it costs that much serving
-#   capacity and a cold cache. Nodes still go when they expire or are deleted.
+#   karpenter.sh/do-not-disrupt with a duration (Karpenter's "30m" form, from the pod's start): a
+#   replica takes minutes to tens of minutes to load its weights, and is not evicted for drift
+#   while it does. Not "true": that blocks every voluntary disruption for the pod's life, and on
+#   GPU pools that never expire (GPU-005) AMI upgrades, which reach nodes only by drift, would
+#   never arrive. After the duration the PodDisruptionBudget paces evictions, one replica at a time.
 # custom:
 #   id: GPU-003
 #   severity: medium
@@ -15,13 +17,27 @@ package gpu.do_not_disrupt
 import data.lib.k8s
 import data.lib.policy
 
+annotation := "karpenter.sh/do-not-disrupt"
+
 problems contains {"object": input, "msg": msg} if {
 	k8s.is_object_input(input)
 	input.kind in {"Deployment", "StatefulSet"}
 	serves_on_gpus(input)
-	not k8s.pod_annotations(input)["karpenter.sh/do-not-disrupt"] == "true"
-	msg := "serves a model but its pods lack the annotation karpenter.sh/do-not-disrupt: \"true\"; add it to the pod template"
+	not k8s.pod_annotations(input)[annotation]
+	msg := sprintf("serves a model but its pods lack the annotation %s; add it to the pod template with the time a replica takes to load (for example \"30m\")", [annotation])
 }
+
+problems contains {"object": input, "msg": msg} if {
+	k8s.is_object_input(input)
+	input.kind in {"Deployment", "StatefulSet"}
+	serves_on_gpus(input)
+	value := k8s.pod_annotations(input)[annotation]
+	not is_duration(value)
+	msg := sprintf("sets %s to %q; expected a duration such as \"30m\" (\"true\" never lets drift replace the node, so AMI upgrades never reach it)", [annotation, value])
+}
+
+# Go's duration syntax, which Karpenter parses: one or more number-unit pairs.
+is_duration(value) if regex.match(`^([0-9]+(\.[0-9]+)?(ns|us|µs|ms|s|m|h))+$`, value)
 
 serves_on_gpus(obj) if k8s.is_model_server(obj)
 

@@ -23,7 +23,20 @@ test_model_server_without_annotation_is_denied if {
 test_annotation_on_the_deployment_only_is_denied if {
 	obj := json.patch(fixtures.model_server, [
 		{"op": "remove", "path": "/spec/template/metadata/annotations"},
-		{"op": "add", "path": "/metadata/annotations/karpenter.sh~1do-not-disrupt", "value": "true"},
+		{"op": "add", "path": "/metadata/annotations/karpenter.sh~1do-not-disrupt", "value": "30m"},
 	])
 	count(do_not_disrupt.deny) == 1 with input as obj
+}
+
+test_true_blocks_drift_forever_and_is_denied if {
+	obj := json.patch(fixtures.model_server, [{"op": "replace", "path": "/spec/template/metadata/annotations/karpenter.sh~1do-not-disrupt", "value": "true"}])
+	findings := do_not_disrupt.deny with input as obj
+	count(findings) == 1
+	some f in findings
+	contains(f.msg, `sets karpenter.sh/do-not-disrupt to "true"; expected a duration`)
+}
+
+test_compound_durations_pass if {
+	obj := json.patch(fixtures.model_server, [{"op": "replace", "path": "/spec/template/metadata/annotations/karpenter.sh~1do-not-disrupt", "value": "1h30m"}])
+	count(do_not_disrupt.deny) == 0 with input as obj
 }

@@ -6,7 +6,11 @@
 #   node at once). A GPU pool (GPU taint, GPU limit, GPU requirements or a pool named in
 #   policies/data/gpu.yaml) also carries the nvidia.com/gpu NoSchedule taint, caps nvidia.com/gpu,
 #   and lists its instance families with an In requirement on karpenter.k8s.aws/instance-family,
-#   so that a new, larger family does not appear on the bill by itself.
+#   so that a new, larger family does not appear on the bill by itself. And a GPU pool's nodes
+#   never expire (expireAfter Never, no terminationGracePeriod): expiry is forceful in Karpenter
+#   v1, outside the disruption budgets and without a replacement first, and nodes launched
+#   together expire together; a grace period then deletes even do-not-disrupt pods. New AMIs
+#   reach GPU nodes by drift instead, one node at a time under the budget.
 # custom:
 #   id: GPU-005
 #   severity: high
@@ -45,6 +49,19 @@ problems contains {"object": input, "msg": msg} if {
 	is_gpu_pool
 	not family_allow_list
 	msg := "is a GPU pool without an instance-family allow-list; add a requirement karpenter.k8s.aws/instance-family In [...]"
+}
+
+problems contains {"object": input, "msg": msg} if {
+	is_gpu_pool
+	expire := object.get(input, ["spec", "template", "spec", "expireAfter"], "unset, so Karpenter's default 720h")
+	expire != "Never"
+	msg := sprintf("is a GPU pool whose nodes expire (expireAfter %s); set expireAfter: Never and let AMI upgrades arrive by drift, within the disruption budget", [expire])
+}
+
+problems contains {"object": input, "msg": msg} if {
+	is_gpu_pool
+	grace := input.spec.template.spec.terminationGracePeriod
+	msg := sprintf("is a GPU pool with terminationGracePeriod %s, after which Karpenter deletes even do-not-disrupt pods and ignores their budget; remove it so drains wait for the PodDisruptionBudget", [grace])
 }
 
 is_nodepool if {

@@ -11,6 +11,7 @@ gpu_pool := {
 		"disruption": {"consolidationPolicy": "WhenEmpty", "consolidateAfter": "30m", "budgets": [{"nodes": "1"}]},
 		"template": {"spec": {
 			"nodeClassRef": {"group": "karpenter.k8s.aws", "kind": "EC2NodeClass", "name": "gpu"},
+			"expireAfter": "Never",
 			"taints": [{"key": "nvidia.com/gpu", "value": "true", "effect": "NoSchedule"}],
 			"requirements": [
 				{"key": "karpenter.k8s.aws/instance-family", "operator": "In", "values": ["g6e", "p5"]},
@@ -80,5 +81,36 @@ test_gpu_pool_without_gpu_cap_is_denied if {
 
 test_pool_named_as_gpu_in_data_is_a_gpu_pool if {
 	obj := json.patch(general_pool, [{"op": "replace", "path": "/metadata/name", "value": "gpu-efa"}])
-	count(nodepools.deny) == 3 with input as obj with data.gpu_nodepools as ["gpu", "gpu-efa"]
+	# No taint, no GPU cap, no family list, and Karpenter's default expiry.
+	count(nodepools.deny) == 4 with input as obj with data.gpu_nodepools as ["gpu", "gpu-efa"]
+}
+
+test_gpu_nodes_that_expire_are_denied if {
+	findings := nodepools.deny with input as json.patch(gpu_pool, [{"op": "replace", "path": "/spec/template/spec/expireAfter", "value": "720h"}])
+		with data.gpu_nodepools as ["gpu"]
+	count(findings) == 1
+	some f in findings
+	contains(f.msg, "expireAfter 720h")
+}
+
+test_karpenter_default_expiry_is_denied_on_gpu_pools if {
+	findings := nodepools.deny with input as json.patch(gpu_pool, [{"op": "remove", "path": "/spec/template/spec/expireAfter"}])
+		with data.gpu_nodepools as ["gpu"]
+	count(findings) == 1
+}
+
+test_a_termination_grace_period_on_gpu_pools_is_denied if {
+	findings := nodepools.deny with input as json.patch(gpu_pool, [{"op": "add", "path": "/spec/template/spec/terminationGracePeriod", "value": "24h"}])
+		with data.gpu_nodepools as ["gpu"]
+	count(findings) == 1
+	some f in findings
+	contains(f.msg, "terminationGracePeriod 24h")
+}
+
+test_general_pools_may_expire if {
+	count(nodepools.deny) == 0 with input as json.patch(general_pool, [
+		{"op": "add", "path": "/spec/template/spec/expireAfter", "value": "720h"},
+		{"op": "add", "path": "/spec/template/spec/terminationGracePeriod", "value": "2h"},
+	])
+		with data.gpu_nodepools as ["gpu"]
 }
