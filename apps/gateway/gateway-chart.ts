@@ -23,6 +23,7 @@ import {
 } from './response-cache.js';
 import { SERVING_PORT } from '../model-server/vllm-pod.js';
 import { identityEnv } from '../../platform/core/container-identity.js';
+import { COMPONENT_PHASE, syncWave } from '../../platform/core/gitops-constants.js';
 import { addPodSecurityGroup, addSecurityGroup, dnsEgress, fromNodes } from '../../platform/network/security-groups.js';
 
 export const GATEWAY_NAMESPACE = 'gateway';
@@ -72,6 +73,9 @@ export class GatewayChart extends NamespacedChart {
       namespace: GATEWAY_NAMESPACE,
       app: { name: 'gateway', instance: 'gateway', component: 'gateway' },
       pinPodSecurityVersion: true,
+      // The gateway's pods are ALB targets by IP: a rollout waits until the ALB sees each new pod
+      // healthy (the Load Balancer Controller's pod readiness gate) before it removes an old one.
+      namespaceLabels: { 'elbv2.k8s.aws/pod-readiness-gate-inject': 'enabled' },
       network: {
         // The ALB's nodes are in the VPC (target type ip sends to pod IPs directly).
         ingress: [
@@ -133,10 +137,12 @@ export class GatewayChart extends NamespacedChart {
     this.addGateway(environment, routes, labels, selector, metadata);
     // API Gateway's VPC link reaches the gateway through the ALB provisioned for it: the Load
     // Balancer Controller keeps that ALB's target group pointed at the gateway pods.
+    // It and its Service sync before the Deployment: the controller's webhook adds the target
+    // group's readiness gate only to pods created while both exist (policy CMB-007).
     new ApiObject(this, 'edge-targets', {
       apiVersion: 'elbv2.k8s.aws/v1beta1',
       kind: 'TargetGroupBinding',
-      metadata: metadata('edge'),
+      metadata: { ...metadata('edge'), annotations: syncWave(COMPONENT_PHASE.prerequisites) },
       spec: {
         serviceRef: { name: GATEWAY_SERVICE, port: GATEWAY_PORT },
         targetGroupARN: environment.edge.loadBalancer.targetGroupArn,
@@ -286,7 +292,8 @@ export class GatewayChart extends NamespacedChart {
     new ApiObject(this, 'service', {
       apiVersion: 'v1',
       kind: 'Service',
-      metadata: metadata(GATEWAY_SERVICE),
+      // Before the Deployment, with the TargetGroupBinding: see edge-targets.
+      metadata: { ...metadata(GATEWAY_SERVICE), annotations: syncWave(COMPONENT_PHASE.prerequisites) },
       spec: { selector, ports: [{ name: GATEWAY_PORT_NAME, port: GATEWAY_PORT, targetPort: GATEWAY_PORT_NAME, protocol: 'TCP' }] },
     });
     new ApiObject(this, 'disruption-budget', {

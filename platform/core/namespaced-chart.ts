@@ -22,6 +22,11 @@ export interface NamespacedChartProps extends ComponentChartProps {
    * @default false
    */
   readonly pinPodSecurityVersion?: boolean;
+  /**
+   * Labels of the Namespace beyond the application's (for example a controller's opt-in).
+   * @default none
+   */
+  readonly namespaceLabels?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -45,7 +50,7 @@ export class NamespacedChart extends ComponentChart {
     this.selector = selectorLabels(props.app);
     new RestrictedNamespace(this, 'namespace', {
       name: props.namespace,
-      labels: this.appLabels,
+      labels: { ...this.appLabels, ...props.namespaceLabels },
       ...(props.pinPodSecurityVersion ? { kubernetesVersion: props.environment.aws.kubernetesVersion } : {}),
       ...(props.network ? { network: props.network } : {}),
     });

@@ -81,6 +81,7 @@ test_gpu_pool_without_gpu_cap_is_denied if {
 
 test_pool_named_as_gpu_in_data_is_a_gpu_pool if {
 	obj := json.patch(general_pool, [{"op": "replace", "path": "/metadata/name", "value": "gpu-efa"}])
+
 	# No taint, no GPU cap, no family list, and Karpenter's default expiry.
 	count(nodepools.deny) == 4 with input as obj with data.gpu_nodepools as ["gpu", "gpu-efa"]
 }
