@@ -234,14 +234,19 @@ describe('every model server in every environment', () => {
     }
   });
 
-  test('every image is pinned by digest', () => {
+  test('every image is pinned by digest, and none is pulled from Docker Hub directly', () => {
     for (const server of servers) {
       const pod = deploymentOf(server).spec.template.spec;
       for (const container of [...pod.containers, ...pod.initContainers]) {
         expect(container.image, container.name).toMatch(/^[a-z0-9.-]+\/[a-z0-9./_-]+@sha256:[a-f0-9]{64}$/);
         expect(container.imagePullPolicy).toBe('IfNotPresent');
       }
-      expect(vllm(deploymentOf(server)).image).toBe(`docker.io/vllm/vllm-openai@${fleet.models.get(server.model)!.spec.engine.digest}`);
+      // Docker Hub through the environment's ECR pull-through cache, by the catalogue's digest.
+      const { aws } = fleet.environments.get(server.env)!.spec;
+      expect(vllm(deploymentOf(server)).image).toBe(
+        `${aws.accountId}.dkr.ecr.${aws.region}.amazonaws.com/docker-hub/vllm/vllm-openai@${fleet.models.get(server.model)!.spec.engine.digest}`,
+      );
+      for (const container of [...pod.containers, ...pod.initContainers]) expect(container.image).not.toMatch(/^docker\.io\//);
     }
   });
 

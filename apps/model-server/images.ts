@@ -1,3 +1,5 @@
+import type { ClusterSpec } from '../../platform/spec/cluster-spec.js';
+
 /**
  * Support images of the model server, pinned by digest so that what was reviewed is what runs.
  * Forks that mirror images into their own ECR change the repository here; the tag is kept for
@@ -19,4 +21,17 @@ export const AWS_CLI_IMAGE: PinnedImage = {
 /** `repository@digest`: the form the kubelet pulls by digest alone. */
 export function imageReference(image: Pick<PinnedImage, 'repository' | 'digest'>): string {
   return `${image.repository}@${image.digest}`;
+}
+
+/**
+ * Where a node pulls an image from: Docker Hub images through the environment's ECR
+ * pull-through cache (same digest: the cache stores the upstream manifest as it is), anything
+ * else from its own registry. Anonymous Docker Hub pulls are rate-limited per source IP, and a
+ * GPU scale-up pulls the ~10 GB vLLM image on every new node.
+ */
+export function pullFrom(environment: Pick<ClusterSpec, 'aws' | 'images'>, repository: string): string {
+  const path = /^docker\.io\/(.+)$/.exec(repository)?.[1];
+  if (path === undefined) return repository;
+  const { accountId, region } = environment.aws;
+  return `${accountId}.dkr.ecr.${region}.amazonaws.com/${environment.images.dockerHubCachePrefix}/${path}`;
 }

@@ -12,6 +12,7 @@ import { modelServerPolicy } from '../../platform/identity/iam/workload-policies
 import { addWorkloadIdentity, CALLS_AWS_ANNOTATION } from '../../platform/identity/workload-identity.js';
 import { gpuNodePoolFor } from '../../platform/karpenter/karpenter.js';
 import { MAX_SURGE_REPLICAS, progressDeadlineSeconds } from './time-budgets.js';
+import { pullFrom } from './images.js';
 import { addPodSecurityGroup, dnsEgress, fromNodes } from '../../platform/network/security-groups.js';
 import { SERVING_PRIORITY_CLASS } from '../../platform/scheduling/scheduling.js';
 import type { ClusterSpec } from '../../platform/spec/cluster-spec.js';
@@ -158,6 +159,7 @@ export class ModelServerChart extends NamespacedChart {
             nodePool: props.nodePool ?? gpuNodePoolFor(model.gpu),
             instanceFamilies: props.instanceFamilies,
             awsRegion: props.environment.aws.region,
+            engineRepository: pullFrom(props.environment, model.engine.image),
             priorityClassName: SERVING_PRIORITY_CLASS,
           }),
         },

@@ -33,6 +33,8 @@ export interface VllmPodOptions {
   readonly instanceFamilies: readonly string[];
   /** Region of the S3 client that fills the cache (the cluster's). */
   readonly awsRegion: string;
+  /** The engine's repository as nodes pull it (Docker Hub through the ECR pull-through cache: `pullFrom`). */
+  readonly engineRepository: string;
   readonly priorityClassName: string;
 }
 
@@ -142,7 +144,7 @@ function serverContainer(options: VllmPodOptions): k8s.Container {
   });
   return {
     name: 'vllm',
-    image: imageReference({ repository: model.engine.image, digest: model.engine.digest }),
+    image: imageReference({ repository: options.engineRepository, digest: model.engine.digest }),
     imagePullPolicy: 'IfNotPresent',
     // The API server module, not the image's entrypoint, so the command does not change meaning
     // when an engine upgrade changes the entrypoint.

@@ -95,6 +95,20 @@ export const clusterSchema = z.strictObject({
   gateway: gatewaySchema,
   edge: edgeSchema,
   async: asyncSchema.optional(),
+  /**
+   * Where nodes pull Docker Hub images from: an ECR pull-through cache rule of the cluster's
+   * account and region with this repository prefix (created with the cluster, see
+   * platform/README.md, "Images"). Anonymous Docker Hub pulls are rate-limited, and the vLLM
+   * image is pulled on every GPU scale-up.
+   */
+  images: z
+    .strictObject({
+      dockerHubCachePrefix: z
+        .string()
+        .regex(/^[a-z0-9][a-z0-9._-]{1,29}$/, { error: 'expected an ECR pull-through cache prefix such as "docker-hub"' })
+        .default('docker-hub'),
+    })
+    .default({ dockerHubCachePrefix: 'docker-hub' }),
   gpu: z.strictObject({
     instanceFamilies: uniqueList(gpuInstanceFamily, 'GPU instance families'),
     capacityTypes: uniqueList(

@@ -59,7 +59,7 @@ model_server := {
 				}],
 				"containers": [{
 					"name": "vllm",
-					"image": sprintf("docker.io/vllm/vllm-openai:v0.28.0@%s", [digest]),
+					"image": sprintf("777788889999.dkr.ecr.us-west-2.amazonaws.com/docker-hub/vllm/vllm-openai:v0.28.0@%s", [digest]),
 					"env": identity_env("vllm"),
 					"ports": [{"name": "http", "containerPort": 8000}],
 					"resources": {

@@ -20,7 +20,7 @@ test_a_uid_the_image_lacks_without_user_is_denied if {
 	f.policy == "SEC-008"
 	f.container == "vllm"
 	contains(f.msg, "uid 1000")
-	contains(f.msg, "docker.io/vllm/vllm-openai:v0.28.0 does not define")
+	contains(f.msg, "777788889999.dkr.ecr.us-west-2.amazonaws.com/docker-hub/vllm/vllm-openai:v0.28.0 does not define")
 	contains(f.msg, "HOME, USER, LOGNAME")
 }
 
