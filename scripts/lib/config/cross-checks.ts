@@ -185,7 +185,7 @@ interface RolloutNeed {
 /**
  * Each GPU NodePool is capped at gpu.limits.gpus. A rollout adds one surge replica per model
  * (an engine bump in the catalogue rolls every model at once), and Karpenter replacing a
- * drifted or expiring node launches its replacement first: both must fit under the cap, or
+ * drifted node (an AMI upgrade) launches its replacement first: both must fit under the cap, or
  * the surge pod stays Pending and the rollout never finishes (maxUnavailable is 0).
  */
 function checkRolloutCapacity({ spec, file, lineOf }: Located<ClusterSpec>, rollouts: ReadonlyMap<string, RolloutNeed>): ConfigProblem[] {
