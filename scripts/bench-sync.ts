@@ -6,7 +6,6 @@
 import { cp, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { generateFleet } from './lib/bench/generate-fleet.js';
 import { EXIT } from './lib/cli/exit-codes.js';
 import { parseFlags, runCli, UsageError } from './lib/cli/run-cli.js';
@@ -16,6 +15,7 @@ import { writeEnvironment } from './lib/render/write-environment.js';
 import { replayEnvironment } from './lib/sync/replay-environment.js';
 import { table } from './lib/text/markdown.js';
 import { announceEngine, missingEngineMessage } from './lib/tools/locate-engine.js';
+import { TOOL_ROOT } from './lib/cli/tool-root.js';
 
 const USAGE = `Usage: npm run bench:sync -- [--models N]
 
@@ -24,8 +24,6 @@ Replays every environment of the sample fleet, then one generated environment of
 server's start time (etcd started to /readyz), the replay's wall time (start and stop included),
 the peak RSS of kube-apiserver and etcd, and this process's peak RSS at the end.
 `;
-
-const TOOL_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 async function main(): Promise<number> {
   const { values } = parseFlags(process.argv.slice(2), { models: { type: 'string' } });

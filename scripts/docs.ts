@@ -4,13 +4,13 @@
  */
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { EXIT } from './lib/cli/exit-codes.js';
 import { parseFlags, runCli } from './lib/cli/run-cli.js';
 import { GeneratedBlockError, refreshBlocks } from './lib/docs/generated-blocks.js';
 import { packFacts, syncOrderTable } from './lib/docs/generators.js';
 import { CatalogueError, loadCatalogue, POLICIES_DIR } from './lib/policy/catalogue.js';
 import { policyDocs } from './lib/policy/docs.js';
+import { TOOL_ROOT } from './lib/cli/tool-root.js';
 
 const USAGE = `Usage: npm run docs -- [--check] [--root DIR]
 
@@ -18,8 +18,6 @@ Writes ${POLICIES_DIR}/README.md (the rules, their data, how to add a rule or an
 the rules' METADATA, and the generated blocks of every README.md (the sync order, the counts the
 root README states) from the code. --check writes nothing and exits 1 when a file is stale.
 `;
-
-const TOOL_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 /** Every README.md of the repository but the rendered and installed trees. */
 async function readmes(root: string): Promise<string[]> {

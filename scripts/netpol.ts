@@ -4,12 +4,10 @@
  * built by npm run tools as netpol-analyzer).
  */
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { EXIT } from './lib/cli/exit-codes.js';
 import { parseReportFormat } from './lib/cli/report-format.js';
 import { parseFlags, runCli } from './lib/cli/run-cli.js';
-import { loadFleet } from './lib/config/load-fleet.js';
-import { selectEnvironments } from './lib/config/select-environments.js';
+import { loadSelectedFleet } from './lib/config/select-environments.js';
 import { reportProblems } from './lib/config/report-problems.js';
 import { AnalyzerError } from './lib/netpol/analyzer.js';
 import { checkEnvironmentFlows, type EnvironmentFlows } from './lib/netpol/check-flows.js';
@@ -18,6 +16,7 @@ import { formatFlows, staleFlows } from './lib/netpol/report.js';
 import { FolderError } from './lib/sync/folder-objects.js';
 import { announceEngine, missingEngineMessage } from './lib/tools/locate-engine.js';
 import type { ConfigProblem } from './lib/config/problem.js';
+import { TOOL_ROOT } from './lib/cli/tool-root.js';
 
 const USAGE = `Usage: npm run netpol -- [--env NAME ...] [--format text|json|github] [--root DIR]
 
@@ -38,8 +37,6 @@ associations.
 Exit 0 when every flow is as required, 1 on findings, 2 on bad input or without the engine.
 `;
 
-const TOOL_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-
 async function main(): Promise<number> {
   const { values } = parseFlags(process.argv.slice(2), {
     env: { type: 'string', multiple: true },
@@ -48,12 +45,9 @@ async function main(): Promise<number> {
   });
   const format = parseReportFormat(values.format);
   const root = path.resolve(values.root ?? TOOL_ROOT);
-  const loaded = await loadFleet(root);
-  if (!loaded.ok) {
-    reportProblems(loaded.problems, format);
-    return EXIT.badInput;
-  }
-  const environments = selectEnvironments(loaded.fleet, values.env);
+  const loaded = await loadSelectedFleet(root, values.env, format);
+  if (!loaded) return EXIT.badInput;
+  const { fleet, environments } = loaded;
   const flows = await loadFlowFile(root);
   if (!flows.ok) {
     reportProblems(flows.problems, format);
@@ -68,7 +62,7 @@ async function main(): Promise<number> {
   const problems: ConfigProblem[] = [];
   try {
     for (const env of environments) {
-      const vpcCidr = loaded.fleet.environments.get(env)!.spec.network.vpcCidr;
+      const vpcCidr = fleet.environments.get(env)!.spec.network.vpcCidr;
       const checked = await checkEnvironmentFlows({ root, env, vpcCidr, spec: flows.spec, analyzer: analyzer.binary });
       results.push(checked.result);
       problems.push(...checked.problems);

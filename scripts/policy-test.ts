@@ -3,13 +3,13 @@
  * strict compile (unused imports, arguments and variables; shadowed names) and OPA's formatting.
  */
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { $ } from 'zx';
 import { EXIT } from './lib/cli/exit-codes.js';
 import { parseFlags, runCli } from './lib/cli/run-cli.js';
 import { POLICIES_DIR, POLICY_DATA_DIR } from './lib/policy/catalogue.js';
 import { runConftest } from './lib/policy/conftest.js';
 import { announceEngine, missingEngineMessage } from './lib/tools/locate-engine.js';
+import { TOOL_ROOT } from './lib/cli/tool-root.js';
 
 const USAGE = `Usage: npm run policy:test -- [--root DIR]
 
@@ -21,8 +21,6 @@ conftest and opa come from .tools/bin/ (npm run tools), else $CONFTEST / $OPA, e
 Exit 0 when all pass, 1 when a test or check fails, 2 when an engine is missing or a policy does
 not compile.
 `;
-
-const TOOL_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 async function main(): Promise<number> {
   const { values } = parseFlags(process.argv.slice(2), { root: { type: 'string' } });

@@ -3,11 +3,9 @@
  * cluster.yaml files and their promotions, merged into one report.
  */
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { EXIT } from './lib/cli/exit-codes.js';
 import { parseFlags, runCli, UsageError } from './lib/cli/run-cli.js';
-import { loadFleet } from './lib/config/load-fleet.js';
-import { selectEnvironments } from './lib/config/select-environments.js';
+import { loadSelectedFleet } from './lib/config/select-environments.js';
 import { reportProblems } from './lib/config/report-problems.js';
 import { CatalogueError, loadCatalogue } from './lib/policy/catalogue.js';
 import { CONFTEST_MISSING } from './lib/policy/conftest.js';
@@ -15,6 +13,8 @@ import { loadExceptions } from './lib/policy/exceptions.js';
 import { PolicyLoadError, runPolicyGate } from './lib/policy/gate.js';
 import { formatPolicyReport, POLICY_FORMATS, reportFailed, type PolicyFormat } from './lib/policy/report.js';
 import { announceEngine, missingEngineMessage } from './lib/tools/locate-engine.js';
+import { TOOL_ROOT } from './lib/cli/tool-root.js';
+import { pullRequestBase } from './lib/cli/base-revision.js';
 
 const USAGE = `Usage: npm run policy -- [--env NAME ...] [--format text|json|github|junit] [--base REV] [--root DIR]
 
@@ -34,8 +34,6 @@ conftest comes from .tools/bin/ (npm run tools), else $CONFTEST, else PATH. Exit
 rule passes, 1 on any failure or exception problem, 2 when conftest is missing, a policy does not
 load, or the inputs are bad.
 `;
-
-const TOOL_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 async function main(): Promise<number> {
   const { values } = parseFlags(process.argv.slice(2), {
@@ -59,13 +57,10 @@ async function main(): Promise<number> {
     }
     throw error;
   }
-  const loaded = await loadFleet(root);
-  if (!loaded.ok) {
-    reportProblems(loaded.problems, format === 'junit' ? 'text' : format);
-    return EXIT.badInput;
-  }
-  const environments = selectEnvironments(loaded.fleet, values.env);
-  const known = [...loaded.fleet.environments.keys()];
+  const loaded = await loadSelectedFleet(root, values.env, format === 'junit' ? 'text' : format);
+  if (!loaded) return EXIT.badInput;
+  const { fleet, environments } = loaded;
+  const known = [...fleet.environments.keys()];
 
   const today = new Date();
   const { exceptions, problems } = await loadExceptions(root, {
@@ -84,13 +79,12 @@ async function main(): Promise<number> {
     return EXIT.badInput;
   }
 
-  const githubBase = process.env.GITHUB_BASE_REF;
-  const baseRevision = values.base ?? (githubBase ? `origin/${githubBase}` : 'HEAD');
+  const baseRevision = values.base ?? pullRequestBase() ?? 'HEAD';
   try {
     const report = await runPolicyGate({
       root,
       conftest: conftest.binary,
-      fleet: loaded.fleet,
+      fleet: fleet,
       environments,
       rules,
       exceptions,

@@ -5,7 +5,6 @@
  */
 import { appendFile, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { EXIT } from './lib/cli/exit-codes.js';
 import { parseFlags, runCli, UsageError } from './lib/cli/run-cli.js';
 import { loadFleet } from './lib/config/load-fleet.js';
@@ -17,6 +16,8 @@ import { readGateFiles } from './lib/report/gate-results.js';
 import { modelServers } from './lib/report/model-servers.js';
 import { prReport, REPORT_MARKER, type EnvironmentReport } from './lib/report/pr-report.js';
 import { capacity, loadPriceTable } from './lib/report/pricing.js';
+import { TOOL_ROOT } from './lib/cli/tool-root.js';
+import { pullRequestBase } from './lib/cli/base-revision.js';
 
 const USAGE = `Usage: npm run pr-report -- [--base REV] [--gates DIR] [--output comment|summary|stdout]
                                 [--pr N] [--repo OWNER/NAME] [--run-url URL] [--root DIR]
@@ -42,7 +43,6 @@ dated price table in scripts/lib/report/ec2-gpu-on-demand.yaml.
 Exit codes: 0 written, 1 GitHub failed, 2 bad input or usage.
 `;
 
-const TOOL_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const OUTPUTS = ['comment', 'summary', 'stdout'] as const;
 type Output = (typeof OUTPUTS)[number];
 
@@ -61,7 +61,7 @@ async function main(): Promise<number> {
   const token = env.GITHUB_TOKEN ?? '';
   const output = (values.output ?? (env.PR_FROM_FORK === 'true' ? 'summary' : token ? 'comment' : 'stdout')) as Output;
   if (!OUTPUTS.includes(output)) throw new UsageError(`--output must be one of ${OUTPUTS.join(', ')}, found "${values.output}"`);
-  const base = values.base ?? (env.GITHUB_BASE_REF ? `origin/${env.GITHUB_BASE_REF}` : 'HEAD');
+  const base = values.base ?? pullRequestBase(env) ?? 'HEAD';
   const runUrl =
     values['run-url'] ??
     (env.GITHUB_SERVER_URL && env.GITHUB_REPOSITORY && env.GITHUB_RUN_ID

@@ -4,13 +4,10 @@
  * locks arriving when the add-on that ships them syncs.
  */
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { EXIT } from './lib/cli/exit-codes.js';
 import { parseReportFormat } from './lib/cli/report-format.js';
 import { parseFlags, runCli } from './lib/cli/run-cli.js';
-import { loadFleet } from './lib/config/load-fleet.js';
-import { selectEnvironments } from './lib/config/select-environments.js';
-import { reportProblems } from './lib/config/report-problems.js';
+import { loadSelectedFleet } from './lib/config/select-environments.js';
 import { CrdLockError } from './lib/crds/crd-sources.js';
 import { ApiServerStartError } from './lib/sync/api-server.js';
 import { CrdCatalogError } from './lib/sync/crd-catalog.js';
@@ -19,6 +16,8 @@ import { FolderError } from './lib/sync/folder-objects.js';
 import { formatReplay } from './lib/sync/report.js';
 import { BaseRevisionError, replayEnvironment } from './lib/sync/replay-environment.js';
 import { announceEngine, missingEngineMessage } from './lib/tools/locate-engine.js';
+import { TOOL_ROOT } from './lib/cli/tool-root.js';
+import { pullRequestBase } from './lib/cli/base-revision.js';
 
 const USAGE = `Usage: npm run sync-test -- [--env NAME ...] [--base REV] [--format text|json|github] [--verbose] [--root DIR]
 
@@ -42,8 +41,6 @@ Exit 0 when every environment replays clean, 1 on findings, 2 on bad input or wh
 server cannot start (with why).
 `;
 
-const TOOL_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-
 async function main(): Promise<number> {
   const { values } = parseFlags(process.argv.slice(2), {
     env: { type: 'string', multiple: true },
@@ -54,14 +51,11 @@ async function main(): Promise<number> {
   });
   const format = parseReportFormat(values.format);
   // In a pull request, what the merge meets is the base branch as deployed.
-  const base = values.base ?? (process.env.GITHUB_BASE_REF ? `origin/${process.env.GITHUB_BASE_REF}` : undefined);
+  const base = values.base ?? pullRequestBase();
   const root = path.resolve(values.root ?? TOOL_ROOT);
-  const loaded = await loadFleet(root);
-  if (!loaded.ok) {
-    reportProblems(loaded.problems, format);
-    return EXIT.badInput;
-  }
-  const environments = selectEnvironments(loaded.fleet, values.env);
+  const loaded = await loadSelectedFleet(root, values.env, format);
+  if (!loaded) return EXIT.badInput;
+  const { fleet, environments } = loaded;
 
   const etcd = await announceEngine('etcd');
   const kubeApiServer = await announceEngine('kube-apiserver');
@@ -77,7 +71,7 @@ async function main(): Promise<number> {
   const replays = [];
   try {
     for (const env of environments) {
-      const engine = loaded.fleet.environments.get(env)!.spec.gitops.engine;
+      const engine = fleet.environments.get(env)!.spec.gitops.engine;
       if (format !== 'json') process.stderr.write(`sync-test: ${env} (${engine})\n`);
       replays.push(
         await replayEnvironment({

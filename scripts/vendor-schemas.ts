@@ -25,6 +25,7 @@ import { crdJsonSchemas, type KindSchema } from './lib/schemas/crd-json-schema.j
 import { kroInstanceSchema } from './lib/schemas/kro-instance-schema.js';
 import { CRD_SOURCES_FILE, loadCrdLock, lockedModules } from './lib/crds/crd-sources.js';
 import { cachedCrdFile, isCached } from './lib/crds/fetch-crds.js';
+import { TOOL_ROOT } from './lib/cli/tool-root.js';
 
 const USAGE = `Usage: npm run schemas:vendor -- [--schema-location TEMPLATE ...] [--crd FILE ...] [--root DIR]
 
@@ -39,8 +40,6 @@ comes from, in order:
      or --crd files (upstream CustomResourceDefinitions);
   4. the schema already vendored, kept when nothing above has the kind (the lock says why).
 `;
-
-const TOOL_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 /**
  * One pass over the fleet rendered with both engines: the custom resource kinds it uses, and the

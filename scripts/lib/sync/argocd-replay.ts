@@ -3,7 +3,7 @@ import { CrdCatalogError, type CrdInstall } from './crd-catalog.js';
 import { describe, folderObjects, groupOf, type SourcedObject } from './folder-objects.js';
 import type { KubeObject } from './kube-client.js';
 import { IdentityOrder } from './identity-order.js';
-import { ReplayContext, type KindSource } from './replay-context.js';
+import { ReplayContext, type EngineReplayInput, type KindSource } from './replay-context.js';
 
 /*
  * Argo CD, app of apps, as a cluster meets it: the bootstrap applied by hand, the root
@@ -64,14 +64,7 @@ function projectOf(item: SourcedObject | undefined): Project | undefined {
   };
 }
 
-export interface ArgoReplayInput {
-  readonly ctx: ReplayContext;
-  readonly root: string;
-  /** The folder a person applies by hand (kubectl apply -k), repository-relative. */
-  readonly handApplied: string;
-}
-
-export async function replayArgoCd({ ctx, root, handApplied }: ArgoReplayInput): Promise<void> {
+export async function replayArgoCd({ ctx, root, handApplied }: EngineReplayInput): Promise<void> {
   await ctx.install('Argo CD', await ctx.catalog.gitops('argocd'));
   await ctx.install('EKS', await ctx.catalog.cluster());
   // Installing Argo CD creates its namespace.

@@ -2,7 +2,7 @@ import { CrdCatalogError, type CrdInstall } from './crd-catalog.js';
 import { describe, folderObjects, groupOf, type SourcedObject } from './folder-objects.js';
 import type { KubeObject } from './kube-client.js';
 import { IdentityOrder } from './identity-order.js';
-import { ReplayContext, type KindSource } from './replay-context.js';
+import { ReplayContext, type EngineReplayInput, type KindSource } from './replay-context.js';
 
 /*
  * Flux, as a cluster meets it: the bootstrap applied by hand (GitRepository and Kustomizations),
@@ -34,14 +34,7 @@ function stageOf(object: KubeObject): number {
   return object.kind.endsWith('Class') ? 1 : 2;
 }
 
-export interface FluxReplayInput {
-  readonly ctx: ReplayContext;
-  readonly root: string;
-  /** The folder a person applies by hand (kubectl apply -k), repository-relative. */
-  readonly handApplied: string;
-}
-
-export async function replayFlux({ ctx, root, handApplied }: FluxReplayInput): Promise<void> {
+export async function replayFlux({ ctx, root, handApplied }: EngineReplayInput): Promise<void> {
   await ctx.install('Flux', await ctx.catalog.gitops('flux'));
   await ctx.install('EKS', await ctx.catalog.cluster());
   await ctx.client.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'flux-system' } }, { fieldManager: 'flux-install' });

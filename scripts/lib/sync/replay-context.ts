@@ -14,6 +14,14 @@ export interface KindSource {
 /**
  * What one environment's replay shares: the API server, the CRD catalogue, the findings so far.
  */
+/** What an engine's replay needs: the context, the repository, and the folder applied by hand. */
+export interface EngineReplayInput {
+  readonly ctx: ReplayContext;
+  readonly root: string;
+  /** The folder a person applies by hand (kubectl apply -k), repository-relative. */
+  readonly handApplied: string;
+}
+
 export class ReplayContext {
   readonly findings: SyncFinding[] = [];
   applied = 0;

@@ -1,12 +1,11 @@
 import { access, constants } from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { $ } from 'zx';
 import { engineNamed, type Engine, type EngineName } from './engines.js';
 import { pinnedVersion, readGoMod } from './go-module.js';
+import { TOOL_ROOT } from '../cli/tool-root.js';
 
-/** The checkout that holds tools/ and .tools/bin/ (not the --root a command works on). */
-export const TOOL_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+export { TOOL_ROOT };
 
 /** Where `npm run tools` puts the binaries; the variable moves it (tests point it elsewhere). */
 export const TOOLS_BIN_VARIABLE = 'TOOLS_BIN_DIR';
