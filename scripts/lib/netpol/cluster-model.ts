@@ -1,6 +1,7 @@
 import type { ConfigProblem } from '../config/problem.js';
 import type { SourcedObject } from '../sync/folder-objects.js';
 import { FLOWS_FILE, type ChartPodSpec } from './flow-spec.js';
+import { podTemplateOf } from '../kube/pod-template.js';
 
 /** A pod as the network-flow gate sees it: where it runs, its labels, and its named ports. */
 export interface ClusterPod {
@@ -36,8 +37,6 @@ export interface ClusterModel {
 /** The pod that stands for every other pod of a namespace: no labels, so only namespace-wide rules select it. */
 export const ANY_POD = '(any)';
 
-const WORKLOAD_KINDS = new Set(['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'Job']);
-
 type Json = Record<string, unknown>;
 const obj = (v: unknown): Json => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Json) : {});
 const arr = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
@@ -46,10 +45,9 @@ const strings = (v: unknown): Record<string, string> =>
 
 const at = (o: SourcedObject) => `${o.file}:${o.line}`;
 
+/** The pods a workload creates (bare Pods are not rendered, so they are not modelled). */
 function podTemplate(o: SourcedObject): Json | undefined {
-  if (WORKLOAD_KINDS.has(o.object.kind)) return obj(obj(o.object.spec).template);
-  if (o.object.kind === 'CronJob') return obj(obj(obj(obj(o.object.spec).jobTemplate).spec).template);
-  return undefined;
+  return o.object.kind === 'Pod' ? undefined : podTemplateOf(o.object);
 }
 
 function workloadPod(o: SourcedObject, template: Json): ClusterPod {

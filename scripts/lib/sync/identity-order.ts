@@ -1,4 +1,5 @@
 import { POD_IDENTITIES_ANNOTATION } from '../../../platform/core/helm-addon.js';
+import { podTemplateOf } from '../kube/pod-template.js';
 import { describe, type SourcedObject } from './folder-objects.js';
 import type { ReplayContext } from './replay-context.js';
 
@@ -26,21 +27,14 @@ interface Placed {
   readonly at: SyncPosition;
 }
 
-const POD_KINDS = new Set(['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'Job', 'CronJob', 'Pod']);
-
 type Json = Record<string, unknown>;
 const obj = (v: unknown): Json => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Json) : {});
 
 function podServiceAccount(item: SourcedObject): string | undefined {
   const { object } = item;
-  if (!POD_KINDS.has(object.kind)) return undefined;
-  const spec = obj(object.spec);
-  const podSpec =
-    object.kind === 'Pod'
-      ? spec
-      : object.kind === 'CronJob'
-        ? obj(obj(obj(obj(spec.jobTemplate).spec).template).spec)
-        : obj(obj(spec.template).spec);
+  const template = podTemplateOf(object);
+  if (!template) return undefined;
+  const podSpec = obj(template.spec);
   const name = typeof podSpec.serviceAccountName === 'string' ? podSpec.serviceAccountName : 'default';
   return `${object.metadata.namespace ?? 'default'}/${name}`;
 }

@@ -1,3 +1,4 @@
+import { POD_TEMPLATE_PATHS } from '../kube/pod-template.js';
 import type { ManifestDocument } from './manifest-documents.js';
 import type { ResourceSignature } from './resource-signature.js';
 import type { ValidationError } from './schema-errors.js';
@@ -64,15 +65,9 @@ const NAMESPACED_GROUPS = new Set([
 ]);
 
 /** Where a workload keeps its pod spec. */
-const POD_SPEC_PATHS: Record<string, string[]> = {
-  Pod: ['spec'],
-  Deployment: ['spec', 'template', 'spec'],
-  ReplicaSet: ['spec', 'template', 'spec'],
-  StatefulSet: ['spec', 'template', 'spec'],
-  DaemonSet: ['spec', 'template', 'spec'],
-  Job: ['spec', 'template', 'spec'],
-  CronJob: ['spec', 'jobTemplate', 'spec', 'template', 'spec'],
-};
+const POD_SPEC_PATHS: Record<string, string[]> = Object.fromEntries(
+  Object.entries(POD_TEMPLATE_PATHS).map(([kind, path]) => [kind, [...path, 'spec']]),
+);
 
 export function isClusterScoped(signature: Pick<ResourceSignature, 'group' | 'kind'>): boolean {
   return CLUSTER_SCOPED.has(`${signature.group}/${signature.kind}`);
