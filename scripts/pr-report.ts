@@ -6,10 +6,13 @@
 import { appendFile, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { EXIT } from './lib/cli/exit-codes.js';
+import { redact } from './lib/cli/redact.js';
 import { parseFlags, runCli, UsageError } from './lib/cli/run-cli.js';
 import { loadFleet } from './lib/config/load-fleet.js';
 import { reportProblems } from './lib/config/report-problems.js';
-import { gitHubClient } from './lib/github/client.js';
+import { GitHubCallError } from './lib/github/calls.js';
+import { gitHubClient, timeLimitsFromEnv } from './lib/github/client.js';
+import { upsertComment } from './lib/github/reconcile.js';
 import { summarizeDiff } from './lib/promote/diff-summary.js';
 import { revisionFiles, workingTreeFiles } from './lib/report/environment-files.js';
 import { readGateFiles } from './lib/report/gate-results.js';
@@ -40,7 +43,13 @@ dated price table in scripts/lib/report/ec2-gpu-on-demand.yaml.
   --run-url URL   link to the workflow run (default: from $GITHUB_SERVER_URL, $GITHUB_REPOSITORY
                   and $GITHUB_RUN_ID)
 
-Exit codes: 0 written, 1 GitHub failed, 2 bad input or usage.
+Environment: GITHUB_API_TIMEOUT (seconds one GitHub response may take; default 30) and
+GITHUB_API_DEADLINE (seconds from the first GitHub call to the last, waits included; default 600). Reads and edits
+are retried; a comment whose create answer was lost is looked up before it is sent again, so a
+PR has one report comment, however often this runs. See "Faults" in scripts/README.md.
+
+Exit codes: 0 written, 1 GitHub failed (rerun), 2 bad input or usage (including a token GitHub
+rejects or that lacks permission when there is no job summary to fall back to).
 `;
 
 const OUTPUTS = ['comment', 'summary', 'stdout'] as const;
@@ -106,33 +115,38 @@ async function main(): Promise<number> {
   if (!Number.isInteger(number) || number <= 0)
     throw new UsageError('--output comment needs the pull request number (--pr, or a pull_request event in GITHUB_EVENT_PATH)');
 
+  const limits = timeLimitsFromEnv(env);
+  if (limits.problem) throw new UsageError(limits.problem);
+  const say = (stream: NodeJS.WriteStream, line: string) => stream.write(`${redact(line, token)}\n`);
   const github = gitHubClient({
     token,
     baseUrl: env.GITHUB_API_URL ?? 'https://api.github.com',
-    log: (line) => process.stderr.write(`${line}\n`),
+    log: (line) => say(process.stderr, line),
+    ...limits,
   });
   const target = { owner: repository[1]!, repo: repository[2]! };
   try {
-    const existing = await github.findBotComment(target, number, REPORT_MARKER);
-    if (existing && existing.body === report) {
-      process.stdout.write(`report unchanged: ${existing.url}\n`);
-    } else if (existing) {
-      process.stdout.write(`updated the report: ${(await github.updateComment(target, existing.id, report)).url}\n`);
-    } else {
-      process.stdout.write(`posted the report: ${(await github.createComment(target, number, report)).url}\n`);
-    }
+    const { value, action } = await upsertComment(github, target, number, REPORT_MARKER, report);
+    const verb = {
+      unchanged: 'report unchanged',
+      updated: 'updated the report',
+      created: 'posted the report',
+      adopted: 'posted the report',
+    }[action];
+    say(process.stdout, `${verb}: ${value.url}`);
     return EXIT.ok;
   } catch (error) {
-    const status = (error as { status?: number }).status;
+    if (!(error instanceof GitHubCallError)) throw error;
     // A fork's token is read-only: the report still reaches the reader, in the job summary.
-    if ((status === 403 || status === 404) && env.GITHUB_STEP_SUMMARY) {
-      process.stderr.write(
-        `cannot comment on pull request #${number} (HTTP ${status}, the token is read-only for forks); writing the job summary instead\n`,
+    if ((error.kind === 'forbidden' || error.kind === 'not-found') && env.GITHUB_STEP_SUMMARY) {
+      say(
+        process.stderr,
+        `cannot comment on pull request #${number} (HTTP ${error.status}, the token is read-only for forks); writing the job summary instead`,
       );
       return writeSummary(report);
     }
-    process.stderr.write(`error: GitHub refused the report comment: ${(error as Error).message}\n`);
-    return EXIT.gateFailed;
+    say(process.stderr, `error: the report comment was not written: ${error.message}`);
+    return error.isConfiguration ? EXIT.badInput : EXIT.gateFailed;
   }
 }
 

@@ -6,12 +6,14 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { EXIT } from './lib/cli/exit-codes.js';
+import { redact } from './lib/cli/redact.js';
 import { parseFlags, runCli, UsageError } from './lib/cli/run-cli.js';
 import { loadFleet } from './lib/config/load-fleet.js';
 import { formatProblem } from './lib/config/problem.js';
 import { Git, GitError } from './lib/promote/git.js';
-import { gitHubClient } from './lib/github/client.js';
-import { PromotionError, promoteModel, type PromotionContext } from './lib/promote/promotion.js';
+import { gitHubClient, timeLimitsFromEnv } from './lib/github/client.js';
+import { PromotionError } from './lib/promote/errors.js';
+import { promoteModel, type PromotionContext } from './lib/promote/promotion.js';
 
 const USAGE = `Usage: npm run promote -- --to ENV [--model NAME [--version V] | --all] [--dry-run]
                               [--repo OWNER/NAME] [--base BRANCH] [--now ISO-8601]
@@ -33,8 +35,16 @@ open one). Merging the PR is the deployment.
                     the workflow's matrix), and do nothing else
 
 Environment: GITHUB_TOKEN (required unless --dry-run; never printed), GITHUB_API_URL (GitHub
-Enterprise; default https://api.github.com). The git remote is "origin".
-Exit codes: 0 done (including nothing to do), 1 a remote (GitHub, git push) failed, 2 bad input.
+Enterprise; default https://api.github.com), GITHUB_API_TIMEOUT (seconds one GitHub response may
+take; default 30), GITHUB_API_DEADLINE (seconds from the run's first GitHub call to its last,
+waits included; default 600). The git remote is "origin".
+
+Faults: GitHub reads and edits are retried (5xx, timeouts, rate limits as GitHub asks); a PR
+create whose answer was lost, or that GitHub says exists, is looked up and adopted; a branch that
+moved while the run worked is never overwritten. Rerunning after any failure converges: one PR
+per model and environment. See "Faults" in scripts/README.md.
+Exit codes: 0 done (including nothing to do), 1 a remote (GitHub, git) failed: rerun later,
+2 bad input (flags, inputs, token or repository).
 `;
 
 async function main(): Promise<number> {
@@ -70,6 +80,8 @@ async function main(): Promise<number> {
   if (token !== '' && !repoMatch)
     throw new PromotionError(`the GitHub repository must be OWNER/NAME (--repo or GITHUB_REPOSITORY), found "${repoName}"`, 'input');
 
+  const limits = timeLimitsFromEnv(process.env);
+  if (limits.problem) throw new PromotionError(limits.problem, 'input');
   const log = (line: string) => process.stderr.write(`${redact(line, token)}\n`);
   const git = new Git(process.cwd());
   const top = await git.run(['rev-parse', '--show-toplevel']).catch(() => {
@@ -83,7 +95,7 @@ async function main(): Promise<number> {
     );
   }
   const baseCommit = await repository.fetchBranch('origin', base).catch((error: unknown) => {
-    throw new PromotionError(`cannot fetch ${base} from origin: ${(error as Error).message}`, 'remote');
+    throw new PromotionError(`cannot fetch ${base} from origin: ${(error as Error).message}; check the remote and rerun`, 'remote');
   });
 
   const worktreeDir = await mkdtemp(path.join(tmpdir(), 'promote-'));
@@ -119,7 +131,7 @@ async function main(): Promise<number> {
         token === '' || !repoMatch
           ? undefined
           : {
-              client: gitHubClient({ token, baseUrl: process.env.GITHUB_API_URL || 'https://api.github.com', log }),
+              client: gitHubClient({ token, baseUrl: process.env.GITHUB_API_URL || 'https://api.github.com', log, ...limits }),
               repository: { owner: repoMatch[1] as string, repo: repoMatch[2] as string },
             },
       cacheDir: path.join(top, '.cache/validate'),
@@ -153,11 +165,6 @@ async function listTargets(): Promise<number> {
   const targets = [...loaded.fleet.environments].filter(([, located]) => located.spec.promotion).map(([name]) => name);
   process.stdout.write(`${JSON.stringify(targets)}\n`);
   return EXIT.ok;
-}
-
-/** The token never reaches output, whatever a library put in a message. */
-function redact(text: string, token: string): string {
-  return token === '' ? text : text.split(token).join('***');
 }
 
 await runCli(USAGE, async () => {

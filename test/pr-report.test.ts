@@ -1,14 +1,13 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { $ } from 'zx';
 import type { DiffSummary } from '../scripts/lib/promote/diff-summary.js';
 import type { ModelServerFacts } from '../scripts/lib/report/model-servers.js';
 import { prReport, REPORT_MARKER, type EnvironmentReport } from '../scripts/lib/report/pr-report.js';
-import { capacity, instanceFor, loadPriceTable, PRICES_FILE, type PriceTable } from '../scripts/lib/report/pricing.js';
+import { capacity, instanceFor, loadPriceTable, type PriceTable } from '../scripts/lib/report/pricing.js';
 import { GITHUB_BODY_LIMIT } from '../scripts/lib/text/markdown.js';
 import { FakeGitHub } from './helpers/fake-github.js';
-import { makeFixtureRepo, REPO_ROOT, runScript, type FixtureRepo } from './helpers/fixture-repo.js';
+import { makeReportRepo, REPO_ROOT, runScript, type FixtureRepo } from './helpers/fixture-repo.js';
 
 const prices = await loadPriceTable(REPO_ROOT);
 
@@ -131,13 +130,7 @@ describe('npm run pr-report on a pull request', () => {
   let github: FakeGitHub;
   let gatesDir: string;
   beforeAll(async () => {
-    repo = await makeFixtureRepo();
-    // The repository's reviewed price table, which the report reads from the repository it reports on.
-    await repo.write(PRICES_FILE, await readFile(path.join(REPO_ROOT, PRICES_FILE), 'utf8'));
-    await $({
-      cwd: repo.root,
-      quiet: true,
-    })`git init -q -b main && git add -A && git -c user.name=t -c user.email=t@example.com commit -q -m base`;
+    repo = await makeReportRepo();
     // The PR: staging moves the 70B model to a new version and allows twice the replicas.
     await repo.edit(
       'clusters/staging/cluster.yaml',

@@ -1,35 +1,12 @@
-import { describe, expect, test, type TestContext } from 'vitest';
-import { FakeGitHub } from './helpers/fake-github.js';
-import { promotionRepo, type PromotionRepo } from './helpers/promotion-repo.js';
+import { describe, expect, test } from 'vitest';
+import { at, BRANCH, promotionSetup, SMALL, type PromotionRepo } from './helpers/promotion-repo.js';
 
 /*
  * Promotion against real git (a bare repository as origin) and a local server answering the
  * GitHub REST endpoints. The sample fleet starts with staging ahead of prod on both models.
  */
 
-const T0 = new Date('2026-11-01T00:00:00Z');
-const at = (hours: number) => new Date(T0.getTime() + hours * 3_600_000);
-const SMALL = 'llama-3-1-8b-instruct';
-const TOKEN = 'ghp_testtoken_never_printed';
-const BRANCH = `promote/prod/${SMALL}`;
-
-interface Setup {
-  readonly repo: PromotionRepo;
-  readonly github: FakeGitHub;
-  readonly env: Record<string, string>;
-  promote(...args: string[]): ReturnType<PromotionRepo['promote']>;
-}
-
-async function setup(onTestFinished: TestContext['onTestFinished']): Promise<Setup> {
-  const repo = await promotionRepo(T0);
-  const github = await new FakeGitHub('acme', 'llm-fleet', TOKEN).start();
-  onTestFinished(async () => {
-    await github.stop();
-    await repo.dispose();
-  });
-  const env = { GITHUB_TOKEN: TOKEN, GITHUB_API_URL: github.url, GITHUB_REPOSITORY: 'acme/llm-fleet' };
-  return { repo, github, env, promote: (...args) => repo.promote(args, env) };
-}
+const setup = promotionSetup;
 
 /** Every ref of the clone and of origin, to prove that nothing moved. */
 async function allRefs(repo: PromotionRepo): Promise<string> {
@@ -168,7 +145,7 @@ describe.concurrent('npm run promote', { timeout: 180_000 }, () => {
     const { repo, github, promote } = await setup(onTestFinished);
     github.failNext('POST', /\/pulls$/, 422, { message: 'Validation Failed' });
     const failed = await promote('--to', 'prod', '--model', SMALL, '--now', at(100).toISOString());
-    expect(failed.code).toBe(2);
+    expect(failed.code).toBe(1);
     expect(failed.stderr).toContain('GitHub API POST /repos/acme/llm-fleet/pulls failed: 422');
     expect(await repo.originGit(['for-each-ref', '--format=%(refname)'])).toContain(`refs/heads/${BRANCH}`);
     expect(github.pulls).toEqual([]);

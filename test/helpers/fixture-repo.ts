@@ -5,6 +5,7 @@ import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { $ } from 'zx';
 import { readTree } from '../../scripts/lib/render/rendered-tree.js';
+import { PRICES_FILE } from '../../scripts/lib/report/pricing.js';
 
 /** The repository under test (holds the sample fleet and the committed manifests). */
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -54,6 +55,20 @@ export async function makeFixtureRepo(): Promise<FixtureRepo> {
     clustersTree: () => readTree(root, 'clusters'),
     dispose: () => rm(root, { recursive: true, force: true }),
   };
+}
+
+/**
+ * A fixture repository as the PR report reads one: a git repository whose one commit (the base)
+ * holds the inputs, the committed manifests and the repository's reviewed price table.
+ */
+export async function makeReportRepo(): Promise<FixtureRepo> {
+  const repo = await makeFixtureRepo();
+  await repo.write(PRICES_FILE, await readFile(path.join(REPO_ROOT, PRICES_FILE), 'utf8'));
+  await $({
+    cwd: repo.root,
+    quiet: true,
+  })`git init -q -b main && git add -A && git -c user.name=t -c user.email=t@example.com commit -q -m base`;
+  return repo;
 }
 
 export interface CliResult {

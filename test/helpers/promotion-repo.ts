@@ -2,6 +2,8 @@ import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { $ } from 'zx';
+import type { TestContext } from 'vitest';
+import { FakeGitHub } from './fake-github.js';
 import { REPO_ROOT, runScript, type CliResult } from './fixture-repo.js';
 
 /**
@@ -65,4 +67,33 @@ export async function promotionRepo(initialDate: Date): Promise<PromotionRepo> {
     promote: (args, env) => runScript('promote', args, work, env),
     dispose: () => rm(dir, { recursive: true, force: true }),
   };
+}
+
+/** The sample fleet's dates: staging ahead of prod on both models since T0. */
+export const T0 = new Date('2026-11-01T00:00:00Z');
+export const at = (hours: number) => new Date(T0.getTime() + hours * 3_600_000);
+export const SMALL = 'llama-3-1-8b-instruct';
+export const TOKEN = 'ghp_testtoken_never_printed';
+export const BRANCH = `promote/prod/${SMALL}`;
+
+export interface PromotionSetup {
+  readonly repo: PromotionRepo;
+  readonly github: FakeGitHub;
+  readonly env: Record<string, string>;
+  promote(...args: string[]): Promise<CliResult>;
+}
+
+/** A promotion repository and a GitHub stand-in for acme/llm-fleet, both gone when the test ends. */
+export async function promotionSetup(
+  onTestFinished: TestContext['onTestFinished'],
+  extraEnv: Record<string, string> = {},
+): Promise<PromotionSetup> {
+  const repo = await promotionRepo(T0);
+  const github = await new FakeGitHub('acme', 'llm-fleet', TOKEN).start();
+  onTestFinished(async () => {
+    await github.stop();
+    await repo.dispose();
+  });
+  const env = { GITHUB_TOKEN: TOKEN, GITHUB_API_URL: github.url, GITHUB_REPOSITORY: 'acme/llm-fleet', ...extraEnv };
+  return { repo, github, env, promote: (...args) => repo.promote(args, env) };
 }

@@ -5,21 +5,17 @@ import { CLUSTER_FILE, CLUSTERS_DIR, loadFleet } from '../config/load-fleet.js';
 import { formatProblem } from '../config/problem.js';
 import { summarizeDiff } from './diff-summary.js';
 import { setModelVersion } from './edit-version.js';
-import { GitError, type Git } from './git.js';
+import type { Git } from './git.js';
+import { GitHubCallError } from '../github/calls.js';
 import type { GitHubClient, Repository } from '../github/client.js';
+import { openPull, refreshPull } from '../github/reconcile.js';
+import { PromotionError } from './errors.js';
+import { pushPromotion } from './push.js';
 import { pullRequestBody, pullRequestTitle, type PromotionFacts } from './pr-body.js';
 import { renderedFiles, rerender, validationGate } from './render-gate.js';
 import { formatDuration, lastRun, runDuration, versionHistory } from './version-history.js';
 
-/** Promotion failed because of the input (exit 2) or because a remote failed (exit 1). */
-export class PromotionError extends Error {
-  constructor(
-    message: string,
-    readonly kind: 'input' | 'remote',
-  ) {
-    super(message);
-  }
-}
+export { PromotionError };
 
 export interface PromotionContext {
   readonly git: Git;
@@ -130,10 +126,12 @@ export async function promoteModel(
     };
   }
   const { client, repository } = context.github;
-  const pulls = await remote(() => client.pullsForBranch(repository, branch));
+  // The branch is read before the PRs: the push's lease is then older than anything the PR
+  // lookup saw, so a run that raced us is caught at the push, not silently overwritten.
+  const remoteCommit = await context.git.remoteBranch('origin', branch);
+  const pulls = await remote(() => client.pullsForBranch(repository, branch), { notFoundIsInput: true });
   const open = pulls.find((p) => p.state === 'open');
   const closedSame = pulls.find((p) => p.state === 'closed' && !p.merged && p.title === title);
-  const remoteCommit = await context.git.remoteBranch('origin', branch);
 
   if (!open && closedSame) {
     return {
@@ -142,28 +140,35 @@ export async function promoteModel(
     };
   }
   const commit = await commitPromotion(context.worktree, target, title, facts);
-  const upToDate =
-    open !== undefined &&
-    remoteCommit !== undefined &&
-    open.title === title &&
-    open.body === body &&
-    (await sameTree(context, remoteCommit, commit));
-  if (upToDate) return { changed: false, message: `${what}: PR #${open.number} is up to date (${open.url})` };
+  const branchCurrent = remoteCommit !== undefined && (await sameTree(context, remoteCommit, commit));
+  if (open !== undefined && branchCurrent && open.title === title && open.body === body)
+    return { changed: false, message: `${what}: PR #${open.number} is up to date (${open.url})` };
 
   if (context.dryRun) {
     const action = open
-      ? `force-push ${branch} and update PR #${open.number}`
-      : `push ${branch} and open a PR titled "${title}" with labels ${PROMOTION_LABELS(target).join(', ')}`;
+      ? `${branchCurrent ? '' : `force-push ${branch} and `}update PR #${open.number}`
+      : `${branchCurrent ? '' : `push ${branch} and `}open a PR titled "${title}" with labels ${PROMOTION_LABELS(target).join(', ')}`;
     return { changed: false, message: `${what}: would ${action}\n${indent(body)}` };
   }
-  await push(context.worktree, commit, branch, remoteCommit);
-  if (open) {
-    const updated = await remote(() => client.updatePull(repository, open.number, { title, body }));
-    return { changed: true, message: `${what}: refreshed PR #${updated.number} (${updated.url})` };
+  if (!branchCurrent) {
+    await pushPromotion({
+      git: context.git,
+      worktree: context.worktree,
+      commit,
+      branch,
+      expected: remoteCommit,
+      sameTree: (now) => sameTree(context, now, commit),
+      log: context.log,
+    });
   }
-  const created = await remote(() => client.createPull(repository, { head: branch, base: context.baseBranch, title, body }));
-  await remote(() => client.addLabels(repository, created.number, PROMOTION_LABELS(target)));
-  return { changed: true, message: `${what}: opened PR #${created.number} (${created.url})` };
+  const pull = { head: branch, base: context.baseBranch, title, body };
+  const result = await remote(() => (open ? refreshPull(client, repository, open, pull) : openPull(client, repository, pull)));
+  if (result.action !== 'updated' && result.action !== 'unchanged')
+    await remote(() => client.addLabels(repository, result.value.number, PROMOTION_LABELS(target)));
+  const verb = { created: 'opened', adopted: 'adopted the open', updated: 'refreshed', unchanged: 'refreshed the branch of' }[
+    result.action
+  ];
+  return { changed: true, message: `${what}: ${verb} PR #${result.value.number} (${result.value.url})` };
 }
 
 async function commitPromotion(worktree: Git, target: string, title: string, facts: PromotionFacts): Promise<string> {
@@ -182,42 +187,22 @@ async function sameTree(context: PromotionContext, remoteCommit: string, commit:
   return (await context.git.treeOf(remoteCommit)) === (await context.worktree.treeOf(commit));
 }
 
-/** Pushes without creating a local branch; the lease refuses to overwrite a branch that moved since we looked. */
-async function push(worktree: Git, commit: string, branch: string, expected: string | undefined): Promise<void> {
-  try {
-    await worktree.run([
-      'push',
-      '--quiet',
-      `--force-with-lease=refs/heads/${branch}:${expected ?? ''}`,
-      'origin',
-      `${commit}:refs/heads/${branch}`,
-    ]);
-  } catch (error) {
-    if (error instanceof GitError) throw new PromotionError(`pushing ${branch} failed: ${error.message}`, 'remote');
-    throw error;
-  }
-}
-
-/** Maps GitHub API failures: 4xx are input problems (token, permissions, repository), the rest remote. */
-async function remote<T>(call: () => Promise<T>): Promise<T> {
+/**
+ * Maps GitHub failures to exit codes: the token or the repository name (401, 403 without a rate
+ * limit, 404 on the repository itself) is input, exit 2; everything else, retried or reconciled
+ * first, is a remote failure, exit 1. The message keeps what each attempt saw.
+ */
+async function remote<T>(call: () => Promise<T>, options: { notFoundIsInput?: boolean } = {}): Promise<T> {
   try {
     return await call();
   } catch (error) {
-    // Octokit's RequestError: an HTTP status and the request that failed.
-    const failure = error as { status?: unknown; request?: { method?: string; url?: string }; message?: string };
-    if (typeof failure.status === 'number' && failure.request?.url) {
-      const kind = failure.status >= 400 && failure.status < 500 ? 'input' : 'remote';
-      throw new PromotionError(
-        `GitHub API ${failure.request.method} ${new URL(failure.request.url).pathname} failed: ${failure.status} ${firstLine(failure.message ?? '')}`,
-        kind,
-      );
+    if (error instanceof GitHubCallError) {
+      const input = error.isConfiguration || (options.notFoundIsInput === true && error.kind === 'not-found');
+      const hint = error.kind === 'not-found' && input ? ' (is the repository OWNER/NAME right, and can the token see it?)' : '';
+      throw new PromotionError(`${error.message}${hint}`, input ? 'input' : 'remote');
     }
-    throw new PromotionError(`GitHub API request failed: ${(error as Error).message}`, 'remote');
+    throw error;
   }
-}
-
-function firstLine(text: string): string {
-  return text.split('\n')[0] ?? '';
 }
 
 function indent(text: string): string {
