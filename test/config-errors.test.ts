@@ -177,25 +177,34 @@ const cases: BadInput[] = [
     breakIt: async (repo) => {
       await repo.edit(DEV, 'scheme: internal', 'scheme: internet-facing');
       return [
-        `${DEV}:${await repo.lineOf(DEV, 'scheme:')}: ingress.scheme: expected ingress.wafAclArn with an internet-facing load balancer: the public endpoint must sit behind a WAF ACL (or use scheme: internal behind API Gateway)`,
+        `${DEV}:${await repo.lineOf(DEV, 'scheme:')}: ingress.scheme: expected ingress.wafAclArn with an internet-facing load balancer: the public endpoint must sit behind a WAF ACL (its rate-based rules throttle by client), or use scheme: internal`,
       ];
     },
   },
   {
-    name: 'load balancer host equal to the API custom domain',
+    name: "async API host equal to the API's own",
     breakIt: async (repo) => {
-      await repo.edit(DEV, 'host: internal-api.dev.llm.example.com', 'host: api.dev.llm.example.com');
+      await repo.edit(PROD, 'host: batch.llm.example.com', 'host: api.llm.example.com');
       return [
-        `${DEV}:${(await repo.lineOf(DEV, 'scheme: internal')) + 2}: ingress.host: expected a hostname for the load balancer other than dns.host (api.dev.llm.example.com), which is API Gateway's custom domain`,
+        `${PROD}:${(await repo.lineOf(PROD, 'async:')) + 2}: async.host: expected a hostname for the async API other than the API's own (api.llm.example.com, the load balancer's)`,
+      ];
+    },
+  },
+  {
+    name: 'an ALB idle timeout shorter than the gateway waits for an answer',
+    breakIt: async (repo) => {
+      await repo.edit(DEV, '  scheme: internal\n', '  scheme: internal\n  idleTimeoutSeconds: 300\n');
+      return [
+        `${DEV}:${await repo.lineOf(DEV, 'idleTimeoutSeconds')}: ingress.idleTimeoutSeconds: expected at least 630 seconds: the gateway's request timeout (600 s) and 30 s for its answer, or the ALB cuts long answers, found number 300`,
       ];
     },
   },
   {
     name: 'custom domain target in another region',
     breakIt: async (repo) => {
-      await repo.edit(DEV, 'execute-api.us-west-2', 'execute-api.eu-west-1');
+      await repo.edit(PROD, 'execute-api.us-west-2', 'execute-api.eu-west-1');
       return [
-        `${DEV}:${await repo.lineOf(DEV, 'domainTarget:')}: edge.domainTarget: expected API Gateway's domain name in the cluster's region us-west-2, found eu-west-1`,
+        `${PROD}:${await repo.lineOf(PROD, 'domainTarget:')}: async.domainTarget: expected API Gateway's domain name in the cluster's region us-west-2, found eu-west-1`,
       ];
     },
   },

@@ -1,8 +1,13 @@
 import { beforeAll, describe, expect, test } from 'vitest';
+import { load as parse } from 'js-yaml';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { GATEWAY_REQUEST_TIMEOUT_SECONDS, MIN_IDLE_TIMEOUT_SECONDS } from '../platform/spec/platform-spec.js';
+import { REPO_ROOT } from './helpers/fixture-repo.js';
 import type { Fleet } from '../scripts/lib/config/fleet.js';
 import { renderObjects, renderSampleFleet, type Json, type RenderedEnvironment } from './helpers/rendered-fleet.js';
 
-/* API Gateway, the async route and the ACK references that tie them together, as rendered. */
+/* The API's edge (the ALB for synchronous requests, API Gateway for the async route) and the ACK references that tie them together, as rendered. */
 
 let fleet: Fleet;
 let envs: RenderedEnvironment[];
@@ -16,7 +21,6 @@ const find = (objects: Json[], kind: string, name: string) => objects.find((o) =
 /** ACK reference fields and the kind each must name. */
 const REFERENCES: Record<string, string> = {
   apiRef: 'API',
-  connectionRef: 'VPCLink',
   authorizerRef: 'Authorizer',
   roleRef: 'Role',
   functionRef: 'Function',
@@ -37,65 +41,119 @@ function references(value: unknown, found: Array<[string, Json]> = [], field = '
   return found;
 }
 
-describe('API Gateway', () => {
-  test('the default route requires a JWT from the configured issuer and audience', () => {
+describe('the synchronous API: the ALB streams and checks the JWT; the gateway checks its own key', () => {
+  test('no API Gateway sits on the synchronous path: no HTTP API proxy, VPC link or default route', () => {
     for (const env of envs) {
+      expect(
+        env.objects.filter((o) => o.kind === 'Integration' && o.spec.integrationType === 'HTTP_PROXY'),
+        env.name,
+      ).toEqual([]);
+      expect(
+        env.objects.filter((o) => o.kind === 'VPCLink' || o.kind === 'TargetGroupBinding'),
+        env.name,
+      ).toEqual([]);
+      expect(find(env.objects, 'Route', 'default'), env.name).toBeUndefined();
+    }
+  });
+
+  test('the ALB holds an idle connection longer than the gateway waits for a model', () => {
+    for (const env of envs) {
+      const params = find(env.objects, 'IngressClassParams', 'alb')!;
+      const idle = params.spec.loadBalancerAttributes.find((a: Json) => a.key === 'idle_timeout.timeout_seconds');
+      expect(Number(idle.value), env.name).toBe(env.spec.ingress.idleTimeoutSeconds);
+      expect(Number(idle.value)).toBeGreaterThan(GATEWAY_REQUEST_TIMEOUT_SECONDS);
+      const config = parse(find(env.objects, 'ConfigMap', 'gateway-config')!.data['config.yaml']) as Json;
+      expect(config.litellm_settings.request_timeout).toBe(GATEWAY_REQUEST_TIMEOUT_SECONDS);
+      for (const route of config.model_list) expect(route.litellm_params.stream_timeout).toBeLessThan(Number(idle.value));
+    }
+  });
+
+  test("policy NET-007's minimum idle timeout is the config's: the gateway's timeout plus 30 s", async () => {
+    const data = parse(await readFile(path.join(REPO_ROOT, 'policies/data/network.yaml'), 'utf8')) as Json;
+    expect(data.streaming_edge.min_idle_timeout_seconds).toBe(MIN_IDLE_TIMEOUT_SECONDS);
+    expect(MIN_IDLE_TIMEOUT_SECONDS).toBe(GATEWAY_REQUEST_TIMEOUT_SECONDS + 30);
+  });
+
+  test("the ALB verifies the caller's JWT against the issuer's keys, issuer and audience", () => {
+    for (const env of envs) {
+      const ingress = find(env.objects, 'Ingress', 'api')!;
+      expect(JSON.parse(ingress.metadata.annotations['alb.ingress.kubernetes.io/jwt-validation'])).toEqual({
+        jwksEndpoint: env.spec.edge.jwt.jwksEndpoint,
+        issuer: env.spec.edge.jwt.issuer,
+        additionalClaims: [{ name: 'aud', format: 'single-string', values: env.spec.edge.jwt.audience }],
+      });
+      // The API's name is dns.host, which external-dns publishes from the Ingress.
+      expect(ingress.spec.rules[0].host).toBe(env.spec.dns.host);
+      expect(ingress.metadata.annotations['external-dns.alpha.kubernetes.io/hostname']).toBe(env.spec.dns.host);
+    }
+  });
+
+  test('one credential per hop: the gateway reads its API key from x-litellm-api-key, never from Authorization', () => {
+    for (const env of envs) {
+      const gateway = find(env.objects, 'Deployment', 'gateway')!;
+      const container = gateway.spec.template.spec.containers[0];
+      expect(container.env).toContainEqual({ name: 'GATEWAY_API_KEY_HEADER', value: 'x-litellm-api-key' });
+    }
+  });
+
+  test('a public ALB sits behind the WAF web ACL from cluster.yaml', () => {
+    for (const env of envs.filter((e) => e.spec.ingress.scheme === 'internet-facing')) {
+      const ingress = find(env.objects, 'Ingress', 'api')!;
+      expect(ingress.metadata.annotations['alb.ingress.kubernetes.io/wafv2-acl-arn'], env.name).toBe(env.spec.ingress.wafAclArn);
+    }
+    expect(envs.filter((e) => e.spec.ingress.scheme === 'internet-facing').map((e) => e.name)).toEqual(['prod', 'staging']);
+  });
+});
+
+describe('API Gateway for the async route', () => {
+  const withAsync = () => envs.filter((env) => env.spec.async !== undefined);
+
+  test('exists only where async is configured (prod in the sample fleet)', () => {
+    expect(withAsync().map((e) => e.name)).toEqual(['prod']);
+    for (const env of envs.filter((e) => e.spec.async === undefined))
+      expect(
+        env.objects.filter((o) => o.apiVersion.startsWith('apigatewayv2.')),
+        env.name,
+      ).toEqual([]);
+  });
+
+  test('its one route requires a JWT from the configured issuer and audience and invokes the intake function', () => {
+    for (const env of withAsync()) {
       const authorizer = find(env.objects, 'Authorizer', 'jwt')!;
       expect(authorizer.spec).toMatchObject({
         authorizerType: 'JWT',
         identitySource: ['$request.header.Authorization'],
-        jwtConfiguration: env.spec.edge.jwt,
+        jwtConfiguration: { issuer: env.spec.edge.jwt.issuer, audience: env.spec.edge.jwt.audience },
       });
-      const route = find(env.objects, 'Route', 'default')!;
-      expect(route.spec).toMatchObject({
-        routeKey: '$default',
-        authorizationType: 'JWT',
-        authorizerRef: { from: { name: 'jwt' } },
-        targetRef: { from: { name: 'gateway' } },
-      });
+      const routes = env.objects.filter((o) => o.kind === 'Route');
+      expect(routes.map((r) => r.spec.routeKey)).toEqual(['POST /v1/async/{proxy+}']);
+      expect(routes[0]!.spec).toMatchObject({ authorizationType: 'JWT', authorizerRef: { from: { name: 'jwt' } } });
+      const integration = find(env.objects, 'Integration', routes[0]!.spec.targetRef.from.name)!;
+      expect(integration.spec.integrationType).toBe('AWS_PROXY');
     }
   });
 
-  test('the stage throttles the default route and writes access logs to its own log group', () => {
-    for (const env of envs) {
+  test('the stage throttles and writes access logs to its own log group', () => {
+    for (const env of withAsync()) {
       const stage = find(env.objects, 'Stage', 'default')!;
       expect(stage.spec.defaultRouteSettings).toMatchObject({
-        throttlingRateLimit: env.spec.edge.throttling.rateLimit,
-        throttlingBurstLimit: env.spec.edge.throttling.burstLimit,
+        throttlingRateLimit: env.spec.async!.throttling.rateLimit,
+        throttlingBurstLimit: env.spec.async!.throttling.burstLimit,
       });
       const logs = find(env.objects, 'LogGroup', 'api-access-logs')!;
       expect(stage.spec.accessLogSettings.destinationARN).toBe(
         `arn:aws:logs:${env.spec.aws.region}:${env.spec.aws.accountId}:log-group:${logs.spec.name}`,
       );
-      expect(logs.spec.retentionDays).toBe(env.spec.edge.accessLogRetentionDays);
+      expect(logs.spec.retentionDays).toBe(env.spec.async!.accessLogRetentionDays);
       expect(JSON.parse(stage.spec.accessLogSettings.format)).toHaveProperty('requestId', '$context.requestId');
     }
   });
 
-  test('integrates privately with the ALB provisioned for it, through a VPC link in the private subnets', () => {
-    for (const env of envs) {
-      const integration = find(env.objects, 'Integration', 'gateway')!;
-      expect(integration.spec).toMatchObject({
-        integrationType: 'HTTP_PROXY',
-        connectionType: 'VPC_LINK',
-        integrationURI: env.spec.edge.loadBalancer.listenerArn,
-        connectionRef: { from: { name: 'api' } },
-      });
-      expect(find(env.objects, 'VPCLink', 'api')!.spec.subnetIDs).toEqual(env.spec.network.privateSubnetIds);
-      // The Load Balancer Controller keeps that ALB's target group on the gateway pods.
-      expect(find(env.objects, 'TargetGroupBinding', 'edge')!.spec).toEqual({
-        serviceRef: { name: 'gateway', port: 4000 },
-        targetGroupARN: env.spec.edge.loadBalancer.targetGroupArn,
-        targetType: 'ip',
-      });
-    }
-  });
-
-  test('serves on the custom domain dns.host only, with the environment certificate and TLS 1.2', () => {
-    for (const env of envs) {
+  test('serves on the custom domain async.host only, with the environment certificate and TLS 1.2', () => {
+    for (const env of withAsync()) {
       expect(find(env.objects, 'API', 'api')!.spec.disableExecuteAPIEndpoint, env.name).toBe(true);
       expect(find(env.objects, 'DomainName', 'api')!.spec).toMatchObject({
-        domainName: env.spec.dns.host,
+        domainName: env.spec.async!.host,
         domainNameConfigurations: [{ certificateARN: env.spec.dns.certificateArn, endpointType: 'REGIONAL', securityPolicy: 'TLS_1_2' }],
       });
       expect(find(env.objects, 'APIMapping', 'api')!.spec).toEqual({
@@ -103,26 +161,25 @@ describe('API Gateway', () => {
         domainRef: { from: { name: 'api' } },
         stage: '$default',
       });
-      // The alias record external-dns publishes: dns.host -> API Gateway's regional name.
+      // The alias record external-dns publishes: async.host -> API Gateway's regional name.
       expect(find(env.objects, 'DNSEndpoint', 'api')!.spec.endpoints).toEqual([
         {
-          dnsName: env.spec.dns.host,
+          dnsName: env.spec.async!.host,
           recordType: 'A',
-          targets: [env.spec.edge.domainTarget],
+          targets: [env.spec.async!.domainTarget],
           providerSpecific: [{ name: 'alias', value: 'true' }],
         },
       ]);
-      // ...which external-dns reads (crd source), while the Ingress keeps a name of its own.
       const externalDns = env.objects.find((o) => o.kind === 'Application' && o.metadata.name === 'external-dns')!;
       expect(externalDns.spec.source.helm.valuesObject.sources).toEqual(['ingress', 'crd']);
-      expect(find(env.objects, 'Ingress', 'api')!.spec.rules[0].host).not.toBe(env.spec.dns.host);
+      expect(env.spec.async!.host).not.toBe(env.spec.dns.host);
     }
   });
 
   test('without domainTarget the domain and mapping are rendered but no DNS record', () => {
-    const env = envs[0]!;
+    const env = withAsync()[0]!;
     const located = fleet.environments.get(env.name)!;
-    const spec = { ...located.spec, edge: { ...located.spec.edge, domainTarget: undefined } };
+    const spec = { ...located.spec, async: { ...located.spec.async!, domainTarget: undefined } };
     const fleetWithout: Fleet = { ...fleet, environments: new Map([[env.name, { ...located, spec }]]) };
     const objects = renderObjects(fleetWithout, env.name);
     expect(find(objects, 'DomainName', 'api')).toBeDefined();

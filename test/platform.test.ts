@@ -263,11 +263,11 @@ describe('ingress and DNS', () => {
       expect(a['alb.ingress.kubernetes.io/target-type']).toBe('ip');
       expect(a['alb.ingress.kubernetes.io/healthcheck-path']).toBe('/health/liveliness');
       expect(ingress.spec.ingressClassName).toBe('alb');
-      expect(ingress.spec.tls).toEqual([{ hosts: [env.spec.ingress.host] }]);
-      expect(ingress.spec.rules[0].host).toBe(env.spec.ingress.host);
+      expect(ingress.spec.tls).toEqual([{ hosts: [env.spec.dns.host] }]);
+      expect(ingress.spec.rules[0].host).toBe(env.spec.dns.host);
       const params = file(env, 'manifests/platform/aws-load-balancer/ingressclassparams-alb.yaml').spec;
       expect(params.scheme).toBe(env.spec.ingress.scheme);
-      expect(params.loadBalancerAttributes).toContainEqual({ key: 'idle_timeout.timeout_seconds', value: '600' });
+      expect(params.loadBalancerAttributes).toContainEqual({ key: 'idle_timeout.timeout_seconds', value: '660' });
       expect(params.sslPolicy).toMatch(/^ELBSecurityPolicy-TLS13/);
       const controller = helmApp(env, 'aws-load-balancer-controller').spec.source.helm.valuesObject;
       expect(controller).toMatchObject({

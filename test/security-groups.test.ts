@@ -42,7 +42,7 @@ describe('security groups', () => {
   test('every reference resolves to a rendered group, ids come from cluster.yaml, and the graph has no cycle', () => {
     for (const env of envs) {
       const edges = new Map<string, string[]>();
-      const configured = [env.spec.network.clusterSecurityGroupId, env.spec.edge.loadBalancer.securityGroupId];
+      const configured = [env.spec.network.clusterSecurityGroupId];
       for (const g of groups(env)) {
         const from = key(g.metadata.namespace, g.metadata.name);
         const refs: string[] = [];
@@ -73,11 +73,7 @@ describe('security groups', () => {
     for (const env of envs) {
       const nodes = `id:${env.spec.network.clusterSecurityGroupId}`;
       expect(ingress(group(env, 'gateway', 'gateway-pods'))).toEqual(
-        [
-          `tcp/4000-4000 from ref:gateway/gateway-load-balancer`,
-          `tcp/4000-4000 from id:${env.spec.edge.loadBalancer.securityGroupId}`,
-          `tcp/4000-4000 from ${nodes}`,
-        ].sort(),
+        [`tcp/4000-4000 from ref:gateway/gateway-load-balancer`, `tcp/4000-4000 from ${nodes}`].sort(),
       );
       for (const namespace of modelNamespaces(env)) {
         expect(ingress(group(env, namespace, 'model-server')), `${env.name} ${namespace}`).toEqual(
@@ -85,10 +81,11 @@ describe('security groups', () => {
         );
       }
       expect(ingress(group(env, 'gateway', 'gateway-cache'))).toEqual(['tcp/6379-6379 from ref:gateway/gateway-pods']);
-      // The ALB is internal behind API Gateway: clients from the VPC only.
-      expect(ingress(group(env, 'gateway', 'gateway-load-balancer'))).toEqual([
-        `tcp/443-443 from cidr:${env.spec.network.vpcCidr}`,
-        `tcp/80-80 from cidr:${env.spec.network.vpcCidr}`,
+      // The ALB is the API's way in: from anywhere when internet-facing, from the VPC when internal.
+      const clients = env.spec.ingress.scheme === 'internet-facing' ? 'cidr:0.0.0.0/0' : `cidr:${env.spec.network.vpcCidr}`;
+      expect(ingress(group(env, 'gateway', 'gateway-load-balancer')), env.name).toEqual([
+        `tcp/443-443 from ${clients}`,
+        `tcp/80-80 from ${clients}`,
       ]);
       const gatewayOut = (group(env, 'gateway', 'gateway-pods').spec.egressRules as Json[]).map((r) => r.fromPort).sort();
       expect(gatewayOut).toEqual([53, 53, 6379, 8000]);

@@ -89,8 +89,9 @@ export class GatewayChart extends NamespacedChart {
     const selector = { ...this.selector };
     const metadata = (name: string) => this.metadata(name);
 
-    // The in-VPC load balancer's own name: dns.host is API Gateway's custom domain.
-    const host = environment.ingress.host;
+    // The API's one way in for synchronous requests: this Ingress's ALB streams answers and
+    // verifies the caller's JWT before anything reaches the gateway (see apiAuthentication).
+    const host = apiHost(environment);
     const waf = environment.ingress.wafAclArn;
     new k8s.KubeIngress(this, 'ingress', {
       metadata: {
@@ -111,6 +112,7 @@ export class GatewayChart extends NamespacedChart {
           'alb.ingress.kubernetes.io/security-groups': loadBalancerGroupName(environment),
           'alb.ingress.kubernetes.io/manage-backend-security-group-rules': 'false',
           ...(waf ? { 'alb.ingress.kubernetes.io/wafv2-acl-arn': waf } : {}),
+          'alb.ingress.kubernetes.io/jwt-validation': JSON.stringify(jwtValidation(environment)),
           'external-dns.alpha.kubernetes.io/hostname': host,
         },
       },
@@ -135,20 +137,6 @@ export class GatewayChart extends NamespacedChart {
     });
 
     this.addGateway(environment, routes, labels, selector, metadata);
-    // API Gateway's VPC link reaches the gateway through the ALB provisioned for it: the Load
-    // Balancer Controller keeps that ALB's target group pointed at the gateway pods.
-    // It and its Service sync before the Deployment: the controller's webhook adds the target
-    // group's readiness gate only to pods created while both exist (policy CMB-007).
-    new ApiObject(this, 'edge-targets', {
-      apiVersion: 'elbv2.k8s.aws/v1beta1',
-      kind: 'TargetGroupBinding',
-      metadata: { ...metadata('edge'), annotations: syncWave(COMPONENT_PHASE.prerequisites) },
-      spec: {
-        serviceRef: { name: GATEWAY_SERVICE, port: GATEWAY_PORT },
-        targetGroupARN: environment.edge.loadBalancer.targetGroupArn,
-        targetType: 'ip',
-      },
-    });
     addResponseCache(this, environment, GATEWAY_NAMESPACE, labels);
     addGatewaySecurityGroups(this, environment, labels, selector);
   }
@@ -256,6 +244,9 @@ export class GatewayChart extends NamespacedChart {
                 imagePullPolicy: 'IfNotPresent',
                 args: ['--config', `${CONFIG_DIR}/config.yaml`, '--port', String(GATEWAY_PORT), '--num_workers', '1'],
                 env: [
+                  // The caller's JWT fills Authorization (the ALB verified it); the gateway's own
+                  // credential, the API key, comes in its own header (custom_auth.py).
+                  { name: 'GATEWAY_API_KEY_HEADER', value: API_KEY_HEADER },
                   // uid 1000 is no user of the LiteLLM image (Wolfi: root and nonroot 65532).
                   ...identityEnv('litellm'),
                   { name: 'GATEWAY_API_KEYS_FILE', value: API_KEYS_FILE },
@@ -330,8 +321,8 @@ export function loadBalancerGroupName(environment: ClusterSpec): string {
 
 /**
  * The gateway's security groups: the API Ingress's ALB admits HTTPS from the VPC (or anywhere
- * when internet-facing) and may only reach the gateway's port; the gateway pods admit that ALB,
- * the edge ALB in front of API Gateway and the nodes (probes, scrapes), and may only reach the
+ * when internet-facing) and may only reach the gateway's port; the gateway pods admit that ALB
+ * and the nodes (probes, scrapes), and may only reach the
  * model servers, the cache and DNS. The model servers' and the cache's groups admit the gateway
  * pods' group by reference.
  */
@@ -367,11 +358,6 @@ function addGatewaySecurityGroups(
         peer: { group: { name: LOAD_BALANCER_SECURITY_GROUP, namespace: GATEWAY_NAMESPACE } },
         description: 'API Ingress load balancer',
       },
-      {
-        port: GATEWAY_PORT,
-        peer: { groupId: environment.edge.loadBalancer.securityGroupId },
-        description: 'edge load balancer (API Gateway VPC link)',
-      },
       fromNodes(environment, GATEWAY_PORT),
     ],
     egress: [
@@ -392,8 +378,30 @@ export const gateway: ComponentDeclaration = {
     ...kindsOf('ec2.services.k8s.aws', 'SecurityGroup'),
     ...kindsOf('elasticache.services.k8s.aws', 'CacheSubnetGroup', 'ReplicationGroup'),
     ...kindsOf('services.k8s.aws', 'FieldExport'),
-    ...kindsOf('elbv2.k8s.aws', 'TargetGroupBinding'),
     ...kindsOf('external-secrets.io', 'ExternalSecret'),
     ...kindsOf('kro.run', 'PodSecurityGroup'),
   ],
 };
+
+/** The header that carries the gateway's API key: LiteLLM's own, so clients and docs agree. */
+export const API_KEY_HEADER = 'x-litellm-api-key';
+
+/** The API's hostname: ingress.host, else dns.host. */
+export function apiHost(environment: ClusterSpec): string {
+  return environment.ingress.host ?? environment.dns.host;
+}
+
+/**
+ * The ALB's JWT verification (Load Balancer Controller 2.15+, annotation
+ * alb.ingress.kubernetes.io/jwt-validation): the signature against the issuer's JWKS (RS256),
+ * iss, exp, nbf and iat always, and the audience as an additional claim. A request without a
+ * valid token never reaches the gateway.
+ */
+export function jwtValidation(environment: ClusterSpec): Record<string, unknown> {
+  const jwt = environment.edge.jwt;
+  return {
+    jwksEndpoint: jwt.jwksEndpoint,
+    issuer: jwt.issuer,
+    additionalClaims: [{ name: 'aud', format: jwt.audienceFormat, values: [...jwt.audience] }],
+  };
+}

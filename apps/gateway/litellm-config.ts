@@ -1,3 +1,4 @@
+import { GATEWAY_REQUEST_TIMEOUT_SECONDS } from '../../platform/spec/platform-spec.js';
 import type { ModelSpec } from '../models/model-spec.js';
 
 /** A model server the gateway routes to: clients ask for `servedModelName`. */
@@ -28,14 +29,14 @@ export function litellmConfig(routes: readonly GatewayRoute[], cache: { ttlSecon
         model: `openai/${route.model.servedModelName}`,
         api_base: route.apiBase,
         api_key: 'unused',
-        timeout: 600,
-        stream_timeout: 600,
+        timeout: GATEWAY_REQUEST_TIMEOUT_SECONDS,
+        stream_timeout: GATEWAY_REQUEST_TIMEOUT_SECONDS,
       },
       model_info: { max_input_tokens: route.model.maxModelLen },
     })),
     litellm_settings: {
       drop_params: true,
-      request_timeout: 600,
+      request_timeout: GATEWAY_REQUEST_TIMEOUT_SECONDS,
       callbacks: ['prometheus'],
       cache: true,
       cache_params: {

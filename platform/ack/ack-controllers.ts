@@ -44,7 +44,7 @@ const ACK_KINDS_USED: Record<AckService, readonly string[]> = {
   eks: ['PodIdentityAssociation'],
   ec2: ['SecurityGroup'],
   elasticache: ['CacheSubnetGroup', 'ReplicationGroup'],
-  apigatewayv2: ['API', 'APIMapping', 'Authorizer', 'DomainName', 'Integration', 'Route', 'Stage', 'VPCLink'],
+  apigatewayv2: ['API', 'APIMapping', 'Authorizer', 'DomainName', 'Integration', 'Route', 'Stage'],
   lambda: ['Alias', 'Function'],
   sqs: ['Queue'],
   cloudwatchlogs: ['LogGroup'],

@@ -14,9 +14,6 @@ export const ALB_INGRESS_CLASS = 'alb';
 /** TLS 1.3 and 1.2 only. */
 export const ALB_SSL_POLICY = 'ELBSecurityPolicy-TLS13-1-2-2021-06';
 
-/** Long enough for a streamed completion: the ALB closes idle connections after this. */
-export const ALB_IDLE_TIMEOUT_SECONDS = 600;
-
 /**
  * AWS Load Balancer Controller (Helm, kube-system) with the IngressClass `alb` and its
  * IngressClassParams: scheme from cluster.yaml, one shared load balancer (group), TLS policy and
@@ -45,7 +42,7 @@ export class AwsLoadBalancerChart extends AddonChart {
         group: { name: `${environment.aws.clusterName}-api` },
         sslPolicy: ALB_SSL_POLICY,
         loadBalancerAttributes: [
-          { key: 'idle_timeout.timeout_seconds', value: String(ALB_IDLE_TIMEOUT_SECONDS) },
+          { key: 'idle_timeout.timeout_seconds', value: String(environment.ingress.idleTimeoutSeconds) },
           { key: 'routing.http.drop_invalid_header_fields.enabled', value: 'true' },
           { key: 'deletion_protection.enabled', value: String(environment.highAvailability) },
         ],

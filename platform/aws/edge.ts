@@ -24,17 +24,23 @@ const ACCESS_LOG_FORMAT = JSON.stringify({
 type Labels = Readonly<Record<string, string>>;
 
 /**
- * API Gateway in front of the gateway, as ACK apigatewayv2 objects: an HTTP API whose default
- * route requires a JWT from the configured issuer and audience, a stage with default-route
- * throttling and JSON access logs (to a log group of its own), and a private integration through
- * a VPC link with the ALB provisioned for it (its listener ARN is an input, see cluster.yaml
- * edge.loadBalancer). ACK references (apiRef, connectionRef, targetRef, authorizerRef) order the
- * creation; nothing here is an ID copied by hand.
+ * API Gateway for the asynchronous batch route, as ACK apigatewayv2 objects: an HTTP API whose
+ * one route, POST /v1/async/{proxy+}, requires a JWT from the configured issuer and audience and
+ * invokes the async intake function; a stage with default-route throttling and JSON access logs
+ * (to a log group of its own); and the custom domain async.host. ACK references (apiRef,
+ * targetRef, authorizerRef, domainRef) order the creation; nothing here is an ID copied by hand.
+ *
+ * The synchronous API does not pass through API Gateway: an HTTP API waits at most 30 s for an
+ * integration and buffers the response, so streamed answers would arrive all at once and long
+ * ones not at all (policy NET-007). It is served by the gateway's ALB (apps/gateway), which
+ * streams and verifies the same JWTs.
  */
 export function addApiGateway(scope: Construct, environment: ClusterSpec, namespace: string, labels: Labels): void {
+  const async = environment.async;
+  if (!async) return;
   const aws = awsScope(environment);
   const cluster = environment.aws.clusterName;
-  const edge = environment.edge;
+  const jwt = environment.edge.jwt;
   const retain = environment.highAvailability ? { annotations: { 'services.k8s.aws/deletion-policy': 'retain' } } : {};
   const object = (
     id: string,
@@ -51,19 +57,13 @@ export function addApiGateway(scope: Construct, environment: ClusterSpec, namesp
     'cloudwatchlogs.services.k8s.aws/v1alpha1',
     'LogGroup',
     'api-access-logs',
-    { name: logGroup, retentionDays: edge.accessLogRetentionDays, tags: { 'llm-platform/environment': environment.name } },
+    { name: logGroup, retentionDays: async.accessLogRetentionDays, tags: { 'llm-platform/environment': environment.name } },
     retain,
   );
-  object('vpc-link', 'apigatewayv2.services.k8s.aws/v1alpha1', 'VPCLink', 'api', {
-    name: `${cluster}-api`,
-    subnetIDs: [...environment.network.privateSubnetIds],
-    securityGroupIDs: [edge.loadBalancer.vpcLinkSecurityGroupId],
-    tags: { 'llm-platform/environment': environment.name },
-  });
   object('api', 'apigatewayv2.services.k8s.aws/v1alpha1', 'API', 'api', {
-    name: `${cluster}-api`,
+    name: `${cluster}-async-api`,
     protocolType: 'HTTP',
-    description: `OpenAI-compatible LLM API of ${environment.name}`,
+    description: `Asynchronous batch API of ${environment.name}`,
     // Clients use the custom domain only: the execute-api address would be a second way in.
     disableExecuteAPIEndpoint: true,
     tags: { 'llm-platform/environment': environment.name },
@@ -73,53 +73,33 @@ export function addApiGateway(scope: Construct, environment: ClusterSpec, namesp
     name: `${cluster}-jwt`,
     authorizerType: 'JWT',
     identitySource: ['$request.header.Authorization'],
-    jwtConfiguration: { issuer: edge.jwt.issuer, audience: [...edge.jwt.audience] },
-  });
-  object('gateway-integration', 'apigatewayv2.services.k8s.aws/v1alpha1', 'Integration', 'gateway', {
-    apiRef: { from: { name: 'api' } },
-    integrationType: 'HTTP_PROXY',
-    integrationMethod: 'ANY',
-    integrationURI: edge.loadBalancer.listenerArn,
-    connectionType: 'VPC_LINK',
-    connectionRef: { from: { name: 'api' } },
-    payloadFormatVersion: '1.0',
-    // The ALB's certificate is the environment's; API Gateway checks it against the API host.
-    tlsConfig: { serverNameToVerify: environment.dns.host },
-    // HTTP APIs wait at most 30 s for an integration: long generations belong on the async route.
-    timeoutInMillis: 30_000,
-  });
-  object('default-route', 'apigatewayv2.services.k8s.aws/v1alpha1', 'Route', 'default', {
-    apiRef: { from: { name: 'api' } },
-    routeKey: '$default',
-    targetRef: { from: { name: 'gateway' } },
-    authorizationType: 'JWT',
-    authorizerRef: { from: { name: 'jwt' } },
+    jwtConfiguration: { issuer: jwt.issuer, audience: [...jwt.audience] },
   });
   object('stage', 'apigatewayv2.services.k8s.aws/v1alpha1', 'Stage', 'default', {
     apiRef: { from: { name: 'api' } },
     stageName: '$default',
     autoDeploy: true,
     defaultRouteSettings: {
-      throttlingRateLimit: edge.throttling.rateLimit,
-      throttlingBurstLimit: edge.throttling.burstLimit,
+      throttlingRateLimit: async.throttling.rateLimit,
+      throttlingBurstLimit: async.throttling.burstLimit,
       detailedMetricsEnabled: true,
     },
     accessLogSettings: { destinationARN: arn.logs(aws, `log-group:${logGroup}`), format: ACCESS_LOG_FORMAT },
     tags: { 'llm-platform/environment': environment.name },
   });
-  addCustomDomain(environment, object);
-  if (environment.async) addAsyncRoute(environment, object);
+  addCustomDomain(environment, async.host, object);
+  addAsyncRoute(environment, object);
 }
 
 /**
- * The API's custom domain: dns.host with the environment's (regional) ACM certificate, TLS 1.2,
- * mapped to the $default stage. The Route 53 alias record that points dns.host at API Gateway is
- * a DNSEndpoint of the external-dns component (its CRD comes with that chart, which syncs after
- * this component).
+ * The async API's custom domain: async.host with the environment's (regional) ACM certificate,
+ * TLS 1.2, mapped to the $default stage. The Route 53 alias record that points it at API Gateway
+ * is a DNSEndpoint of the external-dns component (its CRD comes with that chart, which syncs
+ * after this component).
  */
-function addCustomDomain(environment: ClusterSpec, object: ObjectMaker): void {
+function addCustomDomain(environment: ClusterSpec, host: string, object: ObjectMaker): void {
   object('domain', 'apigatewayv2.services.k8s.aws/v1alpha1', 'DomainName', 'api', {
-    domainName: environment.dns.host,
+    domainName: host,
     domainNameConfigurations: [{ certificateARN: environment.dns.certificateArn, endpointType: 'REGIONAL', securityPolicy: 'TLS_1_2' }],
     tags: { 'llm-platform/environment': environment.name },
   });
@@ -170,7 +150,7 @@ export function asyncQueueName(environment: Pick<ClusterSpec, 'aws'>): string {
 }
 
 /**
- * The asynchronous batch route: POST /v1/async/{proxy+} (JWT as for the rest) invokes a Lambda
+ * The asynchronous batch route: POST /v1/async/{proxy+} (JWT, as the ALB checks it) invokes a Lambda
  * function (its own role, security group, reserved concurrency, immutable package by S3 object
  * version) that validates the request and enqueues it on an SQS queue for batch workers. This
  * repository renders no such workers: the queue is for a fork's own, and nothing may scale on it
@@ -207,7 +187,7 @@ function addAsyncRoute(environment: ClusterSpec, object: ObjectMaker): void {
     'cloudwatchlogs.services.k8s.aws/v1alpha1',
     'LogGroup',
     'async-intake-logs',
-    { name: logGroup, retentionDays: environment.edge.accessLogRetentionDays, tags: { 'llm-platform/environment': environment.name } },
+    { name: logGroup, retentionDays: environment.async!.accessLogRetentionDays, tags: { 'llm-platform/environment': environment.name } },
     retain,
   );
   object('async-role', 'iam.services.k8s.aws/v1alpha1', 'Role', role, {

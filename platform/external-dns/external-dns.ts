@@ -43,16 +43,17 @@ export function externalDnsAddon(environment: ClusterSpec): HelmAddon {
 }
 
 /**
- * external-dns, and the records it publishes that no Ingress declares: the API's custom domain,
- * an alias of dns.host to the regional name API Gateway gives the domain (edge.domainTarget; the
- * pinned ACK controller does not report it in status), once that is known.
+ * external-dns, and the records it publishes that no Ingress declares: the async API's custom
+ * domain, an alias of async.host to the regional name API Gateway gives the domain
+ * (async.domainTarget; the pinned ACK controller does not report it in status), once that is known.
  */
 export class ExternalDnsChart extends AddonChart {
   constructor(scope: Construct, id: string, props: PlatformComponentProps) {
     super(scope, id, { gitops: props.gitops, addons: [externalDnsAddon(props.environment)] });
     const { environment } = props;
-    const target = environment.edge.domainTarget;
+    const target = environment.async?.domainTarget;
     if (target === undefined) return;
+    const host = environment.async!.host;
     new ApiObject(this, 'api-domain-record', {
       apiVersion: 'externaldns.k8s.io/v1alpha1',
       kind: 'DNSEndpoint',
@@ -64,9 +65,7 @@ export class ExternalDnsChart extends AddonChart {
         annotations: { ...AFTER_OWN_CHART },
       },
       spec: {
-        endpoints: [
-          { dnsName: environment.dns.host, recordType: 'A', targets: [target], providerSpecific: [{ name: 'alias', value: 'true' }] },
-        ],
+        endpoints: [{ dnsName: host, recordType: 'A', targets: [target], providerSpecific: [{ name: 'alias', value: 'true' }] }],
       },
     });
   }

@@ -56,30 +56,84 @@ export const storageSchema = z.strictObject({
   efsFileSystemId: awsId('fs', 'an EFS file system id'),
 });
 
+/** The gateway's idle timeout for a streamed answer: LiteLLM's request_timeout (apps/gateway/litellm-config.ts). */
+export const GATEWAY_REQUEST_TIMEOUT_SECONDS = 600;
+/** The shortest ALB idle timeout that lets the gateway's own timeout answer reach the caller. */
+export const MIN_IDLE_TIMEOUT_SECONDS = GATEWAY_REQUEST_TIMEOUT_SECONDS + 30;
+
+const dnsName = z
+  .string()
+  .regex(/^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/, { error: 'expected a lowercase DNS name' });
+
+/**
+ * The API's load balancer, an ALB the Load Balancer Controller makes from the gateway's Ingress:
+ * the synchronous API's only way in. It streams (server-sent events pass through as they are
+ * written), holds a response as long as its idle timeout, and verifies callers' JWTs (edge.jwt).
+ */
 export const ingressSchema = z.strictObject({
-  /** internet-facing needs a WAF ACL; internal when API Gateway fronts the load balancer. */
+  /** internet-facing needs a WAF ACL (its rate-based rules throttle by client address). */
   scheme: z.enum(['internet-facing', 'internal'], { error: 'expected "internet-facing" or "internal"' }),
-  /** The load balancer's hostname (external-dns publishes it); required, and not dns.host (API Gateway's custom domain). */
-  host: z
-    .string()
-    .regex(/^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/, { error: 'expected a lowercase DNS name' }),
+  /** The API's hostname (external-dns publishes it); default dns.host. */
+  host: dnsName.optional(),
   wafAclArn: z
     .string()
     .regex(/^arn:aws[a-z-]*:wafv2:[a-z0-9-]+:[0-9]{12}:regional\/webacl\/[A-Za-z0-9_-]+\/[0-9a-f-]{36}$/, {
       error: 'expected a regional WAFv2 web ACL ARN',
     })
     .optional(),
+  /**
+   * Seconds the ALB keeps a connection with no bytes flowing: the wait for a streamed answer's
+   * first token, or a whole unstreamed answer, must fit. At least the gateway's request timeout.
+   */
+  idleTimeoutSeconds: z
+    .number()
+    .int()
+    .min(MIN_IDLE_TIMEOUT_SECONDS, {
+      error: `expected at least ${MIN_IDLE_TIMEOUT_SECONDS} seconds: the gateway's request timeout (${GATEWAY_REQUEST_TIMEOUT_SECONDS} s) and 30 s for its answer, or the ALB cuts long answers`,
+    })
+    .max(4_000, { error: 'expected at most 4000 seconds (the ALB maximum)' })
+    .default(660),
 });
 
 const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653];
 
-/** API Gateway (HTTP API) in front of the gateway: who may call, how fast, and where it goes. */
+/** Who may call the API: callers present a JWT from this issuer for one of these audiences. */
 export const edgeSchema = z.strictObject({
-  /** JWT authorizer: tokens from this issuer for one of these audiences. */
+  /**
+   * Verified by the ALB on every synchronous request (signature from the JWKS endpoint, iss, exp,
+   * aud) and by API Gateway's JWT authorizer on the async route.
+   */
   jwt: z.strictObject({
     issuer: z.string().regex(/^https:\/\/[^\s]+$/, { error: 'expected the token issuer URL, https://...' }),
-    audience: z.array(z.string().min(1)).min(1, { error: 'expected at least one audience' }),
+    /** The issuer's JSON Web Key Set (RS256 keys; at most 10 keys and 150 KB for the ALB). */
+    jwksEndpoint: z.string().regex(/^https:\/\/[^\s]+$/, { error: 'expected the JWKS URL, https://.../jwks.json' }),
+    audience: z
+      .array(z.string().min(1))
+      .min(1, { error: 'expected at least one audience' })
+      .max(10, { error: 'expected at most 10 audiences (the ALB checks up to 10 values of a claim)' }),
+    /** How the issuer writes the aud claim: one string (most IdPs, for one audience) or an array. */
+    audienceFormat: z
+      .enum(['single-string', 'string-array'], { error: 'expected "single-string" or "string-array" (how the tokens carry aud)' })
+      .default('single-string'),
   }),
+});
+
+/** The asynchronous route: API Gateway (HTTP API, JWT) -> Lambda -> SQS, for batch requests. */
+export const asyncSchema = z.strictObject({
+  /** The async API's custom domain (API Gateway, regional), inside dns.zone and not dns.host. */
+  host: dnsName,
+  /**
+   * Where async.host points: the regional domain name API Gateway gives the DomainName once it
+   * exists (d-<id>.execute-api.<region>.amazonaws.com). The ACK apigatewayv2 controller pinned
+   * here does not report it in the DomainName's status, so it is read once (aws apigatewayv2
+   * get-domain-name) and recorded; until then no DNS record is made.
+   */
+  domainTarget: z
+    .string()
+    .regex(/^d-[a-z0-9]{10}\.execute-api\.[a-z0-9-]+\.amazonaws\.com$/, {
+      error: 'expected the API Gateway regional domain name of async.host, such as "d-abc123defg.execute-api.us-west-2.amazonaws.com"',
+    })
+    .optional(),
   /** Default-route throttling of the stage (steady requests per second, and burst). */
   throttling: z.strictObject({
     rateLimit: z.number().positive({ error: 'expected requests per second > 0' }).max(10_000),
@@ -88,41 +142,6 @@ export const edgeSchema = z.strictObject({
   accessLogRetentionDays: z
     .number()
     .refine((d) => LOG_RETENTION_DAYS.includes(d), { error: `expected a CloudWatch Logs retention: ${LOG_RETENTION_DAYS.join(', ')}` }),
-  /**
-   * The internal ALB provisioned for API Gateway with the VPC (by the infrastructure code): the
-   * VPC link's private integration needs its listener ARN when this repository renders, and the
-   * Load Balancer Controller binds the gateway pods to its target group.
-   */
-  loadBalancer: z.strictObject({
-    listenerArn: z
-      .string()
-      .regex(/^arn:aws[a-z-]*:elasticloadbalancing:[a-z0-9-]+:[0-9]{12}:listener\/app\/[A-Za-z0-9-]+\/[0-9a-f]+\/[0-9a-f]+$/, {
-        error: 'expected an ALB listener ARN (arn:aws:elasticloadbalancing:<region>:<account>:listener/app/<name>/<id>/<id>)',
-      }),
-    targetGroupArn: z.string().regex(/^arn:aws[a-z-]*:elasticloadbalancing:[a-z0-9-]+:[0-9]{12}:targetgroup\/[A-Za-z0-9-]+\/[0-9a-f]+$/, {
-      error: 'expected a target group ARN (arn:aws:elasticloadbalancing:<region>:<account>:targetgroup/<name>/<id>)',
-    }),
-    /** Security group of API Gateway's VPC link (the ALB admits it). */
-    vpcLinkSecurityGroupId: awsId('sg', 'a security group id'),
-    /** The ALB's own security group: the gateway pods' security group admits it. */
-    securityGroupId: awsId('sg', 'the security group id of the edge load balancer'),
-  }),
-  /**
-   * Where dns.host (API Gateway's custom domain) points: the regional domain name API Gateway
-   * gives the DomainName once it exists (d-<id>.execute-api.<region>.amazonaws.com). The ACK
-   * apigatewayv2 controller pinned here does not report it in the DomainName's status, so it is
-   * read once (aws apigatewayv2 get-domain-name) and recorded; until then no DNS record is made.
-   */
-  domainTarget: z
-    .string()
-    .regex(/^d-[a-z0-9]{10}\.execute-api\.[a-z0-9-]+\.amazonaws\.com$/, {
-      error: 'expected the API Gateway regional domain name of dns.host, such as "d-abc123defg.execute-api.us-west-2.amazonaws.com"',
-    })
-    .optional(),
-});
-
-/** The asynchronous route: API Gateway -> Lambda -> SQS, for batch requests. */
-export const asyncSchema = z.strictObject({
   lambda: z.strictObject({
     bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, { error: 'expected an S3 bucket name' }),
     key: z

@@ -152,11 +152,9 @@ export function ackElastiCachePolicy(scope: AwsScope): PolicyDocument {
   );
 }
 
-/** ACK apigatewayv2 controller: HTTP APIs, VPC links and their parts; access-log delivery. */
+/** ACK apigatewayv2 controller: HTTP APIs and their parts, custom domains; access-log delivery. No VPC links: nothing proxies into the VPC. */
 export function ackApiGatewayPolicy(scope: AwsScope): PolicyDocument {
-  const paths = ['/apis', '/apis/*', '/vpclinks', '/vpclinks/*', '/domainnames', '/domainnames/*', '/tags/*'].map((p) =>
-    arn.apigateway(scope, p),
-  );
+  const paths = ['/apis', '/apis/*', '/domainnames', '/domainnames/*', '/tags/*'].map((p) => arn.apigateway(scope, p));
   return policy(
     allow(
       'ManageHttpApis',
@@ -187,10 +185,6 @@ export function ackApiGatewayPolicy(scope: AwsScope): PolicyDocument {
       '*',
       inRegion(scope),
     ),
-    allow('VpcLinkServiceRole', 'iam:CreateServiceLinkedRole', arn.iam(scope, 'role/aws-service-role/ops.apigateway.amazonaws.com/*'), {
-      StringEquals: { 'iam:AWSServiceName': 'ops.apigateway.amazonaws.com' },
-    }),
-    allow('VpcLinkNetwork', ['ec2:DescribeSubnets', 'ec2:DescribeSecurityGroups', 'ec2:DescribeVpcs'], '*', inRegion(scope)),
   );
 }
 

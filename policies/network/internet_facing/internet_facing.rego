@@ -2,7 +2,7 @@
 # title: Internet-facing load balancers only where allowed, and behind a WAF
 # description: >-
 #   An ALB is internet-facing only in the environments policies/data/network.yaml lists (the
-#   sample fleet lists none: API Gateway fronts an internal ALB through a VPC link), whether the
+#   sample fleet lists staging and prod, whose API is the ALB; dev's stays internal), whether the
 #   scheme comes from an Ingress annotation or from IngressClassParams. An internet-facing Ingress
 #   also names a WAF web ACL (alb.ingress.kubernetes.io/wafv2-acl-arn): a public inference
 #   endpoint without one is an open invitation to scraping and prompt floods that the GPU bill

@@ -64,23 +64,18 @@ export async function generateFleet(root: string, environments: number, models: 
         interruptionQueue: `llm-${name}-karpenter`,
       },
       storage: { efsFileSystemId: `fs-0a1b2c3d4e5f6071${index}` },
-      ingress: { scheme: 'internal', host: `internal-api.${name}.llm.example.com` },
+      ingress: { scheme: 'internal' },
       gateway: {
         replicas: { min: 2, max: 4 },
         secretName: `llm/${name}/gateway`,
         cache: { nodeType: 'cache.t4g.small', replicasPerShard: 1, ttlSeconds: 600 },
       },
       edge: {
-        jwt: { issuer: 'https://auth.example.com/', audience: [`llm-api-${name}`] },
-        throttling: { rateLimit: 100, burstLimit: 200 },
-        accessLogRetentionDays: 30,
-        loadBalancer: {
-          listenerArn: `arn:aws:elasticloadbalancing:us-west-2:${account}:listener/app/llm-${name}-edge/0123456789abcdef/0123456789abcdef`,
-          targetGroupArn: `arn:aws:elasticloadbalancing:us-west-2:${account}:targetgroup/llm-${name}-gateway/0123456789abcdef`,
-          vpcLinkSecurityGroupId: `sg-0a1b2c3d4e5f6071${index}`,
-          securityGroupId: `sg-0b1b2c3d4e5f6071${index}`,
+        jwt: {
+          issuer: 'https://auth.example.com/',
+          jwksEndpoint: 'https://auth.example.com/.well-known/jwks.json',
+          audience: [`llm-api-${name}`],
         },
-        domainTarget: `d-${String(index).padStart(10, '0')}.execute-api.us-west-2.amazonaws.com`,
       },
       gpu: { instanceFamilies: ['g6', 'g6e', 'p4d', 'p5'], capacityTypes: ['on-demand'], limits: { gpus: 10000 } },
       gitops: { engine: 'argocd', repoURL: 'https://github.com/acme/llm-fleet.git', revision: 'main' },

@@ -50,8 +50,9 @@ function checkEndpoint({ spec, file, lineOf }: Located<ClusterSpec>): ConfigProb
       message: `expected a certificate in the cluster's account and region (${spec.aws.accountId}, ${spec.aws.region}): an ALB can only use those; found ${account}, ${region}`,
     });
   }
+  const inZone = (name: string) => name === zone || name.endsWith(`.${zone}`);
   const ingressHost = spec.ingress.host;
-  if (ingressHost !== zone && !ingressHost.endsWith(`.${zone}`)) {
+  if (ingressHost !== undefined && !inZone(ingressHost)) {
     problems.push({
       file,
       line: lineOf(['ingress', 'host']),
@@ -59,23 +60,35 @@ function checkEndpoint({ spec, file, lineOf }: Located<ClusterSpec>): ConfigProb
       message: `expected a name inside the zone "${zone}", found "${ingressHost}"`,
     });
   }
-  // dns.host is API Gateway's custom domain: the in-VPC load balancer needs a name of its own.
-  if (ingressHost === host) {
-    problems.push({
-      file,
-      line: lineOf(['ingress', 'host']),
-      path: ['ingress', 'host'],
-      message: `expected a hostname for the load balancer other than dns.host (${host}), which is API Gateway's custom domain`,
-    });
-  }
-  const targetRegion = spec.edge.domainTarget?.split('.')[2];
-  if (targetRegion !== undefined && targetRegion !== spec.aws.region) {
-    problems.push({
-      file,
-      line: lineOf(['edge', 'domainTarget']),
-      path: ['edge', 'domainTarget'],
-      message: `expected API Gateway's domain name in the cluster's region ${spec.aws.region}, found ${targetRegion}`,
-    });
+  const asyncApi = spec.async;
+  if (asyncApi !== undefined) {
+    if (!inZone(asyncApi.host)) {
+      problems.push({
+        file,
+        line: lineOf(['async', 'host']),
+        path: ['async', 'host'],
+        message: `expected a name inside the zone "${zone}", found "${asyncApi.host}"`,
+      });
+    }
+    // The API's host is the load balancer's; API Gateway's custom domain needs a name of its own.
+    const apiHost = ingressHost ?? host;
+    if (asyncApi.host === apiHost) {
+      problems.push({
+        file,
+        line: lineOf(['async', 'host']),
+        path: ['async', 'host'],
+        message: `expected a hostname for the async API other than the API's own (${apiHost}, the load balancer's)`,
+      });
+    }
+    const targetRegion = asyncApi.domainTarget?.split('.')[2];
+    if (targetRegion !== undefined && targetRegion !== spec.aws.region) {
+      problems.push({
+        file,
+        line: lineOf(['async', 'domainTarget']),
+        path: ['async', 'domainTarget'],
+        message: `expected API Gateway's domain name in the cluster's region ${spec.aws.region}, found ${targetRegion}`,
+      });
+    }
   }
   const waf = spec.ingress.wafAclArn;
   if (spec.ingress.scheme === 'internet-facing' && waf === undefined) {
@@ -84,7 +97,7 @@ function checkEndpoint({ spec, file, lineOf }: Located<ClusterSpec>): ConfigProb
       line: lineOf(['ingress', 'scheme']),
       path: ['ingress', 'scheme'],
       message:
-        'expected ingress.wafAclArn with an internet-facing load balancer: the public endpoint must sit behind a WAF ACL (or use scheme: internal behind API Gateway)',
+        'expected ingress.wafAclArn with an internet-facing load balancer: the public endpoint must sit behind a WAF ACL (its rate-based rules throttle by client), or use scheme: internal',
     });
   }
   if (waf !== undefined) {
