@@ -220,3 +220,15 @@ describe('the chart API', () => {
     expect(missing).toEqual([]);
   });
 });
+
+describe('what git tracks', () => {
+  test('no symbolic links and nothing that npm ci or npm run tools makes', async () => {
+    const { $ } = await import('zx');
+    // Mode 120000 is a symbolic link: a link committed from a local setup replaces a real folder
+    // on every checkout (it once took node_modules and .tools with it).
+    const entries = (await $({ cwd: REPO_ROOT, quiet: true })`git ls-files --stage`).stdout.trim().split('\n');
+    expect(entries.filter((line) => line.startsWith('120000 '))).toEqual([]);
+    const paths = entries.map((line) => line.split('\t')[1] ?? '');
+    expect(paths.filter((p) => /^(node_modules|\.tools|\.cache)(\/|$)/.test(p))).toEqual([]);
+  });
+});
