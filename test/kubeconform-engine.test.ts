@@ -115,7 +115,8 @@ describe('--engine kubeconform', () => {
       const verdicts = (report: Report) => report.resources.map((r) => `${r.filename} ${r.kind} ${r.name} ${r.status}`).sort();
       const [a, b] = [JSON.parse(theirs.stdout) as Report, JSON.parse(ours.stdout) as Report];
       expect(a.summary).toEqual(b.summary);
-      expect(a.summary.valid).toBeGreaterThan(600);
+      // Every environment's documents: about 600 objects in the sample fleet.
+      expect(a.summary.valid).toBeGreaterThan(500);
       expect(verdicts(a)).toEqual(verdicts(b));
     },
   );
