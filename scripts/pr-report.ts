@@ -18,7 +18,7 @@ import { revisionFiles, workingTreeFiles } from './lib/report/environment-files.
 import { readGateFiles } from './lib/report/gate-results.js';
 import { modelServers } from './lib/report/model-servers.js';
 import { prReport, REPORT_MARKER, type EnvironmentReport } from './lib/report/pr-report.js';
-import { capacity, loadPriceTable } from './lib/report/pricing.js';
+import { capacity, readPriceTable } from './lib/report/pricing.js';
 import { TOOL_ROOT } from './lib/cli/tool-root.js';
 import { pullRequestBase } from './lib/cli/base-revision.js';
 
@@ -82,7 +82,12 @@ async function main(): Promise<number> {
     reportProblems(loaded.problems, 'text');
     return EXIT.badInput;
   }
-  const prices = await loadPriceTable(root);
+  const priceTable = await readPriceTable(root);
+  if (!priceTable.ok) {
+    reportProblems(priceTable.problems, 'text');
+    return EXIT.badInput;
+  }
+  const prices = priceTable.prices;
   const environments: EnvironmentReport[] = [];
   for (const [name, located] of loaded.fleet.environments) {
     const before = await revisionFiles(root, base, name);

@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { DiffSummary } from '../scripts/lib/promote/diff-summary.js';
 import type { ModelServerFacts } from '../scripts/lib/report/model-servers.js';
 import { prReport, REPORT_MARKER, type EnvironmentReport } from '../scripts/lib/report/pr-report.js';
-import { capacity, instanceFor, loadPriceTable, type PriceTable } from '../scripts/lib/report/pricing.js';
+import { capacity, instanceFor, loadPriceTable, PRICES_FILE, type PriceTable } from '../scripts/lib/report/pricing.js';
 import { GITHUB_BODY_LIMIT } from '../scripts/lib/text/markdown.js';
 import { FakeGitHub } from './helpers/fake-github.js';
 import { makeReportRepo, REPO_ROOT, runScript, type FixtureRepo } from './helpers/fixture-repo.js';
@@ -224,5 +224,28 @@ describe('npm run pr-report on a pull request', () => {
     expect(result.code, result.stderr).toBe(0);
     expect(result.stderr).toContain('cannot comment on pull request #9 (HTTP 403');
     expect(await readFile(summary, 'utf8')).toContain(REPORT_MARKER);
+  });
+});
+
+describe('npm run pr-report refuses a bad price table with file, line and field, exit 2', () => {
+  test('missing, then a price that is no positive number', async () => {
+    const repo = await makeReportRepo();
+    try {
+      const table = await repo.read(PRICES_FILE);
+      await repo.write(PRICES_FILE, table.replace(/usdPerHour: [0-9.]+/, 'usdPerHour: -1'));
+      const bad = await runScript('pr-report', ['--base', 'HEAD', '--output', 'stdout', '--root', repo.root], repo.root);
+      expect(bad.code).toBe(2);
+      const line = await repo.lineOf(PRICES_FILE, 'usdPerHour: -1');
+      expect(bad.stderr).toMatch(new RegExp(`^${PRICES_FILE}:${line}: instances\\.[a-z0-9.-]+\\.usdPerHour: .*found number -1`, 'm'));
+      expect(bad.stdout).toBe('');
+
+      await rm(path.join(repo.root, PRICES_FILE));
+      const missing = await runScript('pr-report', ['--base', 'HEAD', '--output', 'stdout', '--root', repo.root], repo.root);
+      expect(missing.code).toBe(2);
+      expect(missing.stderr).toContain(`${PRICES_FILE}:1: not found in ${repo.root}: the report prices GPU capacity from this dated table`);
+      expect(missing.stderr).not.toContain('internal error');
+    } finally {
+      await repo.dispose();
+    }
   });
 });

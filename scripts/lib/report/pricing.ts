@@ -1,7 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { load } from 'js-yaml';
 import { z } from 'zod';
+import { isProblem, parseInputYaml } from '../config/parse-input.js';
+import type { ConfigProblem } from '../config/problem.js';
+import { zodProblems } from '../config/zod-problems.js';
 import type { ModelServerFacts } from './model-servers.js';
 
 /** A small, dated table of on-demand prices: facts with their date, region and source. */
@@ -16,15 +18,37 @@ const priceTableSchema = z.strictObject({
   note: z.string().optional(),
   instances: z.record(
     z.string().regex(/^[a-z0-9-]+\.[a-z0-9]+$/),
-    z.strictObject({ gpus: z.number().int().positive(), usdPerHour: z.number().positive() }),
+    z.strictObject({
+      gpus: z.number().int().positive({ error: 'expected the GPUs of the instance type, a whole number > 0' }),
+      usdPerHour: z.number().positive({ error: 'expected the on-demand price in USD per hour, > 0' }),
+    }),
   ),
 });
 
 export type PriceTable = z.infer<typeof priceTableSchema>;
 
+/** The price table of the repository at `root`, or the problems that stop the report (file, line, field). */
+export async function readPriceTable(root: string): Promise<{ ok: true; prices: PriceTable } | { ok: false; problems: ConfigProblem[] }> {
+  let text: string;
+  try {
+    text = await readFile(path.join(root, PRICES_FILE), 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    const message = `not found in ${root}: the report prices GPU capacity from this dated table (copy it from the toolkit and review its prices)`;
+    return { ok: false, problems: [{ file: PRICES_FILE, line: 1, path: [], message }] };
+  }
+  const parsed = parseInputYaml(text, PRICES_FILE);
+  if (isProblem(parsed)) return { ok: false, problems: [parsed] };
+  const result = priceTableSchema.safeParse(parsed.value, { reportInput: true });
+  if (!result.success) return { ok: false, problems: zodProblems(result.error, priceTableSchema, PRICES_FILE, parsed.lineOf) };
+  return { ok: true, prices: result.data };
+}
+
+/** The price table, for callers that hold a reviewed one (tests, the toolkit itself); throws on problems. */
 export async function loadPriceTable(root: string): Promise<PriceTable> {
-  const text = await readFile(path.join(root, PRICES_FILE), 'utf8');
-  return priceTableSchema.parse(load(text));
+  const read = await readPriceTable(root);
+  if (!read.ok) throw new Error(read.problems.map((p) => `${p.file}:${p.line}: ${p.message}`).join('\n'));
+  return read.prices;
 }
 
 /**
