@@ -57,14 +57,14 @@ describe('AWS identities', () => {
   });
 
   test('every platform controller and every ACK controller but the bootstrap ones has an association', () => {
-    const wanted = [
-      ...Object.values(CONTROLLER_IDENTITIES).map((c) => `${c.namespace}/${c.serviceAccount}`),
-      'external-secrets/external-secrets',
-      ...(Object.keys(ACK_CONTROLLERS) as AckService[])
-        .filter((s) => !BOOTSTRAP_ACK_SERVICES.includes(s))
-        .map((s) => `ack-system/${ackServiceAccount(s)}`),
-    ].sort();
     for (const env of envs) {
+      const wanted = [
+        ...Object.values(CONTROLLER_IDENTITIES).map((c) => `${c.namespace}/${c.serviceAccount}`),
+        'external-secrets/external-secrets',
+        ...expectedAckServices(env)
+          .filter((s) => !BOOTSTRAP_ACK_SERVICES.includes(s))
+          .map((s) => `ack-system/${ackServiceAccount(s)}`),
+      ].sort();
       const associated = of(env.objects, 'PodIdentityAssociation').map((a) => `${a.spec.namespace}/${a.spec.serviceAccount}`);
       expect(associated.filter((a) => !a.startsWith('llm-')).sort(), env.name).toEqual(wanted);
       for (const association of of(env.objects, 'PodIdentityAssociation')) {
@@ -155,11 +155,24 @@ describe('AWS identities', () => {
     }
   });
 
+  test('an ACK service controller (and so its role) runs only where objects of its group are rendered', () => {
+    for (const env of envs) {
+      const running = of(env.objects, 'Application')
+        .map((a) => /^ack-(.+)-controller$/.exec(a.metadata.name)?.[1])
+        .filter((s): s is string => s !== undefined && !BOOTSTRAP_ACK_SERVICES.includes(s as AckService));
+      for (const service of running)
+        expect(
+          env.objects.some((o) => o.apiVersion.startsWith(`${service}.services.k8s.aws/`)),
+          `${env.name}: ack-${service}-controller runs, but nothing of ${service}.services.k8s.aws is rendered`,
+        ).toBe(true);
+    }
+  });
+
   test('ACK controllers install from pinned OCI charts, cluster-wide, retaining AWS resources in highly available environments', () => {
     for (const env of envs) {
       const apps = of(env.objects, 'Application').filter((a) => a.metadata.name.startsWith('ack-'));
-      expect(apps.map((a) => a.metadata.name).sort()).toEqual(
-        Object.keys(ACK_CONTROLLERS)
+      expect(apps.map((a) => a.metadata.name).sort(), env.name).toEqual(
+        expectedAckServices(env)
           .map((s) => `ack-${s}-controller`)
           .sort(),
       );
@@ -173,3 +186,10 @@ describe('AWS identities', () => {
     }
   });
 });
+
+/** The ACK controllers an environment runs: the async route's four only where it exists. */
+function expectedAckServices(env: { name: string }): AckService[] {
+  const asyncOnly: readonly string[] = ['apigatewayv2', 'lambda', 'sqs', 'cloudwatchlogs'];
+  const hasAsync = fleet.environments.get(env.name)!.spec.async !== undefined;
+  return (Object.keys(ACK_CONTROLLERS) as AckService[]).filter((s) => hasAsync || !asyncOnly.includes(s));
+}

@@ -1,12 +1,13 @@
 import { kindsOf, type PlatformComponent } from '../core/component.js';
 import { AddonChart } from '../core/helm-addon.js';
-import { ACK_SERVICE_CONTROLLERS, ackControllerAddon, ackKinds } from '../ack/ack-controllers.js';
+import { ACK_SERVICE_CONTROLLERS, ackControllerAddon, ackKinds, ackServiceControllersFor } from '../ack/ack-controllers.js';
 
 /**
- * The ACK service controllers (ec2, elasticache, apigatewayv2, lambda, sqs, cloudwatchlogs), in
- * ack-system beside the bootstrap ones, one stage after them: their roles and Pod Identity
- * associations are created by the ack component, and must exist before their pods do. The kinds
- * listed are those the platform uses; each controller's chart installs more.
+ * The ACK service controllers (ec2, elasticache, and where the async route exists apigatewayv2,
+ * lambda, sqs and cloudwatchlogs), in ack-system beside the bootstrap ones, one stage after them:
+ * their roles and Pod Identity associations are created by the ack component, and must exist
+ * before their pods do. The kinds listed are those the platform uses across environments; each
+ * controller's chart installs more.
  */
 export const ackServices: PlatformComponent = {
   name: 'ack-services',
@@ -16,6 +17,6 @@ export const ackServices: PlatformComponent = {
     // ack-system is rendered by the ack component, with the same network policy.
     new AddonChart(scope, 'ack-services', {
       gitops,
-      addons: ACK_SERVICE_CONTROLLERS.map((service) => ackControllerAddon(environment, service, false)),
+      addons: ackServiceControllersFor(environment).map((service) => ackControllerAddon(environment, service, false)),
     }),
 };

@@ -38,6 +38,18 @@ export const ACK_SERVICE_CONTROLLERS: readonly AckService[] = (Object.keys(ACK_C
   (service) => !BOOTSTRAP_ACK_SERVICES.includes(service),
 );
 
+/** The service controllers only the async route uses (API Gateway, its function, queue and logs). */
+const ASYNC_ONLY_SERVICES: readonly AckService[] = ['apigatewayv2', 'lambda', 'sqs', 'cloudwatchlogs'];
+
+/**
+ * The service controllers an environment runs: a controller, its role and its Pod Identity
+ * association exist only where something of its kind is rendered, so an environment without the
+ * async route has no identity that may create APIs, functions or queues.
+ */
+export function ackServiceControllersFor(environment: Pick<ClusterSpec, 'async'>): readonly AckService[] {
+  return ACK_SERVICE_CONTROLLERS.filter((service) => environment.async !== undefined || !ASYNC_ONLY_SERVICES.includes(service));
+}
+
 /** The kinds of each ACK controller the platform renders (each controller's chart installs more). */
 const ACK_KINDS_USED: Record<AckService, readonly string[]> = {
   iam: ['Role'],

@@ -9,7 +9,7 @@ import {
 } from '../identity/iam/ack-policies.js';
 import type { PolicyDocument } from '../identity/iam/document.js';
 import { awsScope, type WorkloadIdentity } from '../identity/workload-identity.js';
-import { ACK_NAMESPACE, ACK_SERVICE_CONTROLLERS, ackServiceAccount, type AckService } from './ack-controllers.js';
+import { ACK_NAMESPACE, ackServiceAccount, ackServiceControllersFor, type AckService } from './ack-controllers.js';
 
 /**
  * The ACK service controllers' identities (all but iam and eks, whose roles exist before ACK):
@@ -25,7 +25,7 @@ export function ackServiceIdentities(environment: ClusterSpec): WorkloadIdentity
     sqs: ackSqsPolicy(scope),
     cloudwatchlogs: ackLogsPolicy(scope),
   };
-  return ACK_SERVICE_CONTROLLERS.map((service) => ({
+  return ackServiceControllersFor(environment).map((service) => ({
     key: ackServiceAccount(service),
     namespace: ACK_NAMESPACE,
     serviceAccount: ackServiceAccount(service),
