@@ -95,7 +95,7 @@ async function main(): Promise<number> {
     );
   }
   const baseCommit = await repository.fetchBranch('origin', base).catch((error: unknown) => {
-    throw new PromotionError(`cannot fetch ${base} from origin: ${(error as Error).message}; check the remote and rerun`, 'remote');
+    throw new PromotionError(`cannot fetch ${base} from origin (check the remote, then rerun): ${(error as Error).message}`, 'remote');
   });
 
   const worktreeDir = await mkdtemp(path.join(tmpdir(), 'promote-'));

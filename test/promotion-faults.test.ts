@@ -199,6 +199,30 @@ describe.concurrent('npm run promote under git faults', { timeout: 240_000 }, ()
     await expectConverged(repo, github);
   });
 
+  test("a push a hook declines (branch protection) is not retried: exit 1 with git's message", async ({ onTestFinished }) => {
+    const { repo, github, promote } = await promotionSetup(onTestFinished);
+    const hook = path.join(repo.origin, 'hooks', 'pre-receive');
+    await writeFile(hook, '#!/bin/sh\necho "promotion branches are protected here" >&2\nexit 1\n');
+    await chmod(hook, 0o755);
+    const result = await promote('--to', 'prod', '--model', SMALL, '--now', NOW);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(`pushing ${BRANCH} failed after 1 attempt(s)`);
+    expect(result.stderr).toContain('promotion branches are protected here');
+    expect(github.pulls).toEqual([]);
+    expectNoToken(result);
+  });
+
+  test('a remote that cannot be fetched stops before anything is edited: exit 1', async ({ onTestFinished }) => {
+    const { repo, github, promote } = await promotionSetup(onTestFinished);
+    await repo.git(['remote', 'set-url', 'origin', path.join(path.dirname(repo.origin), 'gone.git')]);
+    const result = await promote('--to', 'prod', '--model', SMALL, '--now', NOW);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/^error: cannot fetch main from origin \(check the remote, then rerun\): git fetch .*gone\.git/m);
+    expect(github.requests).toEqual([]);
+    expect(await repo.git(['status', '--porcelain'])).toBe('');
+    expect(await repo.git(['worktree', 'list', '--porcelain'])).not.toContain('promote-');
+  });
+
   test('two runs at once from two checkouts end with one PR and one branch', async ({ onTestFinished }) => {
     const { repo, github, env } = await promotionSetup(onTestFinished);
     const second = path.join(path.dirname(repo.work), 'second');

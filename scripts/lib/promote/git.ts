@@ -61,6 +61,8 @@ export class Git {
 
 export class GitError extends Error {
   constructor(args: readonly string[], detail: string) {
-    super(`git ${args.filter((a) => !a.startsWith('remote.')).join(' ')} failed: ${detail}`);
+    // The `-c remote.<name>.fetch=` pair only keeps refs untouched; it is noise in a message.
+    const shown = args.filter((a, i) => !a.startsWith('remote.') && !(a === '-c' && args[i + 1]?.startsWith('remote.')));
+    super(`git ${shown.join(' ')} failed: ${detail}`);
   }
 }
