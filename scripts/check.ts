@@ -12,7 +12,7 @@ import { $ } from 'zx';
 import { EXIT } from './lib/cli/exit-codes.js';
 import { parseFlags, runCli, UsageError } from './lib/cli/run-cli.js';
 import { enginesRequired, locateEngine, missingEngineMessage } from './lib/tools/locate-engine.js';
-import type { EngineName } from './lib/tools/engines.js';
+import { checkGates, type Gate } from './lib/check/gates.js';
 import { LOCATIONS_VARIABLE } from './lib/validate/locations-variable.js';
 import { parseLocationList } from './lib/validate/schema-location.js';
 
@@ -40,19 +40,6 @@ missing).
 
 const SCRIPTS = path.dirname(fileURLToPath(import.meta.url));
 
-interface Gate {
-  readonly name: string;
-  readonly script: string;
-  readonly label: string;
-  readonly args: string[];
-  /** The engine the gate runs, when it wraps one. */
-  readonly engine?: EngineName;
-  /** It reads Kubernetes schemas from schema locations only (kubeconform has no built-in ones). */
-  readonly needsLocations?: boolean;
-  /** The caller asked not to run it. */
-  readonly skipped?: boolean;
-}
-
 /** Why a gate cannot run here, or undefined when it can. */
 async function blocker(gate: Gate): Promise<string | undefined> {
   if (gate.skipped) return `--skip-sync-test was given`;
@@ -75,36 +62,14 @@ async function main(): Promise<number> {
   });
   if (values['skip-sync-test'] && enginesRequired())
     throw new UsageError('--skip-sync-test is refused when CI=true: the merge gate always replays the sync');
-  const base = values.base ? ['--base', values.base] : [];
-  const shared = [
-    ...(values.env ?? []).flatMap((env) => ['--env', env]),
-    ...(values.format ? ['--format', values.format] : []),
-    ...(values.root ? ['--root', values.root] : []),
-  ];
   const json = values.format === 'json';
-  const summary = json ? [] : ['--summary'];
-  const gates: Gate[] = [
-    { name: 'render', script: 'render', label: 'render drift', args: ['--check', ...shared] },
-    { name: 'validate', script: 'validate', label: 'schemas', args: [...shared, ...summary] },
-    {
-      name: 'kubeconform',
-      script: 'validate',
-      label: 'kubeconform',
-      args: ['--engine', 'kubeconform', ...shared, ...summary],
-      engine: 'kubeconform',
-      needsLocations: true,
-    },
-    {
-      name: 'sync-test',
-      script: 'sync-test',
-      label: 'sync replay',
-      args: [...shared, ...base],
-      engine: 'kube-apiserver',
-      skipped: values['skip-sync-test'] ?? false,
-    },
-    { name: 'netpol', script: 'netpol', label: 'network flows', args: shared, engine: 'netpol-analyzer' },
-    { name: 'policy', script: 'policy', label: 'policy', args: [...shared, ...base], engine: 'conftest' },
-  ];
+  const gates = checkGates({
+    env: values.env ?? [],
+    format: values.format,
+    root: values.root,
+    base: values.base,
+    skipSyncTest: values['skip-sync-test'] ?? false,
+  });
   // A gate whose engine is missing says so loudly; it fails the check only where the engines are
   // required (CI), so that a laptop without Go can still render and validate.
   const required = values['require-engines'] || enginesRequired();
