@@ -90,7 +90,7 @@ export class GatewayChart extends NamespacedChart {
     const metadata = (name: string) => this.metadata(name);
 
     // The API's one way in for synchronous requests: this Ingress's ALB streams answers and
-    // verifies the caller's JWT before anything reaches the gateway (see apiAuthentication).
+    // verifies the caller's JWT before anything reaches the gateway (see jwtValidation).
     const host = apiHost(environment);
     const waf = environment.ingress.wafAclArn;
     new k8s.KubeIngress(this, 'ingress', {
@@ -283,7 +283,8 @@ export class GatewayChart extends NamespacedChart {
     new ApiObject(this, 'service', {
       apiVersion: 'v1',
       kind: 'Service',
-      // Before the Deployment, with the TargetGroupBinding: see edge-targets.
+      // Before the Deployment: the Load Balancer Controller builds the Ingress's target group from
+      // this Service, and gates only pods created once that binding exists (policy CMB-007).
       metadata: { ...metadata(GATEWAY_SERVICE), annotations: syncWave(COMPONENT_PHASE.prerequisites) },
       spec: { selector, ports: [{ name: GATEWAY_PORT_NAME, port: GATEWAY_PORT, targetPort: GATEWAY_PORT_NAME, protocol: 'TCP' }] },
     });
@@ -322,9 +323,8 @@ export function loadBalancerGroupName(environment: ClusterSpec): string {
 /**
  * The gateway's security groups: the API Ingress's ALB admits HTTPS from the VPC (or anywhere
  * when internet-facing) and may only reach the gateway's port; the gateway pods admit that ALB
- * and the nodes (probes, scrapes), and may only reach the
- * model servers, the cache and DNS. The model servers' and the cache's groups admit the gateway
- * pods' group by reference.
+ * and the nodes (probes, scrapes), and may only reach the model servers, the cache and DNS. The
+ * model servers' and the cache's groups admit the gateway pods' group by reference.
  */
 function addGatewaySecurityGroups(
   scope: Construct,
