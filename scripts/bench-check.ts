@@ -86,7 +86,7 @@ function rawKubeconformArgs(folders: readonly string[]): string[] {
   return kubeconformArgs(options, 'v1.32.0', folders);
 }
 
-async function documentsIn(files: Map<string, string>): Promise<number> {
+function documentsIn(files: Map<string, string>): number {
   let count = 0;
   for (const [file, text] of files)
     if (!file.endsWith('kustomization.yaml')) count += text.split(/^---$/m).filter((d) => d.trim() !== '').length;
@@ -114,7 +114,7 @@ async function benchFleet(name: string, root: string, kubeconform: string, conft
   if (!loaded.ok) throw new Error(`${name}: the fleet does not load`);
   const envs = [...loaded.fleet.environments.keys()];
   const tree = await readTree(root, CLUSTERS_DIR);
-  const documents = await documentsIn(new Map([...tree].filter(([f]) => f.includes('/manifests/') || f.includes('/bootstrap/'))));
+  const documents = documentsIn(new Map([...tree].filter(([f]) => f.includes('/manifests/') || f.includes('/bootstrap/'))));
   process.stdout.write(`\n${name} fleet: ${envs.length} environments, ${documents} rendered documents\n`);
 
   const gates: Measure[] = [];
@@ -179,7 +179,7 @@ async function benchScale(root: string, kubeconform: string): Promise<void> {
           await writeFile(path.join(target, 'cluster.yaml'), config.replace(/^name: .*$/m, `name: ${name}`));
           folders.push(path.join(target, 'manifests'));
         }
-      const documents = await documentsIn(await readTree(fake, CLUSTERS_DIR));
+      const documents = documentsIn(await readTree(fake, CLUSTERS_DIR));
       const validate = ['--import', 'tsx', path.join(TOOL_ROOT, 'scripts', 'validate.ts'), '--root', fake, '--cache', cache, '--summary'];
       const cold = await measure(`validate, cold cache`, process.execPath, validate, TOOL_ROOT);
       const warm = await measure(`validate, warm cache`, process.execPath, validate, TOOL_ROOT);

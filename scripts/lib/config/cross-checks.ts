@@ -33,14 +33,12 @@ export function placeableFamilies(model: ModelSpec, env: ClusterSpec): string[] 
 function checkEndpoint({ spec, file, lineOf }: Located<ClusterSpec>): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
   const { zone, host, certificateArn } = spec.dns;
-  if (host !== zone && !host.endsWith(`.${zone}`)) {
-    problems.push({
-      file,
-      line: lineOf(['dns', 'host']),
-      path: ['dns', 'host'],
-      message: `expected a name inside the zone "${zone}", found "${host}"`,
-    });
-  }
+  // Every name the environment publishes lies in its zone: external-dns manages that zone only.
+  const requireInZone = (path: [string, string], name: string | undefined) => {
+    if (name === undefined || name === zone || name.endsWith(`.${zone}`)) return;
+    problems.push({ file, line: lineOf(path), path, message: `expected a name inside the zone "${zone}", found "${name}"` });
+  };
+  requireInZone(['dns', 'host'], host);
   const [, , , region, account] = certificateArn.split(':');
   if (region !== spec.aws.region || account !== spec.aws.accountId) {
     problems.push({
@@ -50,26 +48,11 @@ function checkEndpoint({ spec, file, lineOf }: Located<ClusterSpec>): ConfigProb
       message: `expected a certificate in the cluster's account and region (${spec.aws.accountId}, ${spec.aws.region}): an ALB can only use those; found ${account}, ${region}`,
     });
   }
-  const inZone = (name: string) => name === zone || name.endsWith(`.${zone}`);
   const ingressHost = spec.ingress.host;
-  if (ingressHost !== undefined && !inZone(ingressHost)) {
-    problems.push({
-      file,
-      line: lineOf(['ingress', 'host']),
-      path: ['ingress', 'host'],
-      message: `expected a name inside the zone "${zone}", found "${ingressHost}"`,
-    });
-  }
+  requireInZone(['ingress', 'host'], ingressHost);
   const asyncApi = spec.async;
   if (asyncApi !== undefined) {
-    if (!inZone(asyncApi.host)) {
-      problems.push({
-        file,
-        line: lineOf(['async', 'host']),
-        path: ['async', 'host'],
-        message: `expected a name inside the zone "${zone}", found "${asyncApi.host}"`,
-      });
-    }
+    requireInZone(['async', 'host'], asyncApi.host);
     // The API's host is the load balancer's; API Gateway's custom domain needs a name of its own.
     const apiHost = ingressHost ?? host;
     if (asyncApi.host === apiHost) {

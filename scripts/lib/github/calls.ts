@@ -96,11 +96,10 @@ export function classify(failure: OctokitFailure): { kind: FailureKind; status: 
   if (status === undefined || status >= 500)
     return { kind: 'uncertain', status, reasons: status === undefined ? [failure.message ?? ''] : reasons };
   if (status === 401) return { kind: 'credentials', status, reasons };
-  if ((status === 403 || status === 429) && rateLimited) return { kind: 'rate-limited', status, reasons };
+  if (status === 429 || (status === 403 && rateLimited)) return { kind: 'rate-limited', status, reasons };
   if (status === 403) return { kind: 'forbidden', status, reasons };
   if (status === 404) return { kind: 'not-found', status, reasons };
   if (status === 409) return { kind: 'conflict', status, reasons };
-  if (status === 429) return { kind: 'rate-limited', status, reasons };
   return { kind: 'invalid', status, reasons };
 }
 

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import { isProblem, parseInputYaml } from '../config/parse-input.js';
-import type { ConfigProblem } from '../config/problem.js';
+import { formatProblem, type ConfigProblem } from '../config/problem.js';
 import { zodProblems } from '../config/zod-problems.js';
 import type { ModelServerFacts } from './model-servers.js';
 
@@ -47,7 +47,7 @@ export async function readPriceTable(root: string): Promise<{ ok: true; prices: 
 /** The price table, for callers that hold a reviewed one (tests, the toolkit itself); throws on problems. */
 export async function loadPriceTable(root: string): Promise<PriceTable> {
   const read = await readPriceTable(root);
-  if (!read.ok) throw new Error(read.problems.map((p) => `${p.file}:${p.line}: ${p.message}`).join('\n'));
+  if (!read.ok) throw new Error(read.problems.map(formatProblem).join('\n'));
   return read.prices;
 }
 
