@@ -191,6 +191,16 @@ const cases: BadInput[] = [
     },
   },
   {
+    name: 'an API host outside the DNS zone external-dns manages',
+    breakIt: async (repo) => {
+      await repo.edit(DEV, '  scheme: internal\n', '  scheme: internal\n  host: api.other.example.org\n');
+      const zone = (await repo.read(DEV)).match(/zone: (\S+)/)![1];
+      return [
+        `${DEV}:${await repo.lineOf(DEV, 'host: api.other.example.org')}: ingress.host: expected a name inside the zone "${zone}", found "api.other.example.org"`,
+      ];
+    },
+  },
+  {
     name: 'an ALB idle timeout shorter than the gateway waits for an answer',
     breakIt: async (repo) => {
       await repo.edit(DEV, '  scheme: internal\n', '  scheme: internal\n  idleTimeoutSeconds: 300\n');
