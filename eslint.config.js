@@ -14,7 +14,7 @@ const towardsScripts = {
 const towardsApps = { group: ['**/apps/**'], message: 'platform/ never imports apps/: dependencies point scripts -> apps -> platform' };
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'clusters/', '.tools/', '.cache/', 'coverage/', 'tools/'] },
+  { ignores: ['node_modules/', 'clusters/', '.tools/', '.build/', '.cache/', 'coverage/', 'tools/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -24,6 +24,7 @@ import { kubeconformArgs } from './lib/validate/kubeconform-engine.js';
 import { LOCATIONS_VARIABLE } from './lib/validate/locations-variable.js';
 import { parseLocationList } from './lib/validate/schema-location.js';
 import { withVendoredLocation } from './lib/validate/vendored-schemas.js';
+import { commandLine } from './lib/cli/command-line.js';
 
 const USAGE = `Usage: npm run bench:check -- [--fleet sample|generated|both] [--no-scale]
 
@@ -119,8 +120,8 @@ async function benchFleet(name: string, root: string, kubeconform: string, conft
 
   const gates: Measure[] = [];
   for (const gate of checkGates({ env: [], root, skipSyncTest: false })) {
-    const script = path.join(TOOL_ROOT, 'scripts', `${gate.script}.ts`);
-    gates.push(await measure(`check: ${gate.name}`, process.execPath, ['--import', 'tsx', script, ...gate.args], TOOL_ROOT));
+    const [node, ...launch] = commandLine(gate.script);
+    gates.push(await measure(`check: ${gate.name}`, node!, [...launch, ...gate.args], TOOL_ROOT));
   }
   for (const m of gates) process.stdout.write(row(m));
   const total = gates.reduce((sum, m) => sum + m.seconds, 0);
@@ -180,9 +181,10 @@ async function benchScale(root: string, kubeconform: string): Promise<void> {
           folders.push(path.join(target, 'manifests'));
         }
       const documents = documentsIn(await readTree(fake, CLUSTERS_DIR));
-      const validate = ['--import', 'tsx', path.join(TOOL_ROOT, 'scripts', 'validate.ts'), '--root', fake, '--cache', cache, '--summary'];
-      const cold = await measure(`validate, cold cache`, process.execPath, validate, TOOL_ROOT);
-      const warm = await measure(`validate, warm cache`, process.execPath, validate, TOOL_ROOT);
+      const [node, ...launch] = commandLine('validate');
+      const validate = [...launch, '--root', fake, '--cache', cache, '--summary'];
+      const cold = await measure(`validate, cold cache`, node!, validate, TOOL_ROOT);
+      const warm = await measure(`validate, warm cache`, node!, validate, TOOL_ROOT);
       const kc = await measure('kubeconform', kubeconform, rawKubeconformArgs(folders), fake);
       process.stdout.write(
         `\nvalidate alone, ${documents} documents (${copies} cop${copies === 1 ? 'y' : 'ies'} of the generated fleet, ${folders.length} environments)\n`,

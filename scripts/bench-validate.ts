@@ -6,7 +6,6 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { $ } from 'zx';
 import { generateFleet } from './lib/bench/generate-fleet.js';
 import { EXIT } from './lib/cli/exit-codes.js';
@@ -18,6 +17,8 @@ import { kubeconformArgs } from './lib/validate/kubeconform-engine.js';
 import { announceEngine } from './lib/tools/locate-engine.js';
 import { parseLocationList } from './lib/validate/schema-location.js';
 import { LOCATIONS_VARIABLE } from './lib/validate/locations-variable.js';
+import { commandLine } from './lib/cli/command-line.js';
+import { TOOL_ROOT } from './lib/cli/tool-root.js';
 
 const USAGE = `Usage: npm run bench:validate -- [--runs N]
 
@@ -26,9 +27,6 @@ a whole process (cold schema cache, then warm), and kubeconform on the same file
 tools, $KUBECONFORM or PATH). Schema locations come from $${LOCATIONS_VARIABLE} (else the
 built-in validators).
 `;
-
-const SCRIPTS = path.dirname(fileURLToPath(import.meta.url));
-const REPO = path.join(SCRIPTS, '..');
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
 
@@ -67,9 +65,9 @@ async function main(): Promise<number> {
       $({
         quiet: true,
         nothrow: true,
-        cwd: REPO,
+        cwd: TOOL_ROOT,
         env: { ...process.env, ...env },
-      })`${process.execPath} --import tsx ${path.join(SCRIPTS, 'validate.ts')} --root ${root} --cache ${cache}`;
+      })`${commandLine('validate')} --root ${root} --cache ${cache}`;
 
     const cold = await timed(async () => {
       const result = await validate();

@@ -5,7 +5,6 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { $ } from 'zx';
 import { generateFleet } from './lib/bench/generate-fleet.js';
 import { EXIT } from './lib/cli/exit-codes.js';
@@ -13,6 +12,8 @@ import { parseFlags, runCli, UsageError } from './lib/cli/run-cli.js';
 import { loadFleet } from './lib/config/load-fleet.js';
 import { renderEnvironment } from './lib/render/render-environment.js';
 import { writeEnvironment } from './lib/render/write-environment.js';
+import { commandLine } from './lib/cli/command-line.js';
+import { TOOL_ROOT } from './lib/cli/tool-root.js';
 
 const USAGE = `Usage: npm run bench -- [--environments N] [--models N] [--runs N] [--keep]
 
@@ -24,9 +25,6 @@ wall time of the render in a fresh process, documents written, and peak RSS.
   --runs N           measured runs; the median and best are printed (default 3)
   --keep             keep the generated fleet and print where it is
 `;
-
-const SCRIPTS = path.dirname(fileURLToPath(import.meta.url));
-const NODE_WITH_TSX = [process.execPath, '--import', 'tsx'];
 
 interface Measurement {
   readonly wallMs: number;
@@ -91,15 +89,15 @@ async function main(): Promise<number> {
           (
             await $({
               quiet: true,
-              cwd: path.join(SCRIPTS, '..'),
-            })`${NODE_WITH_TSX} ${path.join(SCRIPTS, 'bench.ts')} --measure-child ${root}`
+              cwd: TOOL_ROOT,
+            })`${commandLine('bench')} --measure-child ${root}`
           ).stdout,
         ),
       );
 
       await $({ quiet: true })`rm -rf ${path.join(root, 'clusters')}/*/manifests`;
       const started = performance.now();
-      await $({ quiet: true, cwd: path.join(SCRIPTS, '..') })`${NODE_WITH_TSX} ${path.join(SCRIPTS, 'render.ts')} --root ${root}`;
+      await $({ quiet: true, cwd: TOOL_ROOT })`${commandLine('render')} --root ${root}`;
       wholeProcess.push(performance.now() - started);
     }
 

@@ -7,7 +7,6 @@
  */
 import path from 'node:path';
 import { mkdir, writeFile } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
 import { $ } from 'zx';
 import { EXIT } from './lib/cli/exit-codes.js';
 import { parseFlags, runCli, UsageError } from './lib/cli/run-cli.js';
@@ -15,6 +14,7 @@ import { enginesRequired, locateEngine, missingEngineMessage } from './lib/tools
 import { checkGates, type Gate } from './lib/check/gates.js';
 import { LOCATIONS_VARIABLE } from './lib/validate/locations-variable.js';
 import { parseLocationList } from './lib/validate/schema-location.js';
+import { commandLine } from './lib/cli/command-line.js';
 
 const USAGE = `Usage: npm run check -- [--env NAME ...] [--format text|json|github] [--require-engines]
                             [--base REV] [--skip-sync-test] [--gate-results FILE] [--root DIR]
@@ -37,8 +37,6 @@ missing).
                         when CI=true
   --gate-results FILE   write each gate's outcome as JSON, for the PR report
 `;
-
-const SCRIPTS = path.dirname(fileURLToPath(import.meta.url));
 
 /** Why a gate cannot run here, or undefined when it can. */
 async function blocker(gate: Gate): Promise<string | undefined> {
@@ -93,7 +91,7 @@ async function main(): Promise<number> {
     const result = await $({
       nothrow: true,
       stdio: json ? ['inherit', 'pipe', 'inherit'] : 'inherit',
-    })`${process.execPath} --import tsx ${path.join(SCRIPTS, `${gate.script}.ts`)} ${gate.args}`;
+    })`${commandLine(gate.script)} ${gate.args}`;
     const code = result.exitCode ?? EXIT.gateFailed;
     outcomes.push({ name: gate.label, outcome: code === EXIT.ok ? 'success' : 'failure' });
     if (json) reports.push({ gate: gate.name, exitCode: code, report: parseReport(result.stdout) });

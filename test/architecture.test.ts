@@ -1,6 +1,9 @@
 import { describe, expect, test } from 'vitest';
+import { readFileSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { gateway } from '../apps/gateway/gateway-chart.js';
 import { modelServer } from '../apps/model-server/model-server-chart.js';
 import { PLATFORM_COMPONENTS, PLATFORM_STAGES } from '../platform/components.js';
@@ -229,6 +232,33 @@ describe('what git tracks', () => {
     const entries = (await $({ cwd: REPO_ROOT, quiet: true })`git ls-files --stage`).stdout.trim().split('\n');
     expect(entries.filter((line) => line.startsWith('120000 '))).toEqual([]);
     const paths = entries.map((line) => line.split('\t')[1] ?? '');
-    expect(paths.filter((p) => /^(node_modules|\.tools|\.cache)(\/|$)/.test(p))).toEqual([]);
+    expect(paths.filter((p) => /^(node_modules|\.tools|\.cache|\.build)(\/|$)/.test(p))).toEqual([]);
+  });
+});
+
+describe('the bundle (scripts/launch.mjs)', () => {
+  /** Whether Node loads a package's entry for import() as CommonJS. */
+  function isCommonJs(specifier: string): boolean {
+    const name = specifier.startsWith('@') ? specifier.split('/').slice(0, 2).join('/') : specifier.split('/')[0]!;
+    const require = createRequire(path.join(REPO_ROOT, 'package.json'));
+    const pkg = JSON.parse(readFileSync(require.resolve(`${name}/package.json`), 'utf8')) as { type?: string; exports?: unknown };
+    const resolved = import.meta.resolve(specifier, pathToFileURL(path.join(REPO_ROOT, 'package.json')).href);
+    if (resolved.endsWith('.mjs')) return false;
+    if (resolved.endsWith('.cjs')) return true;
+    return pkg.type !== 'module';
+  }
+
+  test('no source reads a named export from import() of a CommonJS package (in a chunk it has only default)', async () => {
+    const wrong: string[] = [];
+    for (const file of (await Promise.all(['apps', 'platform', 'scripts'].map(sourceFiles))).flat()) {
+      const text = await readFile(path.join(REPO_ROOT, file), 'utf8');
+      for (const m of text.matchAll(/(\{[^}]*\}\s*=\s*)?\(?\s*await import\(\s*'([^'.][^']*)'\s*\)\s*\)?(\.default)?/g)) {
+        if (isCommonJs(m[2]!) && m[3] === undefined) wrong.push(`${file}: import('${m[2]}') without .default`);
+      }
+    }
+    expect(wrong).toEqual([]);
+    // The check sees the case it is for.
+    expect(isCommonJs('ajv')).toBe(true);
+    expect(isCommonJs('zx')).toBe(false);
   });
 });

@@ -4,6 +4,7 @@ import { createServer, type Server } from 'node:http';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { commandLine } from '../scripts/lib/cli/command-line.js';
 import { REPO_ROOT, runScript } from './helpers/fixture-repo.js';
 import { MIRROR_LOCATIONS, MIRROR_SKIP_REASON } from './helpers/schema-mirror.js';
 
@@ -340,7 +341,7 @@ describe('report formats', () => {
       quiet: true,
       cwd: REPO_ROOT,
       input: await readFile(input, 'utf8'),
-    })`${process.execPath} --import tsx scripts/validate.ts -`;
+    })`${commandLine('validate')} -`;
     expect(result.exitCode).toBe(1);
     expect(result.stdout).toContain(
       'stdin:8: Deployment shop/web-typed is invalid: /spec/replicas: expected integer, found string "three"',

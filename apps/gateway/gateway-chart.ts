@@ -1,11 +1,13 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { ApiObject } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-27';
 import type { Construct } from 'constructs';
 import type { ClusterSpec } from '../../platform/spec/cluster-spec.js';
 import { kindsOf, type ComponentDeclaration } from '../../platform/core/component.js';
 import { NamespacedChart } from '../../platform/core/namespaced-chart.js';
+import { packageRoot } from '../../platform/core/package-root.js';
 import { toYaml } from '../../platform/core/yaml.js';
 import { ALB_INGRESS_CLASS, ALB_SSL_POLICY } from '../../platform/aws-load-balancer/aws-load-balancer.js';
 import { scrapedBy, type Flow } from '../../platform/core/network-policies.js';
@@ -42,7 +44,7 @@ export const GATEWAY_IMAGE = 'ghcr.io/berriai/litellm:v1.103.0@sha256:bd089afdcd
 /** How long a streamed completion may still run when a gateway pod is told to stop. */
 const DRAIN_SECONDS = 120;
 
-const CUSTOM_AUTH = readFileSync(new URL('./custom_auth.py', import.meta.url), 'utf8');
+const CUSTOM_AUTH = readFileSync(path.join(packageRoot(import.meta.url), 'apps/gateway/custom_auth.py'), 'utf8');
 
 /**
  * The serving entry point in the cluster: the gateway's namespace and the API Ingress, an ALB

@@ -1,17 +1,14 @@
 import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { createRequire } from 'node:module';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { $ } from 'zx';
+import { commandLine } from '../../scripts/lib/cli/command-line.js';
 import { readTree } from '../../scripts/lib/render/rendered-tree.js';
 import { PRICES_FILE } from '../../scripts/lib/report/pricing.js';
 
 /** The repository under test (holds the sample fleet and the committed manifests). */
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-
-/** tsx's loader by URL, so that it resolves whatever the working directory is. */
-const TSX_LOADER = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
 
 /** A throwaway copy of the repository's inputs and committed manifests. */
 export interface FixtureRepo {
@@ -84,12 +81,12 @@ export async function runScript(
   root: string,
   env: Record<string, string> = {},
 ): Promise<CliResult> {
-  // As the npm scripts run it: one node process with tsx's loader.
+  // As the npm scripts run it: the launcher, which runs the command from its bundle.
   const result = await $({
     nothrow: true,
     quiet: true,
     cwd: root,
     env: { ...process.env, ...env },
-  })`${process.execPath} --import ${TSX_LOADER} ${path.join(REPO_ROOT, 'scripts', `${script}.ts`)} ${args}`;
+  })`${commandLine(script)} ${args}`;
   return { code: result.exitCode ?? -1, stdout: result.stdout, stderr: result.stderr };
 }

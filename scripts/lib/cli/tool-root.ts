@@ -1,5 +1,4 @@
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { packageRoot } from '../../../platform/core/package-root.js';
 
 /** This checkout: where the scripts, tools/ and .tools/bin/ live (not the --root a command works on). */
-export const TOOL_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+export const TOOL_ROOT = packageRoot(import.meta.url);

@@ -48,7 +48,9 @@ export class SchemaCompiler {
   /** ajv is loaded only when a schema is not in the cache: warm runs skip a tenth of a second. */
   private compilerInstance() {
     this.ajv ??= (async () => {
-      const { Ajv } = await import('ajv');
+      // Named exports of a CommonJS package, read from module.exports: the same under Node and in
+      // the bundle (scripts/launch.mjs).
+      const { Ajv } = (await import('ajv')).default;
       const standalone = (await import('ajv/dist/standalone/index.js')).default;
       const ajv = new Ajv({
         strict: false, // CRD schemas carry x-kubernetes-* keywords

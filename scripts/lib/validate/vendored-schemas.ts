@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { TOOL_ROOT } from '../cli/tool-root.js';
 
 /** Where the repository keeps the schemas of the custom resources it renders (see npm run schemas:vendor). */
 export const VENDORED_SCHEMAS_DIR = 'platform/schemas/crds';
@@ -10,8 +10,7 @@ export const VENDORED_SCHEMAS_DIR = 'platform/schemas/crds';
  * renders the kinds), so CRD validation is strict and offline in every clone.
  */
 export function vendoredLocation(): string {
-  const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
-  return path.join(root, VENDORED_SCHEMAS_DIR, '{{.Group}}/{{.ResourceKind}}_{{.ResourceAPIVersion}}.json');
+  return path.join(TOOL_ROOT, VENDORED_SCHEMAS_DIR, '{{.Group}}/{{.ResourceKind}}_{{.ResourceAPIVersion}}.json');
 }
 
 /**
