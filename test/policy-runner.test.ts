@@ -232,7 +232,8 @@ describe('npm run policy with a stand-in conftest', () => {
     expect(objects.args).toEqual(
       expect.arrayContaining([
         'test',
-        '--all-namespaces',
+        '--namespace',
+        'workload.probes',
         '--policy',
         'policies/workload/probes/probes.rego',
         '--policy',
@@ -248,8 +249,19 @@ describe('npm run policy with a stand-in conftest', () => {
     expect(objects.args.filter((a) => a.endsWith('_test.rego'))).toEqual([]);
     expect(objects.args).not.toContain('policies');
     expect(objects.args.some((a) => a.endsWith('kustomization.yaml'))).toBe(false);
-    expect(calls.find((c) => c.pass === 'combined')!.args).toContain('--combine');
-    expect(calls.find((c) => c.pass === 'config')!.args.at(-1)).toBe('clusters/dev/cluster.yaml');
+    // Each pass evaluates only the rules written for its input (and packages outside the catalogue).
+    const namespaces = (args: readonly string[]) => args.flatMap((a, i) => (args[i - 1] === '--namespace' ? [a] : []));
+    const combined = calls.find((c) => c.pass === 'combined')!;
+    const config = calls.find((c) => c.pass === 'config')!;
+    expect(combined.args).toContain('--combine');
+    expect(config.args.at(-1)).toBe('clusters/dev/cluster.yaml');
+    for (const call of [objects, combined, config]) expect(call.args).not.toContain('--all-namespaces');
+    expect(namespaces(objects.args)).not.toContain('gitops.unique_identity');
+    expect(namespaces(objects.args)).not.toContain('gpu.gpu_limits');
+    expect(namespaces(combined.args)).toContain('gitops.unique_identity');
+    expect(namespaces(combined.args)).not.toContain('workload.probes');
+    expect(namespaces(config.args)).toEqual(expect.arrayContaining(['gpu.gpu_limits', 'lib.k8s']));
+    expect(namespaces(config.args)).not.toContain('workload.probes');
     expect(objects.llm).toEqual({
       llm: { environment: 'dev', baseline: { dev: { 'llama-3-1-8b-instruct': 'v2026.11.2', 'llama-3-3-70b-instruct': 'v2026.11.1' } } },
     });
@@ -404,6 +416,31 @@ describe('npm run check and its engines', () => {
 describe.skipIf(!conftest.located)(
   `npm run policy on the real conftest${conftest.skipReason ? ` — skipped: ${conftest.skipReason}` : ''}`,
   () => {
+    test("a team's own rule outside the catalogue's topics still runs on every object", async () => {
+      const repo = await makeFixtureRepo();
+      try {
+        await cp(path.join(REPO_ROOT, 'policies'), path.join(repo.root, 'policies'), { recursive: true });
+        await repo.write(
+          'policies/team/no_service_accounts/no_service_accounts.rego',
+          'package team.no_service_accounts\n\ndeny contains msg if {\n\tinput.kind == "ServiceAccount"\n\tmsg := sprintf("team rule: %s", [input.metadata.name])\n}\n',
+        );
+        await $({
+          cwd: repo.root,
+          quiet: true,
+        })`git init -q -b main && git add -A && git -c user.name=t -c user.email=t@example.com commit -q -m fixture`;
+        const result = await runScript('policy', ['--env', 'dev', '--format', 'json', '--root', repo.root], repo.root);
+        expect(result.code, result.stderr).toBe(1);
+        const report = JSON.parse(result.stdout) as JsonPolicyReport;
+        const team = report.findings.filter((f) => f.policy === 'data.team.no_service_accounts.deny');
+        expect(team.length).toBeGreaterThan(0);
+        expect(team.every((f) => f.level === 'failure' && f.msg.startsWith('team rule: '))).toBe(true);
+        // Only that rule fails: the pack itself passes on the sample fleet.
+        expect(report.findings.filter((f) => f.level === 'failure' && f.policy !== 'data.team.no_service_accounts.deny')).toEqual([]);
+      } finally {
+        await repo.dispose();
+      }
+    }, 120_000);
+
     test("a policy that does not load is exit 2 with conftest's own message", async () => {
       const repo = await makeFixtureRepo();
       try {

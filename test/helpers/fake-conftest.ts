@@ -41,7 +41,7 @@ if (args[0] === '--version') {
 }
 const answers = JSON.parse(fs.readFileSync(process.env.FAKE_CONFTEST_ANSWERS, 'utf8'));
 const pass = args[0] === 'verify' ? 'verify'
-  : args.includes('--combine') && args.includes('--namespace') ? 'promotion'
+  : args.includes('--combine') && args.some((a) => a.endsWith('cluster.yaml')) ? 'promotion'
   : args.includes('--combine') ? 'combined'
   : args.some((a) => a.endsWith('cluster.yaml')) ? 'config' : 'objects';
 const dataDirs = args.flatMap((a, i) => (args[i - 1] === '--data' ? [a] : []));

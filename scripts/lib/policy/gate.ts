@@ -10,7 +10,7 @@ import type { PolicyRule } from './catalogue.js';
 import { runConftest, type ConftestRun } from './conftest.js';
 import { EXCEPTIONS_FILE, type PolicyException } from './exceptions.js';
 import { ConftestOutputError, parseConftestJson, toFindings, type Locate, type PolicyFinding } from './findings.js';
-import { appsDir, baselineVersions, planPasses, policyModules, writeEnvironmentData } from './passes.js';
+import { appsDir, baselineVersions, modulePackages, planPasses, policyModules, writeEnvironmentData } from './passes.js';
 import { exceptionProblems, type PolicyReport } from './report.js';
 import { mapConcurrent } from '../process/map-concurrent.js';
 
@@ -39,6 +39,7 @@ export async function runPolicyGate(options: GateOptions): Promise<PolicyReport>
     // each evaluates every rule for every file, and the objects pass dominates); the findings
     // are merged in plan order, so the report does not depend on which run finished first.
     const policyFiles = await policyModules(options.root);
+    const packages = await modulePackages(options.root, policyFiles);
     const jobs: Array<{ env: string; pass: ReturnType<typeof planPasses>[number]; locate: Locate }> = [];
     for (const env of options.environments) {
       const rendered = (await environmentFiles(options.root, env)).map((f) => f.file);
@@ -55,6 +56,7 @@ export async function runPolicyGate(options: GateOptions): Promise<PolicyReport>
         renderedFiles: rendered,
         environmentDataDir: dataDir,
         policyFiles,
+        modulePackages: packages,
         ...(sourceFiles ? { promotionSourceFiles: sourceFiles } : {}),
       });
       for (const pass of passes) jobs.push({ env, pass, locate });

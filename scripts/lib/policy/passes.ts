@@ -1,10 +1,10 @@
-import { mkdir, readdir, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { load } from 'js-yaml';
 import { $ } from 'zx';
 import { CLUSTER_FILE, CLUSTERS_DIR } from '../config/load-fleet.js';
 import { MANIFESTS_DIR } from '../render/manifest-files.js';
-import { packagesFor, POLICIES_DIR, POLICY_DATA_DIR, type PolicyRule } from './catalogue.js';
+import { packagesFor, POLICIES_DIR, POLICY_DATA_DIR, type PolicyInput, type PolicyRule } from './catalogue.js';
 import type { PassName } from './findings.js';
 
 /** One conftest invocation over an environment. */
@@ -26,18 +26,23 @@ export interface PassInputs {
   readonly environmentDataDir: string;
   /** The pack's modules without its unit tests, repository-relative (see policyModules). */
   readonly policyFiles: readonly string[];
+  /** The Rego packages those modules declare (see modulePackages). */
+  readonly modulePackages: readonly string[];
 }
 
 /** kustomize build files are not Kubernetes objects; conftest would see one identity for all. */
 const isKustomization = (file: string) => path.basename(file) === 'kustomization.yaml';
 
 /**
- * The passes over one environment:
- * - objects: every rendered document on its own, every rule package (--all-namespaces);
- * - combined: all rendered documents as one input (--combine) for the cross-object rules;
- * - config: the environment's cluster.yaml;
- * - promotion: the cluster.yaml with the promotion source's rendered apps (--combine), for the
- *   promotion rules only (the cross-object rules must not judge a mix of two environments).
+ * The passes over one environment, each evaluating only the rules written for its input (the
+ * catalogue's `input`), so conftest never runs a rule on a shape it cannot judge:
+ * - objects: every rendered document on its own, the object rules;
+ * - combined: all rendered documents as one input (--combine), the cross-object rules;
+ * - config: the environment's cluster.yaml, the config rules;
+ * - promotion: the cluster.yaml with the promotion source's rendered apps (--combine), the
+ *   promotion rules (the cross-object rules must not judge a mix of two environments).
+ * Packages outside the catalogue (a team's own folders, the helper library) run in the first
+ * three passes, as --all-namespaces ran them before. A pass without a package is not run.
  */
 export function planPasses(inputs: PassInputs): PolicyPass[] {
   const common = [
@@ -53,20 +58,24 @@ export function planPasses(inputs: PassInputs): PolicyPass[] {
   ];
   const manifests = inputs.renderedFiles.filter((f) => !isKustomization(f));
   const config = `${CLUSTERS_DIR}/${inputs.env}/${CLUSTER_FILE}`;
+  const catalogued = new Set(inputs.rules.map((r) => r.pkg));
+  const uncatalogued = [...new Set(inputs.modulePackages)].filter((p) => !catalogued.has(p));
+  const namespaces = (input: PolicyInput) => {
+    const packages = [...packagesFor(inputs.rules, input), ...(input === 'promotion' ? [] : uncatalogued)];
+    return packages.flatMap((p) => ['--namespace', p]);
+  };
   const passes: PolicyPass[] = [];
+  const add = (name: PassName, input: PolicyInput, files: readonly string[], extra: readonly string[]) => {
+    const selected = namespaces(input);
+    if (selected.length > 0) passes.push({ name, files, args: [...common, ...selected, ...extra, ...files] });
+  };
   if (manifests.length > 0) {
-    passes.push({ name: 'objects', files: manifests, args: [...common, '--all-namespaces', ...manifests] });
-    passes.push({ name: 'combined', files: manifests, args: [...common, '--all-namespaces', '--combine', ...manifests] });
+    add('objects', 'object', manifests, []);
+    add('combined', 'combined', manifests, ['--combine']);
   }
-  passes.push({ name: 'config', files: [config], args: [...common, '--all-namespaces', config] });
-  const promotionPackages = packagesFor(inputs.rules, 'promotion');
-  if (inputs.promotionSourceFiles && promotionPackages.length > 0) {
-    const files = [config, ...inputs.promotionSourceFiles.filter((f) => !isKustomization(f))];
-    passes.push({
-      name: 'promotion',
-      files,
-      args: [...common, '--combine', ...promotionPackages.flatMap((p) => ['--namespace', p]), ...files],
-    });
+  add('config', 'config', [config], []);
+  if (inputs.promotionSourceFiles) {
+    add('promotion', 'promotion', [config, ...inputs.promotionSourceFiles.filter((f) => !isKustomization(f))], ['--combine']);
   }
   return passes;
 }
@@ -82,6 +91,16 @@ export async function policyModules(root: string): Promise<string[]> {
     .filter((e) => e.isFile() && e.name.endsWith('.rego') && !e.name.endsWith('_test.rego'))
     .map((e) => path.relative(root, path.join(e.parentPath, e.name)).split(path.sep).join('/'))
     .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+}
+
+/** The package each module declares (its `package` line), in module order. */
+export async function modulePackages(root: string, files: readonly string[]): Promise<string[]> {
+  const packages: string[] = [];
+  for (const file of files) {
+    const match = /^package\s+([\w.]+)/m.exec(await readFile(path.join(root, file), 'utf8'));
+    if (match) packages.push(match[1]!);
+  }
+  return packages;
 }
 
 /** Rendered app folders of an environment (what the promotion rules read from the source). */

@@ -3,7 +3,7 @@ import { availableParallelism } from 'node:os';
 /**
  * Maps `items` through `run` with at most `limit` calls in flight (default: one per CPU) and
  * returns the results in the items' order, whatever order they finish in. The first rejection
- * rejects the whole map once the calls in flight have settled.
+ * rejects the whole map once the calls in flight have settled; no call starts after it.
  */
 export async function mapConcurrent<T, R>(
   items: readonly T[],
@@ -12,12 +12,19 @@ export async function mapConcurrent<T, R>(
 ): Promise<R[]> {
   const results = new Array<R>(items.length);
   let next = 0;
+  let failure: { error: unknown } | undefined;
   const worker = async (): Promise<void> => {
-    while (next < items.length) {
+    // After a rejection no new call starts; the ones in flight finish (their cleanup runs).
+    while (next < items.length && !failure) {
       const index = next++;
-      results[index] = await run(items[index]!, index);
+      try {
+        results[index] = await run(items[index]!, index);
+      } catch (error) {
+        failure ??= { error };
+      }
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
+  if (failure) throw failure.error;
   return results;
 }
