@@ -19,6 +19,7 @@ import { POLICIES_DIR, POLICY_DATA_DIR } from './lib/policy/catalogue.js';
 import { renderEnvironment } from './lib/render/render-environment.js';
 import { writeEnvironment } from './lib/render/write-environment.js';
 import { readTree } from './lib/render/rendered-tree.js';
+import { startApiServer } from './lib/sync/api-server.js';
 import { locateEngine } from './lib/tools/locate-engine.js';
 import { kubeconformArgs } from './lib/validate/kubeconform-engine.js';
 import { LOCATIONS_VARIABLE } from './lib/validate/locations-variable.js';
@@ -32,7 +33,9 @@ Times every gate of npm run check (render --check, validate, kubeconform, sync-t
 policy) as the process check runs, with its peak RSS (GNU time), beside the raw engines on the
 same files: kubeconform with the same schema locations (-strict), conftest with the same pack and
 data (--all-namespaces, once per object and once --combine per environment, as many at once as
-the policy gate runs). Then npm run validate alone against kubeconform on the generated fleet's
+the policy gate runs), and the sync replay's floor: an API server and its etcd started to ready
+and stopped, once per environment, as many at once as sync-test runs them (netpol-analyzer is a
+wrapper of ours, fed by the gate; it has no raw run). Then npm run validate alone against kubeconform on the generated fleet's
 documents and on ten copies of them. Needs npm run tools and $${LOCATIONS_VARIABLE}.
 
   --fleet F    sample (the repository's), generated (3 environments x 50 models), both (default)
@@ -79,6 +82,36 @@ async function measureAll(label: string, runs: ReadonlyArray<[string, readonly s
 const row = (m: Measure) =>
   `  ${m.label.padEnd(34)} ${m.seconds.toFixed(2).padStart(8)} s ${m.rssMiB.toFixed(0).padStart(6)} MiB${m.exitCode === 0 ? '' : `  (exit ${m.exitCode})`}\n`;
 const ratio = (label: string, ours: number, theirs: number) => `  ${label.padEnd(34)} ${(ours / theirs).toFixed(2).padStart(8)}x\n`;
+
+/**
+ * The sync replay's engine floor: an API server with its etcd, started to /readyz and stopped,
+ * once per environment, as many at once as sync-test runs them. What the replay adds on top is
+ * applying the environment's objects in order.
+ */
+async function rawApiServers(environments: number): Promise<Measure> {
+  const etcd = await locateEngine('etcd');
+  const kubeApiServer = await locateEngine('kube-apiserver');
+  if (!etcd || !kubeApiServer) throw new UsageError('etcd or kube-apiserver not found: run npm run tools');
+  const started = performance.now();
+  const rss = await mapConcurrent(
+    Array.from({ length: environments }, (_, i) => i),
+    async () => {
+      const server = await startApiServer({ etcd: etcd.binary, kubeApiServer: kubeApiServer.binary });
+      try {
+        const peak = await server.peakRssMiB();
+        return Math.max(peak.apiServer ?? 0, peak.etcd ?? 0);
+      } finally {
+        await server.stop();
+      }
+    },
+  );
+  return {
+    label: 'raw: API servers up (per environment)',
+    seconds: (performance.now() - started) / 1000,
+    rssMiB: Math.max(...rss),
+    exitCode: 0,
+  };
+}
 
 /** kubeconform as the kubeconform gate runs it: the same schema locations (vendored CRDs first), strict. */
 function rawKubeconformArgs(folders: readonly string[]): string[] {
@@ -143,15 +176,17 @@ async function benchFleet(name: string, root: string, kubeconform: string, conft
   // Without the per-environment data document the gate writes: the same evaluation work, and
   // findings from the rules that read it (exit 1).
   const ct = await measureAll('raw: conftest (objects + combined)', passes, root, availableParallelism());
-  process.stdout.write(row(kc) + row(ct));
+  const api = await rawApiServers(envs.length);
+  process.stdout.write(row(kc) + row(ct) + row(api));
 
   const byName = (n: string) => gates.find((g) => g.label === `check: ${n}`)!.seconds;
   process.stdout.write(
     ratio('validate / kubeconform', byName('validate'), kc.seconds) +
       ratio('kubeconform gate / kubeconform', byName('kubeconform'), kc.seconds) +
       ratio('policy / conftest', byName('policy'), ct.seconds) +
-      ratio('check / (kubeconform + conftest)', total, kc.seconds + ct.seconds) +
-      ratio('check without sync-test and netpol / raw', total - byName('sync-test') - byName('netpol'), kc.seconds + ct.seconds),
+      ratio('sync-test / API servers up', byName('sync-test'), api.seconds) +
+      ratio('check / raw engines', total, kc.seconds + ct.seconds + api.seconds) +
+      ratio('check without netpol / raw engines', total - byName('netpol'), kc.seconds + ct.seconds + api.seconds),
   );
 }
 

@@ -23,6 +23,7 @@ import { LOCATIONS_VARIABLE } from './lib/validate/locations-variable.js';
 import { withVendoredLocation } from './lib/validate/vendored-schemas.js';
 import { readdir } from 'node:fs/promises';
 import { CLUSTERS_DIR } from './lib/config/load-fleet.js';
+import { mapConcurrent } from './lib/process/map-concurrent.js';
 
 /** Kubernetes version for files outside any environment, when --kubernetes-version is not given. */
 const DEFAULT_KUBERNETES_VERSION = '1.32.0';
@@ -126,10 +127,13 @@ async function main(): Promise<number> {
     const located = await announceEngine('kubeconform');
     if (!located) throw new UsageError(`--engine kubeconform: ${await missingEngineMessage('kubeconform')}`);
     const binary = located.binary;
-    for (const group of groups) {
+    // One kubeconform per group (each group has its Kubernetes version), side by side; the report
+    // keeps the groups' order.
+    const perGroup = await mapConcurrent(groups, (group) => {
       const files = group.inputs.map((i) => parseManifestFile(i.file, i.text));
-      results.push(...(await runKubeconform(binary, options, group.kubernetesVersion, files, root)));
-    }
+      return runKubeconform(binary, options, group.kubernetesVersion, files, root);
+    });
+    results.push(...perGroup.flat());
   } else {
     const validator = new ResourceValidator({ ...options, skip: new Set(options.skip), reject: new Set(options.reject) });
     for (const group of groups) {

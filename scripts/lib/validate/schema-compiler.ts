@@ -8,7 +8,7 @@ import { sha256, writeAtomically } from './schema-store.js';
 export type SchemaCheck = (value: unknown) => ErrorObject[];
 
 /** Bump when the compile options or the schema transformation change, to invalidate the cache. */
-const COMPILED_FORMAT = 'ajv8-standalone-v1';
+const COMPILED_FORMAT = 'ajv8-standalone-v2';
 
 const requireHere = createRequire(import.meta.url);
 
@@ -57,7 +57,7 @@ export class SchemaCompiler {
         allErrors: true, // report every problem of a document, not the first
         validateSchema: false,
         validateFormats: false, // Kubernetes formats (int32, int-or-string, ...) are annotations
-        code: { source: true, optimize: false },
+        code: { source: true },
       });
       return { ajv, standalone: (instance: Ajv, validate: ValidateFunction) => standalone.default(instance, validate) };
     })();
