@@ -68,7 +68,8 @@ function list(values: string[] | undefined): string[] {
 }
 
 interface Group {
-  readonly inputs: InputFile[];
+  /** The group's files, read when the group is validated (one group's texts in memory at a time). */
+  readonly inputs: () => Promise<InputFile[]>;
   readonly kubernetesVersion: string;
 }
 
@@ -129,15 +130,15 @@ async function main(): Promise<number> {
     const binary = located.binary;
     // One kubeconform per group (each group has its Kubernetes version), side by side; the report
     // keeps the groups' order.
-    const perGroup = await mapConcurrent(groups, (group) => {
-      const files = group.inputs.map((i) => parseManifestFile(i.file, i.text));
+    const perGroup = await mapConcurrent(groups, async (group) => {
+      const files = (await group.inputs()).map((i) => parseManifestFile(i.file, i.text));
       return runKubeconform(binary, options, group.kubernetesVersion, files, root);
     });
     results.push(...perGroup.flat());
   } else {
     const validator = new ResourceValidator({ ...options, skip: new Set(options.skip), reject: new Set(options.reject) });
     for (const group of groups) {
-      const files: ManifestFile[] = group.inputs.map((i) => parseManifestFile(i.file, i.text));
+      const files: ManifestFile[] = (await group.inputs()).map((i) => parseManifestFile(i.file, i.text));
       results.push(...(await validator.validateGroup({ files, kubernetesVersion: group.kubernetesVersion })));
     }
   }
@@ -175,7 +176,7 @@ async function inputGroups(
       byEnv.set(env, [...(byEnv.get(env) ?? []), input]);
     }
     const groups: Group[] = [];
-    for (const [env, files] of byEnv) groups.push({ inputs: files, kubernetesVersion: await versionOf(env) });
+    for (const [env, files] of byEnv) groups.push({ inputs: () => Promise.resolve(files), kubernetesVersion: await versionOf(env) });
     return groups;
   }
 
@@ -190,7 +191,7 @@ async function inputGroups(
   const groups: Group[] = [];
   for (const env of selected) {
     groups.push({
-      inputs: (await environmentFiles(root, env)).filter((f) => !ignore.some((re) => re.test(f.file))),
+      inputs: async () => (await environmentFiles(root, env)).filter((f) => !ignore.some((re) => re.test(f.file))),
       kubernetesVersion: await versionOf(env),
     });
   }
