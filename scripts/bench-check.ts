@@ -1,6 +1,7 @@
 /**
  * npm run bench:check: what each gate of `npm run check` costs (wall and peak RSS, each gate as
- * the process check runs) beside the raw engines on the same files, for the sample fleet and a
+ * the process check runs) beside the raw engines on the same files (kubeconform, conftest, and
+ * an API server with its etcd started to ready per environment), for the sample fleet and a
  * generated 3 x 50 fleet; then `npm run validate` alone against kubeconform at the generated
  * fleet's size and at ten times that. Prints numbers; asserts nothing.
  */

@@ -1,12 +1,15 @@
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { mapConcurrent } from '../process/map-concurrent.js';
+
+const READS_IN_FLIGHT = 16;
 
 /**
  * Every file under `dir`, by path relative to `base` with forward slashes. Missing `dir` is an
  * empty tree (an environment rendered for the first time).
  */
 export async function readTree(base: string, dir: string): Promise<Map<string, string>> {
-  const files = new Map<string, string>();
+  const paths: string[] = [];
   const walk = async (relative: string): Promise<void> => {
     let entries;
     try {
@@ -18,9 +21,12 @@ export async function readTree(base: string, dir: string): Promise<Map<string, s
     for (const entry of entries) {
       const child = `${relative}/${entry.name}`;
       if (entry.isDirectory()) await walk(child);
-      else files.set(child, await readFile(path.join(base, child), 'utf8'));
+      else paths.push(child);
     }
   };
   await walk(dir);
-  return files;
+  // Several reads in flight (one at a time, each file waits a round trip per system call); the
+  // map keeps the walk's order.
+  const texts = await mapConcurrent(paths, (file) => readFile(path.join(base, file), 'utf8'), READS_IN_FLIGHT);
+  return new Map(paths.map((file, i) => [file, texts[i]!]));
 }
