@@ -18,9 +18,9 @@ import { pullRequestBase } from './lib/cli/base-revision.js';
 
 const USAGE = `Usage: npm run policy -- [--env NAME ...] [--format text|json|github|junit] [--base REV] [--root DIR]
 
-Runs the conftest policy pack in policies/ over each environment: every rendered document
-(--all-namespaces), all of them together (--combine, cross-object rules), its cluster.yaml, and
-its promotion from the source environment. Findings that a reviewed exception in
+Runs the conftest policy pack in policies/ over each environment: every rendered document (the
+object rules), all of them together (--combine, the cross-object rules), its cluster.yaml (the
+config rules), and its promotion from the source environment (the promotion rules). Findings that a reviewed exception in
 policies/data/exceptions.yaml covers are reported as excepted; an expired exception, or one
 that matches nothing, fails the gate.
 
