@@ -259,6 +259,24 @@ const cases: BadInput[] = [
     },
   },
   {
+    name: 'a moving model version',
+    breakIt: async (repo) => {
+      await repo.edit(DEV, '  llama-3-3-70b-instruct:\n    version: v2026.11.1', '  llama-3-3-70b-instruct:\n    version: Latest');
+      return [
+        `${DEV}:${(await repo.lineOf(DEV, 'llama-3-3-70b-instruct:')) + 1}: models.llama-3-3-70b-instruct.version: expected a version that names one upload of the weights, such as "v2026.11.1" (not a moving name such as "latest": clusters would serve different weights under one version), found "Latest"`,
+      ];
+    },
+  },
+  {
+    name: 'two models serving one name',
+    breakIt: async (repo) => {
+      await repo.edit(LARGE, 'servedModelName: meta-llama/Llama-3.3-70B-Instruct', 'servedModelName: meta-llama/Llama-3.1-8B-Instruct');
+      return [
+        `${LARGE}:${await repo.lineOf(LARGE, 'servedModelName')}: servedModelName: expected a name no other model serves, found "meta-llama/Llama-3.1-8B-Instruct", which llama-3-1-8b-instruct serves too (${SMALL}:${await repo.lineOf(SMALL, 'servedModelName')}): the gateway would send one name to two models`,
+      ];
+    },
+  },
+  {
     name: 'unquoted account id',
     breakIt: async (repo) => {
       await repo.edit(DEV, 'accountId: "111122223333"', 'accountId: 111122223333');

@@ -31,16 +31,24 @@ export const objectName = (maxLength: number, why: string) =>
 
 export const dnsName = z.string().regex(DNS_1123_SUBDOMAIN, { error: 'expected a lowercase DNS name such as "api.dev.llm.example.com"' });
 
+/** Names that move: a version must name one upload of the weights, never the latest of them. */
+const MOVING_VERSION = /^(?!(?:latest|stable|current|main|master|head|edge|nightly|newest|default)$)/i;
+
 /**
  * A model version: an S3 sub-prefix, a directory in the model cache and the
- * `app.kubernetes.io/version` label, so it must satisfy all three.
+ * `app.kubernetes.io/version` label, so it must satisfy all three; and
+ * it must name one upload of the weights.
  */
 export const modelVersion = z
   .string({ error: 'expected a version string such as "v2026.11.1" (quote it if YAML would read a number)' })
   .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/, {
     error: 'expected a version matching ^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$',
   })
-  .regex(/[A-Za-z0-9]$/, { error: 'expected a version ending with a letter or digit (it is used as a label value)' });
+  .regex(/[A-Za-z0-9]$/, { error: 'expected a version ending with a letter or digit (it is used as a label value)' })
+  .regex(MOVING_VERSION, {
+    error:
+      'expected a version that names one upload of the weights, such as "v2026.11.1" (not a moving name such as "latest": clusters would serve different weights under one version)',
+  });
 
 export const cpuQuantity = z
   .string({ error: `expected ${CPU_EXPECTED} as a string` })

@@ -6,6 +6,7 @@ import type { ConfigProblem } from './problem.js';
 import { asyncQueueName } from '../../../platform/aws/edge.js';
 import { gpuNodePoolFor } from '../../../platform/karpenter/karpenter.js';
 import { MAX_SURGE_REPLICAS } from '../../../apps/model-server/time-budgets.js';
+import { byCodeUnit } from '../../../platform/core/compare.js';
 
 /** Inputs that exist but failed their own checks; references to them are not reported again. */
 export interface UncheckedInputs {
@@ -22,6 +23,29 @@ export function crossCheckFleet(fleet: Fleet, unchecked: UncheckedInputs): Confi
     problems.push(...checkPromotionSource(env, fleet, unchecked));
   }
   problems.push(...checkPromotionCycles(fleet));
+  problems.push(...checkServedNames(fleet));
+  return problems;
+}
+
+/** The gateway routes by the name a client sends: two models may not serve the same one. */
+function checkServedNames(fleet: Fleet): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  const first = new Map<string, Located<ModelSpec>>();
+  for (const name of [...fleet.models.keys()].sort(byCodeUnit)) {
+    const model = fleet.models.get(name)!;
+    const served = model.spec.servedModelName;
+    const other = first.get(served);
+    if (!other) {
+      first.set(served, model);
+      continue;
+    }
+    problems.push({
+      file: model.file,
+      line: model.lineOf(['servedModelName']),
+      path: ['servedModelName'],
+      message: `expected a name no other model serves, found "${served}", which ${other.spec.name} serves too (${other.file}:${other.lineOf(['servedModelName'])}): the gateway would send one name to two models`,
+    });
+  }
   return problems;
 }
 
