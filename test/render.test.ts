@@ -167,7 +167,16 @@ describe.concurrent('npm run render', () => {
     const unknownFlag = await runScript('render', ['--chek'], repo.root);
     expect(unknownFlag.code).toBe(2);
     expect(unknownFlag.stderr).toContain("Unknown option '--chek'");
-    expect(unknownFlag.stderr).toContain('Usage: npm run render');
+    // The error and where the usage is, not the whole usage text after it.
+    expect(unknownFlag.stderr).toBe("error: Unknown option '--chek'\n(npm run render -- --help lists the options)\n");
+
+    // check refuses an unknown environment once, before any gate runs (each gate said it again).
+    const checkUnknown = await runScript('check', ['--env', 'qa'], repo.root);
+    expect([checkUnknown.code, checkUnknown.stderr, checkUnknown.stdout]).toEqual([
+      2,
+      'error: unknown environment "qa"; expected one of: dev, prod, staging\n(npm run check -- --help lists the options)\n',
+      '',
+    ]);
 
     const badFormat = await runScript('render', ['--format', 'xml'], repo.root);
     expect(badFormat.code).toBe(2);

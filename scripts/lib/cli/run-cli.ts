@@ -1,7 +1,7 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { EXIT } from './exit-codes.js';
 
-/** A mistake in how the command was called; reported with the usage text and exit code 2. */
+/** A mistake in how the command was called; reported with where to find the usage, exit code 2. */
 export class UsageError extends Error {}
 
 export type Options = NonNullable<ParseArgsConfig['options']>;
@@ -17,9 +17,16 @@ export function parseFlags<T extends Options>(args: string[], options: T, allowP
 
 /**
  * Runs a command's main function and exits with its code. `-h`/`--help` prints the usage text
- * (exit 0) before anything else runs. Usage errors print the message and the usage text
- * (exit 2); anything unexpected prints the stack (exit 1), never a silent pass.
+ * (exit 0) before anything else runs. Usage errors print the message and how to get the usage
+ * text (exit 2), not the whole text; anything unexpected prints the stack (exit 1), never a
+ * silent pass.
  */
+/** "npm run render -- --help lists the options", from the usage text's first line. */
+export function helpHint(usage: string): string {
+  const command = /^Usage: (npm run [\w:-]+|node \S+(?: \S+)?)/.exec(usage)?.[1];
+  return command ? `(${command} -- --help lists the options)` : '(--help lists the options)';
+}
+
 export async function runCli(usage: string, main: () => Promise<number>): Promise<void> {
   if (process.argv.slice(2).some((arg) => arg === '--help' || arg === '-h')) {
     process.stdout.write(usage);
@@ -31,7 +38,7 @@ export async function runCli(usage: string, main: () => Promise<number>): Promis
     code = await main();
   } catch (error) {
     if (error instanceof UsageError) {
-      process.stderr.write(`error: ${error.message}\n\n${usage}`);
+      process.stderr.write(`error: ${error.message}\n${helpHint(usage)}\n`);
       code = EXIT.badInput;
     } else {
       process.stderr.write(`internal error: ${(error as Error).stack ?? String(error)}\n`);
