@@ -102,13 +102,14 @@ export async function ensureBundle(root = ROOT) {
   const id = await fingerprint(root);
   const dir = path.join(root, OUT, id);
   const marker = path.join(dir, 'fingerprint');
-  // Each use refreshes the marker's time: prune() keys on it.
-  const now = new Date();
-  const ready = await utimes(marker, now, now).then(
+  const ready = await stat(marker).then(
     () => true,
     () => false,
   );
-  if (!ready) {
+  // Each use refreshes the marker's time, which prune() keys on (best effort: a read-only
+  // checkout still runs its bundle).
+  if (ready) await utimes(marker, new Date(), new Date()).catch(() => undefined);
+  else {
     await mkdir(path.join(root, OUT), { recursive: true });
     await build(root, dir);
     await prune(root, id);
@@ -122,12 +123,19 @@ async function main() {
     process.stdout.write(`${path.relative(ROOT, await ensureBundle())}\n`);
     return;
   }
-  if (!name || name.startsWith('-')) {
+  if (!name || !/^[a-z0-9][a-z0-9-]*$/.test(name)) {
     process.stderr.write('Usage: node scripts/launch.mjs <command> [args...]   (a file scripts/<command>.ts)\n');
     process.stderr.write('       node scripts/launch.mjs --build   (builds the bundle, prints its folder)\n');
     process.exit(2);
   }
-  const dir = await ensureBundle();
+  let dir;
+  try {
+    dir = await ensureBundle();
+  } catch (error) {
+    // esbuild has printed what it could not compile, with file and line.
+    process.stderr.write(`could not build the commands' bundle (scripts/launch.mjs): ${error.message}\n`);
+    process.exit(1);
+  }
   const entry = path.join(dir, `${name}.mjs`);
   if (!(await stat(entry).catch(() => undefined))) {
     process.stderr.write(`no command "${name}": there is no scripts/${name}.ts\n`);

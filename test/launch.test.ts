@@ -50,6 +50,12 @@ describe('the launcher', () => {
     expect(await fingerprint(root)).not.toBe(before);
     // No scratch folder is left behind.
     expect((await readdir(path.join(root, '.build'))).filter((n) => n.startsWith('.tmp-'))).toEqual([]);
+
+    // A source that does not compile fails the build; the bundles already built stay as they were.
+    await writeFile(path.join(root, 'scripts', 'lib', 'word.ts'), 'export const WORD: string = ;\n');
+    await expect(ensureBundle(root)).rejects.toThrow(/Build failed/);
+    expect((await readdir(path.join(root, '.build'))).sort()).toEqual([path.basename(first), path.basename(second)].sort());
+    expect((await run(second)).stdout).toBe('second \n');
   });
 
   test('runs that start together build the same bundle and all succeed', async ({ onTestFinished }) => {
@@ -71,6 +77,8 @@ describe('the launcher', () => {
     const none = await $({ nothrow: true, quiet: true, cwd: REPO_ROOT })`${process.execPath} ${LAUNCHER}`;
     expect(none.exitCode).toBe(2);
     expect(none.stderr).toContain('Usage: node scripts/launch.mjs <command>');
+    const outside = await $({ nothrow: true, quiet: true, cwd: REPO_ROOT })`${process.execPath} ${LAUNCHER} ../package`;
+    expect([outside.exitCode, outside.stderr]).toEqual([2, expect.stringContaining('Usage: node scripts/launch.mjs <command>')]);
   });
 
   test('every npm script that runs a command goes through the launcher', async () => {
