@@ -6,8 +6,7 @@
  * an earlier one fails, so one run shows everything to fix.
  */
 import path from 'node:path';
-import { existsSync } from 'node:fs';
-import { mkdir, readdir, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { $ } from 'zx';
 import { EXIT } from './lib/cli/exit-codes.js';
 import { parseFlags, runCli, UsageError } from './lib/cli/run-cli.js';
@@ -17,7 +16,7 @@ import { LOCATIONS_VARIABLE } from './lib/validate/locations-variable.js';
 import { parseLocationList } from './lib/validate/schema-location.js';
 import { commandLine } from './lib/cli/command-line.js';
 import { TOOL_ROOT } from './lib/cli/tool-root.js';
-import { CLUSTER_FILE, CLUSTERS_DIR } from './lib/config/load-fleet.js';
+import { environmentFolders, refuseUnknownEnvironments } from './lib/config/select-environments.js';
 
 const USAGE = `Usage: npm run check -- [--env NAME ...] [--format text|json|github] [--require-engines]
                             [--base REV] [--skip-sync-test] [--gate-results FILE] [--root DIR]
@@ -51,22 +50,6 @@ async function blocker(gate: Gate): Promise<string | undefined> {
   return undefined;
 }
 
-/**
- * An environment that does not exist is one usage error, before any gate runs (each gate would
- * say it again). Known means a folder under clusters/ with a cluster.yaml: the fleet itself may
- * be broken, which the render gate reports with its located problems.
- */
-async function refuseUnknownEnvironments(root: string, asked: readonly string[]): Promise<void> {
-  if (asked.length === 0) return;
-  const folders = await readdir(path.join(root, CLUSTERS_DIR), { withFileTypes: true }).catch(() => []);
-  const known = folders
-    .filter((e) => e.isDirectory() && existsSync(path.join(root, CLUSTERS_DIR, e.name, CLUSTER_FILE)))
-    .map((e) => e.name)
-    .sort();
-  for (const env of asked)
-    if (!known.includes(env)) throw new UsageError(`unknown environment "${env}"; expected one of: ${known.join(', ')}`);
-}
-
 async function main(): Promise<number> {
   const { values } = parseFlags(process.argv.slice(2), {
     env: { type: 'string', multiple: true },
@@ -79,7 +62,9 @@ async function main(): Promise<number> {
   });
   if (values['skip-sync-test'] && enginesRequired())
     throw new UsageError('--skip-sync-test is refused when CI=true: the merge gate always replays the sync');
-  await refuseUnknownEnvironments(path.resolve(values.root ?? TOOL_ROOT), values.env ?? []);
+  // An unknown environment is one usage error before any gate runs (each gate would say it
+  // again); folders, not the fleet, since a broken fleet is the render gate's to report.
+  refuseUnknownEnvironments(await environmentFolders(path.resolve(values.root ?? TOOL_ROOT)), values.env);
   const json = values.format === 'json';
   const gates = checkGates({
     env: values.env ?? [],

@@ -34,13 +34,14 @@ async function sourceFiles(root) {
 /** The bundle's name: a hash of its sources, the lockfile and this launcher. */
 export async function fingerprint(root = ROOT) {
   const hash = createHash('sha256');
-  const self = await readFile(fileURLToPath(import.meta.url));
-  hash.update(self);
-  for (const file of ['package-lock.json', ...(await sourceFiles(root))]) {
-    const text = await readFile(path.join(root, file)).catch(() => Buffer.alloc(0));
-    hash.update(`\0${file}\0${text.length}\0`);
-    hash.update(text);
-  }
+  hash.update(await readFile(fileURLToPath(import.meta.url)));
+  // Read side by side (every command pays for this), hashed in the files' order.
+  const files = ['package-lock.json', ...(await sourceFiles(root))];
+  const texts = await Promise.all(files.map((file) => readFile(path.join(root, file)).catch(() => Buffer.alloc(0))));
+  files.forEach((file, i) => {
+    hash.update(`\0${file}\0${texts[i].length}\0`);
+    hash.update(texts[i]);
+  });
   return hash.digest('hex').slice(0, 16);
 }
 

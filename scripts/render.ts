@@ -5,7 +5,8 @@
 import path from 'node:path';
 import { EXIT } from './lib/cli/exit-codes.js';
 import { githubAnnotation, parseReportFormat, type ReportFormat } from './lib/cli/report-format.js';
-import { parseFlags, runCli, UsageError } from './lib/cli/run-cli.js';
+import { parseFlags, runCli } from './lib/cli/run-cli.js';
+import { refuseUnknownEnvironments } from './lib/config/select-environments.js';
 import { loadFleet } from './lib/config/load-fleet.js';
 import type { Fleet } from './lib/config/fleet.js';
 import { reportProblems } from './lib/config/report-problems.js';
@@ -68,10 +69,7 @@ async function main(): Promise<number> {
 function selectEnvironments(fleet: Fleet, requested: string[] | undefined): string[] {
   const known = [...fleet.environments.keys()];
   if (!requested || requested.length === 0) return known;
-  const unknown = requested.filter((name) => !fleet.environments.has(name));
-  if (unknown.length > 0) {
-    throw new UsageError(`unknown environment ${unknown.map((n) => `"${n}"`).join(', ')}; expected one of: ${known.join(', ')}`);
-  }
+  refuseUnknownEnvironments(known, requested);
   return [...new Set(requested)].sort();
 }
 

@@ -21,8 +21,8 @@ import { normalizeKubernetesVersion, parseLocation, parseLocationList } from './
 import { ResourceValidator, type ResourceResult } from './lib/validate/validate-resources.js';
 import { LOCATIONS_VARIABLE } from './lib/validate/locations-variable.js';
 import { withVendoredLocation } from './lib/validate/vendored-schemas.js';
-import { readdir } from 'node:fs/promises';
 import { CLUSTERS_DIR } from './lib/config/load-fleet.js';
+import { environmentFolders, refuseUnknownEnvironments } from './lib/config/select-environments.js';
 import { mapConcurrent } from './lib/process/map-concurrent.js';
 
 /** Kubernetes version for files outside any environment, when --kubernetes-version is not given. */
@@ -180,14 +180,9 @@ async function inputGroups(
     return groups;
   }
 
-  const known = (await readdir(path.join(root, CLUSTERS_DIR), { withFileTypes: true }).catch(() => []))
-    .filter((e) => e.isDirectory() && !e.name.startsWith('.'))
-    .map((e) => e.name)
-    .sort();
+  const known = await environmentFolders(root);
   const selected = envs && envs.length > 0 ? [...new Set(envs)].sort() : known;
-  const unknown = selected.filter((env) => !known.includes(env));
-  if (unknown.length > 0)
-    throw new UsageError(`unknown environment ${unknown.map((e) => `"${e}"`).join(', ')}; expected one of: ${known.join(', ')}`);
+  refuseUnknownEnvironments(known, selected);
   const groups: Group[] = [];
   for (const env of selected) {
     groups.push({

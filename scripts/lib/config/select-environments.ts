@@ -1,14 +1,30 @@
+import { readdir } from 'node:fs/promises';
+import path from 'node:path';
 import { UsageError } from '../cli/run-cli.js';
 import type { ReportFormat } from '../cli/report-format.js';
 import type { Fleet } from './fleet.js';
-import { loadFleet } from './load-fleet.js';
+import { CLUSTERS_DIR, loadFleet } from './load-fleet.js';
 import { reportProblems } from './report-problems.js';
+
+/** An environment asked for (--env) that is not among `known` is a usage error naming them all. */
+export function refuseUnknownEnvironments(known: readonly string[], asked: readonly string[] | undefined): void {
+  const unknown = (asked ?? []).filter((env) => !known.includes(env));
+  if (unknown.length > 0)
+    throw new UsageError(`unknown environment ${unknown.map((e) => `"${e}"`).join(', ')}; expected one of: ${known.join(', ')}`);
+}
+
+/** The environment folders under clusters/, sorted, without loading the fleet (it may not load). */
+export async function environmentFolders(root: string): Promise<string[]> {
+  return (await readdir(path.join(root, CLUSTERS_DIR), { withFileTypes: true }).catch(() => []))
+    .filter((e) => e.isDirectory() && !e.name.startsWith('.'))
+    .map((e) => e.name)
+    .sort();
+}
 
 /** The environments a command was asked for (--env, repeatable; default: all), in the fleet's order; an unknown one is a usage error. */
 export function selectEnvironments(fleet: Fleet, asked: readonly string[] | undefined): string[] {
   const known = [...fleet.environments.keys()];
-  for (const env of asked ?? [])
-    if (!known.includes(env)) throw new UsageError(`unknown environment "${env}"; expected one of: ${known.join(', ')}`);
+  refuseUnknownEnvironments(known, asked);
   return asked ? [...asked] : known;
 }
 
