@@ -1,6 +1,12 @@
 import { availableParallelism } from 'node:os';
 
 /**
+ * File reads or writes to keep in flight: awaited one at a time, each file waits a round trip per
+ * system call; libuv runs four at once, and more keeps its queue full.
+ */
+export const FILE_OPERATIONS_IN_FLIGHT = 16;
+
+/**
  * Maps `items` through `run` with at most `limit` calls in flight (default: one per CPU) and
  * returns the results in the items' order, whatever order they finish in. The first rejection
  * rejects the whole map once the calls in flight have settled; no call starts after it.

@@ -1,8 +1,6 @@
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { mapConcurrent } from '../process/map-concurrent.js';
-
-const READS_IN_FLIGHT = 16;
+import { FILE_OPERATIONS_IN_FLIGHT, mapConcurrent } from '../process/map-concurrent.js';
 
 /**
  * Every file under `dir`, by path relative to `base` with forward slashes. Missing `dir` is an
@@ -25,8 +23,7 @@ export async function readTree(base: string, dir: string): Promise<Map<string, s
     }
   };
   await walk(dir);
-  // Several reads in flight (one at a time, each file waits a round trip per system call); the
-  // map keeps the walk's order.
-  const texts = await mapConcurrent(paths, (file) => readFile(path.join(base, file), 'utf8'), READS_IN_FLIGHT);
+  // The map keeps the walk's order.
+  const texts = await mapConcurrent(paths, (file) => readFile(path.join(base, file), 'utf8'), FILE_OPERATIONS_IN_FLIGHT);
   return new Map(paths.map((file, i) => [file, texts[i]!]));
 }

@@ -1,14 +1,11 @@
 import { mkdir, mkdtemp, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { CLUSTERS_DIR } from '../config/load-fleet.js';
-import { mapConcurrent } from '../process/map-concurrent.js';
+import { FILE_OPERATIONS_IN_FLIGHT, mapConcurrent } from '../process/map-concurrent.js';
 import { RENDERED_DIRS, type RenderedEnvironment } from './render-environment.js';
 
 /** Prefix of the staging folders a render creates inside clusters/<env>/ (git-ignored). */
 export const STAGING_PREFIX = '.render-';
-
-/** Files written at once (libuv runs four file-system calls at a time; more keeps its queue full). */
-const WRITES_IN_FLIGHT = 16;
 
 /** File writing, replaceable so tests can make a write fail halfway. */
 export interface WriteIo {
@@ -31,8 +28,7 @@ export async function writeEnvironment(root: string, rendered: RenderedEnvironme
     const files = [...rendered.files];
     const dirs = [...new Set(files.map(([file]) => path.dirname(path.join(staging, file))))].sort();
     for (const dir of dirs) await mkdir(dir, { recursive: true });
-    // Several writes in flight: one at a time, each file waits a round trip per system call.
-    await mapConcurrent(files, ([file, text]) => io.writeFile(path.join(staging, file), text), WRITES_IN_FLIGHT);
+    await mapConcurrent(files, ([file, text]) => io.writeFile(path.join(staging, file), text), FILE_OPERATIONS_IN_FLIGHT);
     for (const dir of RENDERED_DIRS) await swapIn(envDir, staging, dir);
   } finally {
     await rm(staging, { recursive: true, force: true });
