@@ -67,6 +67,10 @@ function list(values: string[] | undefined): string[] {
     .filter((v) => v !== '');
 }
 
+function plural(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? '' : 's'}`;
+}
+
 interface Group {
   /** The group's files, read when the group is validated (one group's texts in memory at a time). */
   readonly inputs: () => Promise<InputFile[]>;
@@ -143,7 +147,8 @@ async function main(): Promise<number> {
     }
   }
 
-  process.stdout.write(formatReport(results, format, { verbose: values.verbose, summary: values.summary }));
+  const scope = positionals.length > 0 ? undefined : plural(groups.length, 'environment');
+  process.stdout.write(formatReport(results, format, { verbose: values.verbose, summary: values.summary, scope }));
   return results.some((r) => r.status === 'invalid' || r.status === 'error') ? EXIT.gateFailed : EXIT.ok;
 }
 

@@ -25,12 +25,29 @@ interface BadInput {
  * `file:line: field: message` lines. Lines are computed from the fixture text after the edit
  * so the test states which line a person must look at, not a magic number.
  */
+/** How a YAML syntax error quotes line n of `file`: `    <n> | <text>`. */
+async function snippet(repo: FixtureRepo, file: string): Promise<(n: number) => string> {
+  const text = (await repo.read(file)).split('\n');
+  return (n) => `    ${n} | ${text[n - 1]}`;
+}
+
 const cases: BadInput[] = [
   {
     name: 'YAML syntax error',
     breakIt: async (repo) => {
       await repo.edit(DEV, '  clusterName: llm-dev', '   clusterName: llm-dev');
-      return [`${DEV}:${await repo.lineOf(DEV, 'clusterName')}: YAML syntax error: bad indentation of a mapping entry`];
+      const line = await repo.lineOf(DEV, 'clusterName');
+      const at = await snippet(repo, DEV);
+      // Line and column, then the lines around it with a caret under the column.
+      return [
+        `${DEV}:${line}:15: YAML syntax error: bad indentation of a mapping entry`,
+        at(line - 2),
+        at(line - 1),
+        at(line),
+        `      | ${' '.repeat(14)}^`,
+        at(line + 1),
+        at(line + 2),
+      ];
     },
   },
   {
@@ -51,9 +68,9 @@ const cases: BadInput[] = [
         '  llama-3-3-70b-instruct:\n    version: v2026.11.1\n    replicaz:',
       );
       const line = await repo.lineOf(DEV, 'replicaz');
+      // One mistake, one problem: not "replicas missing" and "replicaz unknown".
       return [
-        `${DEV}:${line - 2}: models.llama-3-3-70b-instruct.replicas: required field is missing (expected a mapping with min, max)`,
-        `${DEV}:${line}: models.llama-3-3-70b-instruct.replicaz: unknown key (did you mean "replicas"?); expected one of: version, replicas, autoscaling`,
+        `${DEV}:${line}: models.llama-3-3-70b-instruct.replicaz: unknown key "replicaz"; did you mean "replicas"? (replicas is required)`,
       ];
     },
   },
@@ -108,7 +125,16 @@ const cases: BadInput[] = [
       const text = await repo.read(DEV);
       await repo.write(DEV, `${text}  llama-3-1-8b-instruct:\n    version: v2\n    replicas: { min: 1, max: 1 }\n`);
       const line = (await repo.read(DEV)).split('\n').lastIndexOf('  llama-3-1-8b-instruct:') + 1;
-      return [`${DEV}:${line}: YAML syntax error: duplicated mapping key`];
+      const at = await snippet(repo, DEV);
+      return [
+        `${DEV}:${line}:3: YAML syntax error: duplicated mapping key`,
+        at(line - 2),
+        at(line - 1),
+        at(line),
+        `       |   ^`,
+        at(line + 1),
+        at(line + 2),
+      ];
     },
   },
   {

@@ -42,9 +42,12 @@ const MOVING_VERSION = /^(?!(?:latest|stable|current|main|master|head|edge|night
 export const modelVersion = z
   .string({ error: 'expected a version string such as "v2026.11.1" (quote it if YAML would read a number)' })
   .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/, {
-    error: 'expected a version matching ^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$',
+    error:
+      'expected a version of at most 63 letters, digits, ".", "_" and "-", starting with a letter or digit, such as "v2026.11.1" (it names an S3 prefix, a cache directory and a label value)',
   })
-  .regex(/[A-Za-z0-9]$/, { error: 'expected a version ending with a letter or digit (it is used as a label value)' })
+  .regex(/[A-Za-z0-9]$/, {
+    error: 'expected a version ending with a letter or digit, such as "v2026.11.1" (it is used as a label value)',
+  })
   .regex(MOVING_VERSION, {
     error:
       'expected a version that names one upload of the weights, such as "v2026.11.1" (not a moving name such as "latest": clusters would serve different weights under one version)',

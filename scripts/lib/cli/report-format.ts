@@ -15,18 +15,20 @@ export interface Annotation {
   readonly level: 'error' | 'warning' | 'notice';
   readonly file?: string;
   readonly line?: number;
+  readonly column?: number;
   readonly title: string;
   readonly message: string;
 }
 
 /**
  * A workflow command that GitHub shows on the file and line of a pull request
- * (`::error file=...,line=...,title=...::message`), with values escaped as the runner expects.
+ * (`::error file=...,line=...,col=...,title=...::message`), with values escaped as the runner expects.
  */
 export function githubAnnotation(annotation: Annotation): string {
   const properties = [
     annotation.file === undefined ? undefined : `file=${escapeProperty(annotation.file)}`,
     annotation.line === undefined ? undefined : `line=${annotation.line}`,
+    annotation.line === undefined || annotation.column === undefined ? undefined : `col=${annotation.column}`,
     `title=${escapeProperty(annotation.title)}`,
   ].filter((p) => p !== undefined);
   return `::${annotation.level} ${properties.join(',')}::${escapeData(annotation.message)}`;

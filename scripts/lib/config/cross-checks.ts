@@ -7,6 +7,7 @@ import { asyncQueueName } from '../../../platform/aws/edge.js';
 import { gpuNodePoolFor } from '../../../platform/karpenter/karpenter.js';
 import { MAX_SURGE_REPLICAS } from '../../../apps/model-server/time-budgets.js';
 import { byCodeUnit } from '../../../platform/core/compare.js';
+import { checkCataloguedVersions } from './version-checks.js';
 
 /** Inputs that exist but failed their own checks; references to them are not reported again. */
 export interface UncheckedInputs {
@@ -21,6 +22,7 @@ export function crossCheckFleet(fleet: Fleet, unchecked: UncheckedInputs): Confi
     problems.push(...checkEndpoint(env));
     problems.push(...checkModels(env, fleet, unchecked));
     problems.push(...checkPromotionSource(env, fleet, unchecked));
+    problems.push(...checkCataloguedVersions(env, fleet));
   }
   problems.push(...checkPromotionCycles(fleet));
   problems.push(...checkServedNames(fleet));
@@ -125,7 +127,8 @@ function checkModels(env: Located<ClusterSpec>, fleet: Fleet, unchecked: Uncheck
   const { spec, file, lineOf } = env;
   const problems: ConfigProblem[] = [];
   const catalogue = [...fleet.models.keys(), ...unchecked.models].sort();
-  let minimumGpus = 0;
+  /** What each model's minimum replicas hold, to say where a too-small GPU limit goes. */
+  const minimumNeeds: Array<{ name: string; replicas: number; gpus: number }> = [];
   const rollouts = new Map<string, RolloutNeed>();
 
   for (const [name, deployment] of Object.entries(spec.models)) {
@@ -141,7 +144,7 @@ function checkModels(env: Located<ClusterSpec>, fleet: Fleet, unchecked: Uncheck
       });
       continue;
     }
-    minimumGpus += deployment.replicas.min * model.gpu.count;
+    minimumNeeds.push({ name, replicas: deployment.replicas.min, gpus: model.gpu.count });
     problems.push(...checkQueueTrigger(env, name));
 
     const families = placeableFamilies(model, spec);
@@ -181,12 +184,20 @@ function checkModels(env: Located<ClusterSpec>, fleet: Fleet, unchecked: Uncheck
     }
   }
 
+  const minimumGpus = minimumNeeds.reduce((sum, need) => sum + need.replicas * need.gpus, 0);
   if (minimumGpus > spec.gpu.limits.gpus) {
+    const needs = minimumNeeds
+      .filter((need) => need.replicas > 0)
+      .sort((a, b) => b.replicas * b.gpus - a.replicas * a.gpus || byCodeUnit(a.name, b.name))
+      .map(
+        ({ name, replicas, gpus }) =>
+          `${name}: ${replicas} ${replicas === 1 ? 'replica' : 'replicas'} x ${gpus} ${gpus === 1 ? 'GPU' : 'GPUs'} = ${replicas * gpus}`,
+      );
     problems.push({
       file,
       line: lineOf(['gpu', 'limits', 'gpus']),
       path: ['gpu', 'limits', 'gpus'],
-      message: `expected at least ${minimumGpus} GPUs, what the models' minimum replicas need together; found ${spec.gpu.limits.gpus}`,
+      message: `expected at least ${minimumGpus} GPUs, what the models' minimum replicas need together (${needs.join(', ')}); found ${spec.gpu.limits.gpus}`,
     });
   } else {
     problems.push(...checkRolloutCapacity(env, rollouts));

@@ -1,5 +1,6 @@
 import { loadAll, YAMLException } from 'js-yaml';
 import { YamlSourceMap, type YamlPath } from '../yaml/source-map.js';
+import { describeYamlError } from '../yaml/syntax-error.js';
 import type { ConfigProblem } from './problem.js';
 
 export interface ParsedInput {
@@ -18,8 +19,8 @@ export function parseInputYaml(text: string, file: string): ParsedInput | Config
     documents = loadAll(text, { filename: file });
   } catch (error) {
     if (error instanceof YAMLException) {
-      const line = error.mark ? error.mark.line + 1 : 1;
-      return { file, line, path: [], message: `YAML syntax error: ${error.reason}` };
+      const { line, column, reason, snippet } = describeYamlError(error, text);
+      return { file, line, column, path: [], message: `YAML syntax error: ${reason}`, snippet };
     }
     throw error;
   }

@@ -6,35 +6,69 @@ import { closestMatch } from '../../../platform/core/closest-match.js';
 /**
  * Turns zod issues into problems a person can act on: the file and line of the field, what was
  * expected and what was found. Unknown keys get the list of valid keys and, for a likely typo,
- * the key that was probably meant.
+ * the key that was probably meant; a typo of a required key is one problem, at the typo, not a
+ * missing key and an unknown one.
  */
 export function zodProblems(error: z.ZodError, schema: z.ZodType, file: string, lineOf: (path: YamlPath) => number): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
-  for (const issue of error.issues) {
-    const path = issue.path.filter((p): p is string | number => typeof p !== 'symbol');
+  const issues = error.issues.map((issue) => ({ issue, path: issue.path.filter((p): p is string | number => typeof p !== 'symbol') }));
+  const missing = missingKeys(issues);
+  /** Missing keys an unknown key was taken for a typo of: reported with it, not again. */
+  const explained = new Set<string>();
+  for (const { issue, path } of issues) {
     if (issue.code === 'unrecognized_keys') {
       const known = knownKeys(schema, path);
       for (const key of issue.keys) {
-        const suggestion = closestMatch(key, known);
+        const meant = closestMatch(
+          key,
+          (missing.get(parentKey(path)) ?? []).filter((m) => !explained.has(parentKey([...path, m]))),
+        );
+        if (meant !== undefined) explained.add(parentKey([...path, meant]));
+        const suggestion = meant ?? closestMatch(key, known);
         const hint = suggestion ? ` (did you mean "${suggestion}"?)` : '';
         problems.push({
           file,
           line: lineOf([...path, key]),
           path: [...path, key],
-          message: `unknown key${hint}; expected one of: ${known.join(', ')}`,
+          message:
+            meant !== undefined
+              ? `unknown key "${key}"; did you mean "${meant}"? (${meant} is required)`
+              : `unknown key${hint}; expected one of: ${known.join(', ')}`,
         });
       }
-      continue;
     }
+  }
+  for (const { issue, path } of issues) {
+    if (issue.code === 'unrecognized_keys' || (isMissing(issue) && explained.has(parentKey(path)))) continue;
     problems.push({ file, line: lineOf(path), path, message: describeIssue(issue, knownKeys(schema, path)) });
   }
   return problems;
 }
 
+function isMissing(issue: z.core.$ZodIssue): boolean {
+  return issue.code === 'invalid_type' && issue.input === undefined;
+}
+
+function parentKey(path: YamlPath): string {
+  return path.map(String).join('\u0000');
+}
+
+/** Required keys that are missing, by the path of the mapping that lacks them. */
+function missingKeys(issues: ReadonlyArray<{ issue: z.core.$ZodIssue; path: YamlPath }>): Map<string, string[]> {
+  const byParent = new Map<string, string[]>();
+  for (const { issue, path } of issues) {
+    const key = path[path.length - 1];
+    if (!isMissing(issue) || typeof key !== 'string') continue;
+    const parent = parentKey(path.slice(0, -1));
+    byParent.set(parent, [...(byParent.get(parent) ?? []), key]);
+  }
+  return byParent;
+}
+
 /** `keys`: the keys a mapping at the issue's path may have, to say what a missing mapping holds. */
 function describeIssue(issue: z.core.$ZodIssue, keys: readonly string[]): string {
   const found = 'input' in issue ? describeValue(issue.input) : 'nothing';
-  if (issue.code === 'custom') return issue.message;
+  if (issue.code === 'custom') return withFound(issue.message, 'input' in issue ? issue.input : undefined);
   const expected =
     issue.code === 'invalid_type' && issue.expected === 'object' && keys.length > 0 && !issue.message.startsWith('expected')
       ? `expected a mapping with ${keys.join(', ')}`
@@ -45,6 +79,17 @@ function describeIssue(issue: z.core.$ZodIssue, keys: readonly string[]): string
   if (issue.code === 'invalid_type') return `${expected}, found ${found}`;
   if (issue.code === 'invalid_key') return `invalid key: ${issue.issues.map((i) => i.message).join('; ')}, found ${found}`;
   return `${issue.message}, found ${found}`;
+}
+
+/**
+ * A refinement's message is the rule ("expected ..."); say what was found, as every other value
+ * error does, unless the message already does. A mapping or list is named by its fields' own
+ * problems, and messages that are not "expected ..." (a flag that cannot be set) name no value.
+ */
+function withFound(message: string, input: unknown): string {
+  const scalar = input !== undefined && (input === null || typeof input !== 'object');
+  if (!scalar || !message.startsWith('expected') || /\bfound\b/.test(message)) return message;
+  return `${message}, found ${describeValue(input)}`;
 }
 
 /** zod's default type message is "Invalid input: expected X, received Y"; ours start with "expected". */

@@ -47,6 +47,7 @@ export interface GitHubOptions {
 }
 
 const MAX_RETRIES = 3;
+const SILENT_LOG = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} };
 export const DEFAULT_TIMEOUT_SECONDS = 30;
 export const DEFAULT_DEADLINE_SECONDS = 600;
 
@@ -123,8 +124,12 @@ export function gitHubClient(options: GitHubOptions) {
     auth: options.token,
     baseUrl: options.baseUrl,
     userAgent: 'eks-llm-gitops',
-    // Failures are reported once, by the caller, with what each attempt saw.
-    log: { debug: () => {}, info: () => {}, warn: options.log, error: () => {} },
+    // Failures are reported once, by the caller, with what each attempt saw, and waits by wait()
+    // above: nothing Octokit would log itself (a request log line, a deprecation notice) is for
+    // the person running the command. @octokit/request logs to the console unless given a log of
+    // its own, so it gets the silent one too.
+    log: SILENT_LOG,
+    request: { log: SILENT_LOG },
     // 429 is the throttling plugin's: it waits as GitHub asks, or gives up; never a blind retry.
     retry: { retries: MAX_RETRIES, doNotRetry: [400, 401, 403, 404, 410, 422, 429, 451] },
     throttle: { onRateLimit: wait('rate limit reached'), onSecondaryRateLimit: wait('secondary rate limit') },

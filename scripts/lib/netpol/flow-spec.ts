@@ -21,7 +21,12 @@ const peerSchema = z.union([
   /** Every pod a ServiceMonitor or a chart's metrics port (pods[].scraped) makes Prometheus scrape. */
   z.strictObject({ scraped: z.literal(true) }),
   /** An address outside the pods: the EKS control plane's ENIs, anything else in the VPC, or a CIDR. */
-  z.strictObject({ address: z.union([z.enum(['control-plane', 'vpc']), z.string().regex(/^\d+\.\d+\.\d+\.\d+\/\d+$/)]) }),
+  z.strictObject({
+    address: z.union([
+      z.enum(['control-plane', 'vpc']),
+      z.string().regex(/^\d+\.\d+\.\d+\.\d+\/\d+$/, 'expected "control-plane", "vpc" or an IPv4 CIDR such as "10.0.0.0/16"'),
+    ]),
+  }),
 ]);
 
 const flowSchema = z.strictObject({
@@ -38,7 +43,7 @@ const flowSchema = z.strictObject({
 });
 
 const chartPodSchema = z.strictObject({
-  pod: z.string().regex(/^[a-z0-9-]+\/[a-z0-9-]+$/, 'expected namespace/name'),
+  pod: z.string().regex(/^[a-z0-9-]+\/[a-z0-9-]+$/, 'expected namespace/name, such as "keda/keda-operator"'),
   /** The chart whose templates give the pod these labels, at the version they were read from. */
   chart: z.strictObject({ name: z.string(), version: z.string() }).optional(),
   /** Where the labels were read (a template path, or the EKS add-on). */

@@ -13,11 +13,11 @@ const priceTableSchema = z.strictObject({
   region: z.string().min(1),
   currency: z.literal('USD'),
   /** The day the prices were read from the source. */
-  capturedOn: z.string().regex(/^\d{4}-\d{2}-\d{2}$/),
+  capturedOn: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, { error: 'expected the day the prices were read, such as "2026-11-01"' }),
   source: z.string().url(),
   note: z.string().optional(),
   instances: z.record(
-    z.string().regex(/^[a-z0-9-]+\.[a-z0-9]+$/),
+    z.string().regex(/^[a-z0-9-]+\.[a-z0-9]+$/, { error: 'expected an EC2 instance type, such as "g6e.xlarge"' }),
     z.strictObject({
       gpus: z.number().int().positive({ error: 'expected the GPUs of the instance type, a whole number > 0' }),
       usdPerHour: z.number().positive({ error: 'expected the on-demand price in USD per hour, > 0' }),

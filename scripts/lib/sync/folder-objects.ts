@@ -34,7 +34,8 @@ export async function folderObjects(root: string, folder: string): Promise<Sourc
     const body = await readFile(path.join(root, target), 'utf8').catch(() => undefined);
     if (body === undefined) throw new FolderError(`${kustomization}: lists ${resource}, which does not exist`);
     const parsed = parseManifestFile(target, body);
-    if (parsed.syntaxError) throw new FolderError(`${target}:${parsed.syntaxError.line}: ${parsed.syntaxError.message}`);
+    const syntax = parsed.syntaxError;
+    if (syntax) throw new FolderError(`${target}:${syntax.line}:${syntax.column}: ${syntax.reason}`);
     for (const document of parsed.documents) {
       if (document.value && typeof document.value === 'object')
         out.push({ object: document.value as KubeObject, file: target, line: document.line });

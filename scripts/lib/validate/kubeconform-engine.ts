@@ -1,6 +1,7 @@
+import { mkdir } from 'node:fs/promises';
 import type { ManifestFile } from './manifest-documents.js';
 import { pointerSegments } from './manifest-documents.js';
-import type { ResourceResult, ResourceStatus } from './validate-resources.js';
+import type { ResourceResult, ResourceStatus, SkipReason } from './validate-resources.js';
 
 /**
  * `--engine kubeconform`: the same validation done by the kubeconform binary, reported through
@@ -53,11 +54,22 @@ const STATUS: Record<string, ResourceStatus> = {
 };
 
 /**
+ * Why kubeconform skipped a resource, which its report does not say: it skips the kustomize build
+ * kinds and the kinds of `skip` (kind or apiVersion/Kind) alike, and, with
+ * -ignore-missing-schemas, what it has no schema for.
+ */
+function skipReason(resource: KubeconformResource, skip: readonly string[]): SkipReason {
+  const gvk = `${resource.version}/${resource.kind}`;
+  if (KUSTOMIZE_BUILD_KINDS.includes(gvk)) return 'kustomize';
+  return skip.includes(resource.kind) || skip.includes(gvk) ? 'skip-flag' : 'missing-schema';
+}
+
+/**
  * Maps kubeconform's `-output json` to our results. kubeconform names documents only by file,
  * kind and name, so each is matched to the parsed document of that identity (in order, for
- * repeats) to give it a line.
+ * repeats) to give it a line. `skip`: the kinds given to --skip, to say why a resource was skipped.
  */
-export function parseKubeconformOutput(output: string, files: readonly ManifestFile[]): ResourceResult[] {
+export function parseKubeconformOutput(output: string, files: readonly ManifestFile[], skip: readonly string[] = []): ResourceResult[] {
   let parsed: { resources?: KubeconformResource[] };
   try {
     parsed = JSON.parse(output) as { resources?: KubeconformResource[] };
@@ -77,13 +89,14 @@ export function parseKubeconformOutput(output: string, files: readonly ManifestF
   return (parsed.resources ?? []).map((resource) => {
     const located = queues.get(identityKey(resource.filename, resource.kind, resource.name))?.shift();
     const lineOf = located?.lineOf ?? (() => 1);
+    const status = STATUS[resource.status] ?? 'error';
     return {
       filename: resource.filename,
       line: located?.line ?? 1,
       kind: resource.kind,
       name: resource.name,
       version: resource.version,
-      status: STATUS[resource.status] ?? 'error',
+      status,
       msg: resource.msg,
       validationErrors: (resource.validationErrors ?? []).map((e) => ({
         path: e.path,
@@ -91,6 +104,7 @@ export function parseKubeconformOutput(output: string, files: readonly ManifestF
         line: lineOf(normalizePointer(e.path)),
       })),
       schema: 'kubeconform',
+      ...(status === 'skipped' ? { skipReason: skipReason(resource, skip) } : {}),
     };
   });
 }
@@ -118,10 +132,13 @@ export async function runKubeconform(
     kubernetesVersion,
     files.map((f) => f.file),
   );
+  // kubeconform refuses a cache folder that does not exist yet (a first run in a fresh checkout).
+  if (options.cacheDir !== undefined) await mkdir(options.cacheDir, { recursive: true });
   const { $ } = await import('zx');
   const result = await $({ nothrow: true, quiet: true, cwd })`${binary} ${args}`;
-  if (result.exitCode !== 0 && result.exitCode !== 1) {
+  // It says why it could not run on stderr, exiting 1 as it does for invalid objects.
+  if ((result.exitCode !== 0 && result.exitCode !== 1) || (result.stdout.trim() === '' && result.stderr.trim() !== '')) {
     throw new Error(`kubeconform failed (exit ${result.exitCode}): ${result.stderr.trim()}`);
   }
-  return parseKubeconformOutput(result.stdout, files);
+  return parseKubeconformOutput(result.stdout, files, options.skip);
 }

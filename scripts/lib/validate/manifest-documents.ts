@@ -1,5 +1,6 @@
 import { constructFromEvents, EVENT_ID, parseEvents, YAMLException, type Event } from 'js-yaml';
 import { YamlSourceMap } from '../yaml/source-map.js';
+import { describeYamlError, type YamlSyntaxError } from '../yaml/syntax-error.js';
 
 /** One YAML document of a manifest file, with what is needed to point into the file. */
 export interface ManifestDocument {
@@ -18,7 +19,7 @@ export interface ManifestFile {
   readonly file: string;
   readonly documents: readonly ManifestDocument[];
   /** Set when the file is not valid YAML: nothing in it can be validated. */
-  readonly syntaxError?: { readonly line: number; readonly message: string };
+  readonly syntaxError?: YamlSyntaxError;
 }
 
 /** `/spec/containers/0/name` -> ['spec', 'containers', '0', 'name'] (RFC 6901 unescaping). */
@@ -39,7 +40,7 @@ export function parseManifestFile(file: string, text: string): ManifestFile {
     values = constructFromEvents(events, { source: text, filename: file });
   } catch (error) {
     if (error instanceof YAMLException) {
-      return { file, documents: [], syntaxError: { line: (error.mark?.line ?? 0) + 1, message: error.reason } };
+      return { file, documents: [], syntaxError: describeYamlError(error, text) };
     }
     throw error;
   }

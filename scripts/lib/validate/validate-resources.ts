@@ -1,6 +1,7 @@
 import { builtinCheck } from './builtin-schemas.js';
 import { checkObject, findDuplicates } from './extra-checks.js';
 import type { ManifestDocument, ManifestFile } from './manifest-documents.js';
+import type { YamlSyntaxError } from '../yaml/syntax-error.js';
 import { groupVersionKind, resourceSignature, type ResourceSignature } from './resource-signature.js';
 import { SchemaCompiler, type SchemaCheck } from './schema-compiler.js';
 import { describeSchemaErrors, type ValidationError } from './schema-errors.js';
@@ -9,11 +10,21 @@ import { readSchema, type SchemaText } from './schema-store.js';
 
 export type ResourceStatus = 'valid' | 'invalid' | 'error' | 'skipped' | 'empty';
 
+/**
+ * Why an object was skipped: a kustomize build file (not a Kubernetes object), a kind --skip
+ * names, or no schema found with --ignore-missing-schemas.
+ */
+export type SkipReason = 'kustomize' | 'skip-flag' | 'missing-schema';
+
 /** The outcome for one document, in kubeconform's vocabulary plus file-absolute lines. */
 export interface ResourceResult {
   readonly filename: string;
   /** 1-based line in the file where the document starts. */
   readonly line: number;
+  /** 1-based column, for an error at a place in the file (a YAML syntax error). */
+  readonly column?: number;
+  /** The numbered source lines around that place, with a caret under the column. */
+  readonly snippet?: string;
   readonly kind: string;
   readonly name: string;
   readonly namespace?: string;
@@ -22,6 +33,8 @@ export interface ResourceResult {
   readonly status: ResourceStatus;
   readonly msg: string;
   readonly validationErrors: ReadonlyArray<ValidationError & { readonly line: number }>;
+  /** Set when status is skipped. */
+  readonly skipReason?: SkipReason;
   /** Where the schema came from (location or built-in package). */
   readonly schema?: string;
 }
@@ -61,8 +74,9 @@ export class ResourceValidator {
     const results: ResourceResult[] = [];
     const identified: Array<{ document: ManifestDocument; signature: ResourceSignature }> = [];
     for (const file of group.files) {
-      if (file.syntaxError) {
-        results.push(fileError(file, file.syntaxError.line, `YAML syntax error: ${file.syntaxError.message}`));
+      const syntax = file.syntaxError;
+      if (syntax) {
+        results.push(syntaxErrorResult(file.file, syntax));
         continue;
       }
       for (const document of file.documents) {
@@ -109,10 +123,16 @@ export class ResourceValidator {
     };
     const matches = (set: ReadonlySet<string>) => set.has(signature.kind) || set.has(groupVersionKind(signature));
     if (signature.group === KUSTOMIZE_GROUP)
-      return { ...identity, status: 'skipped', msg: 'kustomize build file, not a Kubernetes object', validationErrors: [] };
+      return {
+        ...identity,
+        status: 'skipped',
+        msg: 'kustomize build file, not a Kubernetes object',
+        validationErrors: [],
+        skipReason: 'kustomize',
+      };
     if (matches(this.options.reject))
       return { ...identity, status: 'error', msg: `prohibited resource kind ${signature.kind}`, validationErrors: [] };
-    if (matches(this.options.skip)) return { ...identity, status: 'skipped', msg: '', validationErrors: [] };
+    if (matches(this.options.skip)) return { ...identity, status: 'skipped', msg: '', validationErrors: [], skipReason: 'skip-flag' };
 
     let schemaErrors: ValidationError[];
     let schema: string;
@@ -120,7 +140,13 @@ export class ResourceValidator {
       const found = await this.schemaFor(signature, kubernetesVersion);
       if (!found) {
         if (this.options.ignoreMissingSchemas)
-          return { ...identity, status: 'skipped', msg: `no schema for ${groupVersionKind(signature)}`, validationErrors: [] };
+          return {
+            ...identity,
+            status: 'skipped',
+            msg: `no schema for ${groupVersionKind(signature)}`,
+            validationErrors: [],
+            skipReason: 'missing-schema',
+          };
         return {
           ...identity,
           status: 'error',
@@ -187,6 +213,18 @@ export class ResourceValidator {
   }
 }
 
-function fileError(file: ManifestFile, line: number, msg: string): ResourceResult {
-  return { filename: file.file, line, kind: '', name: '', version: '', status: 'error', msg, validationErrors: [] };
+/** A file that is not YAML: one error at the place the parser points to, nothing validated. */
+function syntaxErrorResult(filename: string, syntax: YamlSyntaxError): ResourceResult {
+  return {
+    filename,
+    line: syntax.line,
+    column: syntax.column,
+    snippet: syntax.snippet,
+    kind: '',
+    name: '',
+    version: '',
+    status: 'error',
+    msg: `YAML syntax error: ${syntax.reason}`,
+    validationErrors: [],
+  };
 }
