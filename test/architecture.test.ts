@@ -10,7 +10,7 @@ import { PLATFORM_COMPONENTS, PLATFORM_STAGES } from '../platform/components.js'
 import type { ComponentDeclaration } from '../platform/core/component.js';
 import { loadFleet } from '../scripts/lib/config/load-fleet.js';
 import { renderEnvironment } from '../scripts/lib/render/render-environment.js';
-import { REPO_ROOT } from './helpers/fixture-repo.js';
+import { FLEET_ROOT, REPO_ROOT } from './helpers/fixture-repo.js';
 
 /*
  * The source explains itself as the render does: dependencies point one way (scripts -> apps ->
@@ -116,7 +116,7 @@ describe('dependencies', () => {
   });
 });
 
-const loaded = await loadFleet(REPO_ROOT);
+const loaded = await loadFleet(FLEET_ROOT);
 if (!loaded.ok) throw new Error('the sample fleet does not load');
 const fleet = loaded.fleet;
 const rendered = [...fleet.environments.keys()].map((env) => renderEnvironment(fleet, env));
@@ -260,5 +260,26 @@ describe('the bundle (scripts/launch.mjs)', () => {
     // The check sees the case it is for.
     expect(isCommonJs('ajv')).toBe(true);
     expect(isCommonJs('zx')).toBe(false);
+  });
+});
+
+/** How a test would read the fork's own fleet: the repository root joined with its inputs or manifests. */
+const LIVE_FLEET_READ =
+  /(?:loadFleet|findDrift|fleetAt|fleetOf|renderFleet)\(REPO_ROOT\b|REPO_ROOT,\s*['"`](?:clusters|apps\/models)\b|cwd:\s*REPO_ROOT\b[^\n]*\b(?:render|validate|check|policy|netpol|sync-test|promote|pr-report)\b/;
+
+describe('the suite tests the toolkit, not the fork', () => {
+  test('no test reads the repository clusters/ or apps/models/: they render the fleets under test/fixtures/fleets/', async () => {
+    const offenders: string[] = [];
+    for (const file of await sourceFiles('test')) {
+      if (file === path.join('test', 'architecture.test.ts')) continue;
+      const lines = (await readFile(path.join(REPO_ROOT, file), 'utf8')).split('\n');
+      lines.forEach((line, i) => {
+        if (LIVE_FLEET_READ.test(line)) offenders.push(`${file}:${i + 1}: ${line.trim()}`);
+      });
+    }
+    expect(offenders).toEqual([]);
+    for (const bad of ['loadFleet(REPO_ROOT)', "path.join(REPO_ROOT, 'clusters/dev/cluster.yaml')", "path.join(REPO_ROOT, 'apps/models')"])
+      expect(LIVE_FLEET_READ.test(bad), bad).toBe(true);
+    expect(LIVE_FLEET_READ.test("path.join(REPO_ROOT, 'policies/data')")).toBe(false);
   });
 });

@@ -11,7 +11,7 @@ import { renderEnvironment } from '../scripts/lib/render/render-environment.js';
 import { crdJsonSchemas } from '../scripts/lib/schemas/crd-json-schema.js';
 import { enginesRequired } from '../scripts/lib/tools/locate-engine.js';
 import { VENDORED_SCHEMAS_DIR } from '../scripts/lib/validate/vendored-schemas.js';
-import { REPO_ROOT } from './helpers/fixture-repo.js';
+import { FLEET_ROOT, REPO_ROOT } from './helpers/fixture-repo.js';
 
 /*
  * platform/crd-sources.yaml says where every CRD comes from. It must move with the charts, cover
@@ -19,7 +19,7 @@ import { REPO_ROOT } from './helpers/fixture-repo.js';
  */
 
 const lock = await loadCrdLock(REPO_ROOT);
-const loaded = await loadFleet(REPO_ROOT);
+const loaded = await loadFleet(FLEET_ROOT);
 if (!loaded.ok) throw new Error('the sample fleet does not load');
 
 /** The fleet with a model that needs EFA, so that every chart a component can install renders. */

@@ -3,7 +3,7 @@ import { load } from 'js-yaml';
 import { loadFleet } from '../scripts/lib/config/load-fleet.js';
 import type { Fleet } from '../scripts/lib/config/fleet.js';
 import { renderEnvironment } from '../scripts/lib/render/render-environment.js';
-import { REPO_ROOT } from './helpers/fixture-repo.js';
+import { FLEET_ROOT } from './helpers/fixture-repo.js';
 
 /* The serving gateway and its cache as rendered for each environment. */
 
@@ -16,7 +16,7 @@ const routesOf = (files: Map<string, Json>) =>
   (load(gatewayFile(files, 'configmap-gateway-config.yaml').data['config.yaml']) as Json).model_list as Json[];
 
 beforeAll(async () => {
-  const loaded = await loadFleet(REPO_ROOT);
+  const loaded = await loadFleet(FLEET_ROOT);
   if (!loaded.ok) throw new Error(JSON.stringify(loaded.problems));
   fleet = loaded.fleet;
 });

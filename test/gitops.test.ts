@@ -11,7 +11,7 @@ import type { Fleet } from '../scripts/lib/config/fleet.js';
 import { renderEnvironment } from '../scripts/lib/render/render-environment.js';
 import { writeEnvironment } from '../scripts/lib/render/write-environment.js';
 import { App } from 'cdk8s';
-import { makeFixtureRepo, REPO_ROOT, runScript, type FixtureRepo } from './helpers/fixture-repo.js';
+import { FLEET_ROOT, makeFixtureRepo, runScript, type FixtureRepo } from './helpers/fixture-repo.js';
 import { MIRROR_LOCATIONS } from './helpers/schema-mirror.js';
 
 type Json = Record<string, any>;
@@ -26,7 +26,7 @@ interface Rendered {
 /** The repository's own fleet, loaded once. */
 let repoFleet: Fleet;
 beforeAll(async () => {
-  repoFleet = await fleetOf(REPO_ROOT);
+  repoFleet = await fleetOf(FLEET_ROOT);
 });
 
 async function fleetOf(root: string): Promise<Fleet> {
@@ -220,7 +220,7 @@ describe('GitOps wiring', () => {
     const { repo, fleet } = await withEngine('flux');
     onTestFinished(() => repo.dispose());
     for (const env of fleet.environments.keys()) await writeEnvironment(repo.root, renderEnvironment(fleet, env));
-    for (const root of [REPO_ROOT, repo.root]) {
+    for (const root of [FLEET_ROOT, repo.root]) {
       const folders = (await $({ quiet: true, cwd: root })`find clusters -name kustomization.yaml`).stdout
         .trim()
         .split('\n')

@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { KUSTOMIZE_BUILD_KINDS, kubeconformArgs, parseKubeconformOutput } from '../scripts/lib/validate/kubeconform-engine.js';
 import { parseManifestFile } from '../scripts/lib/validate/manifest-documents.js';
-import { REPO_ROOT, runScript } from './helpers/fixture-repo.js';
+import { FLEET_ROOT, REPO_ROOT, runScript } from './helpers/fixture-repo.js';
 import { MIRROR_LOCATIONS, MIRROR_SKIP_REASON } from './helpers/schema-mirror.js';
 import { engineForTests, withoutEngines } from './helpers/engines.js';
 
@@ -106,8 +106,8 @@ describe('--engine kubeconform', () => {
     async () => {
       const env = { VALIDATE_SCHEMA_LOCATIONS: MIRROR_LOCATIONS };
       const [theirs, ours] = await Promise.all([
-        runScript('validate', ['--engine', 'kubeconform', '--format', 'json', '--verbose'], REPO_ROOT, env),
-        runScript('validate', ['--format', 'json', '--verbose'], REPO_ROOT, env),
+        runScript('validate', ['--engine', 'kubeconform', '--format', 'json', '--verbose'], FLEET_ROOT, env),
+        runScript('validate', ['--format', 'json', '--verbose'], FLEET_ROOT, env),
       ]);
       expect(theirs.code, theirs.stdout.slice(0, 2000)).toBe(0);
       expect(ours.code, ours.stdout.slice(0, 2000)).toBe(0);

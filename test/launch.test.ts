@@ -7,7 +7,7 @@ import { pathToFileURL } from 'node:url';
 import { $ } from 'zx';
 import { ensureBundle, fingerprint } from '../scripts/launch.mjs';
 import { LAUNCHER } from '../scripts/lib/cli/command-line.js';
-import { REPO_ROOT } from './helpers/fixture-repo.js';
+import { FLEET_ROOT, REPO_ROOT } from './helpers/fixture-repo.js';
 
 /*
  * Every npm script runs its command from a bundle (scripts/launch.mjs): built when the sources
@@ -99,11 +99,11 @@ describe('the launcher', () => {
       ['render', ['--check']],
       ['netpol', ['--format', 'json']],
     ] as const) {
-      const bundled = await $({ nothrow: true, quiet: true, cwd: REPO_ROOT, env })`${process.execPath} ${LAUNCHER} ${name} ${args}`;
+      const bundled = await $({ nothrow: true, quiet: true, cwd: FLEET_ROOT, env })`${process.execPath} ${LAUNCHER} ${name} ${args}`;
       const source = await $({
         nothrow: true,
         quiet: true,
-        cwd: REPO_ROOT,
+        cwd: FLEET_ROOT,
         env,
       })`${process.execPath} --import ${pathToFileURL(tsx).href} ${path.join(REPO_ROOT, 'scripts', `${name}.ts`)} ${args}`;
       expect({ name, code: bundled.exitCode, stdout: bundled.stdout, stderr: bundled.stderr }).toEqual({

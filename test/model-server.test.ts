@@ -5,7 +5,7 @@ import type { Fleet } from '../scripts/lib/config/fleet.js';
 import { parseBytes } from '../platform/spec/quantity.js';
 import { findDrift } from '../scripts/lib/render/drift.js';
 import { renderEnvironment } from '../scripts/lib/render/render-environment.js';
-import { REPO_ROOT } from './helpers/fixture-repo.js';
+import { FLEET_ROOT } from './helpers/fixture-repo.js';
 
 /* Properties of the rendered model servers that matter on a GPU cluster, asserted on the YAML
  * the renderer writes for every model in every environment of the sample fleet. */
@@ -16,7 +16,7 @@ let fleet: Fleet;
 const servers: Array<{ env: string; model: string; objects: Map<string, Json> }> = [];
 
 beforeAll(async () => {
-  const loaded = await loadFleet(REPO_ROOT);
+  const loaded = await loadFleet(FLEET_ROOT);
   if (!loaded.ok) throw new Error(`sample fleet does not load: ${JSON.stringify(loaded.problems)}`);
   fleet = loaded.fleet;
   for (const env of fleet.environments.keys()) {
@@ -320,7 +320,7 @@ describe('every model server in every environment', () => {
 describe('the committed manifests', () => {
   test('equal a fresh render of the committed inputs', async () => {
     for (const env of fleet.environments.keys()) {
-      expect(await findDrift(REPO_ROOT, renderEnvironment(fleet, env)), env).toEqual([]);
+      expect(await findDrift(FLEET_ROOT, renderEnvironment(fleet, env)), env).toEqual([]);
     }
   });
 });

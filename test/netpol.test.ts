@@ -7,7 +7,7 @@ import type { FlowCheck } from '../scripts/lib/netpol/expand-flows.js';
 import { addressIn } from '../scripts/lib/netpol/expand-flows.js';
 import { parseFlowFile, type FlowSpec } from '../scripts/lib/netpol/flow-spec.js';
 import { engineForTests } from './helpers/engines.js';
-import { makeFixtureRepo, REPO_ROOT, runScript, type FixtureRepo } from './helpers/fixture-repo.js';
+import { FLEET_ROOT, makeFixtureRepo, REPO_ROOT, runScript, type FixtureRepo } from './helpers/fixture-repo.js';
 
 /*
  * npm run netpol: every environment's NetworkPolicies decide the flows platform/network/flows.yaml
@@ -58,7 +58,7 @@ live(`the sample fleet${analyzer.skipReason ? ` — skipped: ${analyzer.skipReas
   });
 
   test('every environment allows each flow it must and blocks each flow it must not', async () => {
-    const { code, report, stderr } = await netpol(REPO_ROOT);
+    const { code, report, stderr } = await netpol(FLEET_ROOT);
     expect(code, stderr).toBe(0);
     expect(report!.ok).toBe(true);
     expect(report!.environments.map((e) => e.env)).toEqual(['dev', 'prod', 'staging']);

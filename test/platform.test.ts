@@ -5,7 +5,7 @@ import { loadFleet } from '../scripts/lib/config/load-fleet.js';
 import type { Fleet } from '../scripts/lib/config/fleet.js';
 import { renderEnvironment } from '../scripts/lib/render/render-environment.js';
 import { renderedCustomKinds, vendoredFile } from '../scripts/vendor-schemas.js';
-import { makeFixtureRepo, REPO_ROOT } from './helpers/fixture-repo.js';
+import { FLEET_ROOT, makeFixtureRepo, REPO_ROOT } from './helpers/fixture-repo.js';
 
 /* The EKS platform as rendered for each environment, asserted on the YAML. */
 
@@ -35,7 +35,7 @@ function renderAll(f: Fleet): Env[] {
 }
 
 beforeAll(async () => {
-  fleet = await fleetAt(REPO_ROOT);
+  fleet = await fleetAt(FLEET_ROOT);
   envs = renderAll(fleet);
 });
 

@@ -12,7 +12,7 @@ import { policyDocs } from '../scripts/lib/policy/docs.js';
 import { parseConftestJson } from '../scripts/lib/policy/findings.js';
 import { parseManifestFile } from '../scripts/lib/validate/manifest-documents.js';
 import { strictValidator } from '../scripts/lib/validate/strict-validator.js';
-import { REPO_ROOT, runScript } from './helpers/fixture-repo.js';
+import { FLEET_ROOT, REPO_ROOT, runScript } from './helpers/fixture-repo.js';
 import { engineForTests } from './helpers/engines.js';
 
 const rules = await loadCatalogue(REPO_ROOT);
@@ -226,10 +226,12 @@ describe('the policy pack', () => {
 
   test('the vLLM metric names GPU-006 knows are those of the engine every model pins', async () => {
     const data = loadAll(await read('policies/data/model-serving.yaml'))[0] as { model_serving: { vllm_version: string } };
-    const models = (await readdir(path.join(REPO_ROOT, 'apps/models'))).filter((f) => f.endsWith('.yaml'));
+    const models = (await readdir(path.join(FLEET_ROOT, 'apps/models'))).filter((f) => f.endsWith('.yaml'));
     expect(models.length).toBeGreaterThan(0);
     for (const file of models) {
-      const model = loadAll(await read(`apps/models/${file}`))[0] as { engine: { image: string; tag: string } };
+      const model = loadAll(await readFile(path.join(FLEET_ROOT, 'apps/models', file), 'utf8'))[0] as {
+        engine: { image: string; tag: string };
+      };
       expect(model.engine.image, file).toBe('docker.io/vllm/vllm-openai');
       expect(model.engine.tag, `${file}: bump policies/data/model-serving.yaml's vllm_metrics with the engine`).toBe(
         data.model_serving.vllm_version,
@@ -355,7 +357,7 @@ describe.skipIf(!conftest)(`the policy pack under conftest${skipReason ? ` — s
   });
 
   test('the rendered sample fleet passes with no exceptions', async () => {
-    const result = await runScript('policy', ['--format', 'json'], REPO_ROOT);
+    const result = await runScript('policy', ['--format', 'json'], FLEET_ROOT);
     const report = JSON.parse(result.stdout) as { ok: boolean; summary: { failures: number; excepted: number }; findings: unknown[] };
     expect(report.findings).toEqual([]);
     expect(report.summary).toMatchObject({ failures: 0, excepted: 0 });

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { $ } from 'zx';
 import { ConftestOutputError, parseConftestJson, toFindings } from '../scripts/lib/policy/findings.js';
 import { checkExceptions } from '../scripts/lib/policy/exceptions.js';
-import { makeFixtureRepo, REPO_ROOT, runScript, type FixtureRepo } from './helpers/fixture-repo.js';
+import { FLEET_ROOT, makeFixtureRepo, REPO_ROOT, runScript, type FixtureRepo } from './helpers/fixture-repo.js';
 import { makeFakeConftest, type FakeConftest } from './helpers/fake-conftest.js';
 import { engineForTests, withoutEngines } from './helpers/engines.js';
 import { MIRROR_LOCATIONS, MIRROR_SKIP_REASON } from './helpers/schema-mirror.js';
@@ -318,7 +318,7 @@ describe('npm run policy with a stand-in conftest', () => {
   });
 
   test('without conftest the gate says it did not run, how to get it, and exits 2', async () => {
-    const result = await runScript('policy', ['--env', 'dev'], REPO_ROOT, await withoutEngines());
+    const result = await runScript('policy', ['--env', 'dev'], FLEET_ROOT, await withoutEngines());
     expect(result.code).toBe(2);
     expect(result.stderr).toContain(
       `policy gate NOT run: conftest not found: run npm run tools (builds ${await enginePin(engineNamed('conftest'))} into .tools/bin/ with Go)`,
@@ -351,7 +351,7 @@ describe('npm run check and its engines', () => {
   test('without engines the check says loudly which gates did not run, and fails only where they are required', async () => {
     const env = { ...(await withoutEngines()), CI: '' };
     const results = path.join(await mkdtemp(path.join(tmpdir(), 'gates-')), 'dev.json');
-    const relaxed = await runScript('check', ['--env', 'dev', '--gate-results', results], REPO_ROOT, env);
+    const relaxed = await runScript('check', ['--env', 'dev', '--gate-results', results], FLEET_ROOT, env);
     expect(relaxed.code, relaxed.stderr).toBe(0);
     expect(relaxed.stderr).toContain('!! kubeconform gate NOT run: kubeconform not found: run npm run tools');
     expect(relaxed.stderr).toContain('!! policy gate NOT run: conftest not found: run npm run tools');
@@ -374,7 +374,7 @@ describe('npm run check and its engines', () => {
       [['--require-engines'], {}],
       [[], { CI: 'true' }],
     ] as const) {
-      const required = await runScript('check', ['--env', 'dev', '--gate-results', results, ...args], REPO_ROOT, { ...env, ...extra });
+      const required = await runScript('check', ['--env', 'dev', '--gate-results', results, ...args], FLEET_ROOT, { ...env, ...extra });
       expect(required.code, args.join(' ')).toBe(2);
       expect(required.stderr).toContain('policy gate NOT run: conftest not found');
       expect(JSON.parse(await readFile(results, 'utf8')).results.slice(2)).toEqual([
@@ -392,7 +392,7 @@ describe('npm run check and its engines', () => {
     `with the engines built, the check runs every gate on the sample fleet and passes${fleetSkip ? ` — skipped: ${fleetSkip}` : ''}`,
     async () => {
       const results = path.join(await mkdtemp(path.join(tmpdir(), 'gates-')), 'all.json');
-      const result = await runScript('check', ['--gate-results', results, '--require-engines'], REPO_ROOT, {
+      const result = await runScript('check', ['--gate-results', results, '--require-engines'], FLEET_ROOT, {
         VALIDATE_SCHEMA_LOCATIONS: MIRROR_LOCATIONS,
       });
       expect(result.code, result.stdout.slice(-3000) + result.stderr).toBe(0);

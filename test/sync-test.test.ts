@@ -6,7 +6,7 @@ import type { EnvironmentReplay, SyncFinding } from '../scripts/lib/sync/finding
 import { argoSyncOrder } from '../scripts/lib/sync/argocd-order.js';
 import type { SourcedObject } from '../scripts/lib/sync/folder-objects.js';
 import { engineForTests, withoutEngines } from './helpers/engines.js';
-import { makeFixtureRepo, REPO_ROOT, runScript, type FixtureRepo } from './helpers/fixture-repo.js';
+import { FLEET_ROOT, makeFixtureRepo, REPO_ROOT, runScript, type FixtureRepo } from './helpers/fixture-repo.js';
 
 /*
  * npm run sync-test replays each environment's GitOps sync on a real kube-apiserver and etcd
@@ -50,7 +50,7 @@ async function fixture(): Promise<FixtureRepo> {
 
 live(`the sample fleet${skipReason ? ` — skipped: ${skipReason}` : ''}`, () => {
   test('replays clean with Argo CD, every environment: the CRDs arrive with their charts, in order', async () => {
-    const { code, report } = await replay(REPO_ROOT, []);
+    const { code, report } = await replay(FLEET_ROOT, []);
     for (const r of report.environments) expect(errors(r), `${r.env}:\n${show(errors(r))}`).toEqual([]);
     expect(code).toBe(0);
     expect(report.environments.map((r) => [r.env, r.engine])).toEqual([
@@ -242,13 +242,13 @@ live(`what the API server refuses${skipReason ? ` — skipped: ${skipReason}` : 
 
 describe('npm run sync-test refuses what it cannot do', () => {
   test('without the API server it exits 2 and says how to get it', async () => {
-    const result = await runScript('sync-test', ['--env', 'dev'], REPO_ROOT, await withoutEngines());
+    const result = await runScript('sync-test', ['--env', 'dev'], FLEET_ROOT, await withoutEngines());
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('sync replay NOT run: kube-apiserver not found: run npm run tools');
   });
 
   test.skipIf(skipReason !== '')('when the API server cannot start, it exits 2 with its log', async () => {
-    const result = await runScript('sync-test', ['--env', 'dev'], REPO_ROOT, {
+    const result = await runScript('sync-test', ['--env', 'dev'], FLEET_ROOT, {
       ...(await withoutEngines()),
       ETCD: etcd.located?.binary ?? '',
       KUBE_APISERVER: '/bin/false',
@@ -258,7 +258,7 @@ describe('npm run sync-test refuses what it cannot do', () => {
   });
 
   test('an unknown environment is a usage error', async () => {
-    const result = await runScript('sync-test', ['--env', 'qa'], REPO_ROOT);
+    const result = await runScript('sync-test', ['--env', 'qa'], FLEET_ROOT);
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('unknown environment "qa"; expected one of: dev, prod, staging');
   });

@@ -5,7 +5,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { commandLine } from '../scripts/lib/cli/command-line.js';
-import { REPO_ROOT, runScript } from './helpers/fixture-repo.js';
+import { FLEET_ROOT, REPO_ROOT, runScript } from './helpers/fixture-repo.js';
 import { MIRROR_LOCATIONS, MIRROR_SKIP_REASON } from './helpers/schema-mirror.js';
 
 const CORPUS = 'test/fixtures/validate/invalid';
@@ -25,9 +25,13 @@ interface JsonReport {
   summary: { valid: number; invalid: number; errors: number; skipped: number };
 }
 
-/** Runs `npm run validate` with the given schema locations in the environment. */
-async function validate(args: string[], locations: string): Promise<{ code: number; report: JsonReport; stderr: string }> {
-  const result = await runScript('validate', ['--format', 'json', '--verbose', ...args], REPO_ROOT, {
+/** Runs `npm run validate` in `root` (the test corpus's, or a fixture fleet's) with the given schema locations. */
+async function validate(
+  args: string[],
+  locations: string,
+  root = REPO_ROOT,
+): Promise<{ code: number; report: JsonReport; stderr: string }> {
+  const result = await runScript('validate', ['--format', 'json', '--verbose', ...args], root, {
     VALIDATE_SCHEMA_LOCATIONS: locations,
   });
   return { code: result.code, report: JSON.parse(result.stdout) as JsonReport, stderr: result.stderr };
@@ -196,7 +200,7 @@ describe('the rendered sample fleet', () => {
   test.skipIf(!hasMirror)(
     `validates with zero findings against the strict mirror${hasMirror ? '' : ` — skipped: ${MIRROR_SKIP_REASON}`}`,
     async () => {
-      const { code, report } = await validate(['--no-builtin'], MIRROR_LOCATIONS);
+      const { code, report } = await validate(['--no-builtin'], MIRROR_LOCATIONS, FLEET_ROOT);
       expect(report.resources.filter((r) => r.status !== 'statusValid' && r.status !== 'statusSkipped')).toEqual([]);
       expect(code).toBe(0);
       expect(report.summary.valid).toBeGreaterThanOrEqual(36);
@@ -205,7 +209,7 @@ describe('the rendered sample fleet', () => {
   );
 
   test('validates with zero findings against the built-in validators', async () => {
-    const { code, report } = await validate([], '');
+    const { code, report } = await validate([], '', FLEET_ROOT);
     expect(report.resources.filter((r) => r.status !== 'statusValid' && r.status !== 'statusSkipped')).toEqual([]);
     expect(code).toBe(0);
   });
@@ -350,7 +354,7 @@ describe('report formats', () => {
 
   test('usage errors exit 2', async () => {
     expect((await runScript('validate', ['--format', 'xml'], REPO_ROOT)).code).toBe(2);
-    expect((await runScript('validate', ['--env', 'qa'], REPO_ROOT)).code).toBe(2);
+    expect((await runScript('validate', ['--env', 'qa'], FLEET_ROOT)).code).toBe(2);
     expect((await runScript('validate', ['no/such/file.yaml'], REPO_ROOT)).code).toBe(2);
     expect((await runScript('validate', ['--help'], REPO_ROOT)).stdout).toContain('Usage: npm run validate');
   });

@@ -2,15 +2,25 @@ import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { inject } from 'vitest';
 import { $ } from 'zx';
 import { commandLine } from '../../scripts/lib/cli/command-line.js';
 import { readTree } from '../../scripts/lib/render/rendered-tree.js';
 import { PRICES_FILE } from '../../scripts/lib/report/pricing.js';
 
-/** The repository under test (holds the sample fleet and the committed manifests). */
+/** The toolkit under test: its code, policies, docs and workflows. Its clusters/ and apps/models/ are the fork's fleet, which no test reads. */
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
-/** A throwaway copy of the repository's inputs and committed manifests. */
+/**
+ * The fleets the suite owns (test/fixtures/fleets/<name>/), rendered once per run by
+ * test/setup/fixture-fleets.ts: inputs, manifests and bootstrap, with the toolkit's policies/,
+ * platform/ and scripts/ linked beside them. Read-only: copy one with makeFixtureRepo to change it.
+ */
+export const FLEET_ROOTS = inject('fleetRoots');
+/** The sample fleet the suite owns: three environments (dev, staging, prod), two models. */
+export const FLEET_ROOT = FLEET_ROOTS.sample!;
+
+/** A throwaway copy of a fixture fleet's inputs and rendered manifests. */
 export interface FixtureRepo {
   readonly root: string;
   read(file: string): Promise<string>;
@@ -24,10 +34,12 @@ export interface FixtureRepo {
   dispose(): Promise<void>;
 }
 
-export async function makeFixtureRepo(): Promise<FixtureRepo> {
+export async function makeFixtureRepo(fleet = 'sample'): Promise<FixtureRepo> {
+  const source = FLEET_ROOTS[fleet];
+  if (!source) throw new Error(`no fixture fleet ${fleet} under test/fixtures/fleets/`);
   const root = await mkdtemp(path.join(tmpdir(), 'eks-llm-gitops-'));
-  await cp(path.join(REPO_ROOT, 'apps/models'), path.join(root, 'apps/models'), { recursive: true });
-  await cp(path.join(REPO_ROOT, 'clusters'), path.join(root, 'clusters'), {
+  await cp(path.join(source, 'apps/models'), path.join(root, 'apps/models'), { recursive: true });
+  await cp(path.join(source, 'clusters'), path.join(root, 'clusters'), {
     recursive: true,
     filter: (source) => !path.basename(source).startsWith('.render-'),
   });

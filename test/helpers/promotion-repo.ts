@@ -4,11 +4,11 @@ import path from 'node:path';
 import { $ } from 'zx';
 import type { TestContext } from 'vitest';
 import { FakeGitHub } from './fake-github.js';
-import { REPO_ROOT, runScript, type CliResult } from './fixture-repo.js';
+import { FLEET_ROOT, runScript, type CliResult } from './fixture-repo.js';
 
 /**
  * A real git repository for promotion tests: a bare repository as `origin` and a clone holding
- * the sample fleet, with commits dated on purpose so soak times are known.
+ * the suite's sample fleet, with commits dated on purpose so soak times are known.
  */
 export interface PromotionRepo {
   readonly work: string;
@@ -37,8 +37,8 @@ export async function promotionRepo(initialDate: Date): Promise<PromotionRepo> {
 
   await $({ quiet: true })`git init --quiet --bare --initial-branch=main ${origin}`;
   await $({ quiet: true })`git init --quiet --initial-branch=main ${work}`;
-  await cp(path.join(REPO_ROOT, 'apps/models'), path.join(work, 'apps/models'), { recursive: true });
-  await cp(path.join(REPO_ROOT, 'clusters'), path.join(work, 'clusters'), {
+  await cp(path.join(FLEET_ROOT, 'apps/models'), path.join(work, 'apps/models'), { recursive: true });
+  await cp(path.join(FLEET_ROOT, 'clusters'), path.join(work, 'clusters'), {
     recursive: true,
     filter: (s) => !path.basename(s).startsWith('.render-'),
   });

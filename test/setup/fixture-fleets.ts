@@ -1,0 +1,41 @@
+/**
+ * Vitest global setup: renders the fleets the suite owns (test/fixtures/fleets/<name>/) into a
+ * temporary root each, once per run, and hands their paths to the tests. The suite tests the
+ * toolkit against these; the repository's own clusters/ and apps/models/ are the fork's fleet,
+ * which `npm run check` gates, and no test reads them.
+ */
+import { cp, mkdir, mkdtemp, readdir, rm, symlink } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { TestProject } from 'vitest/node';
+import { $ } from 'zx';
+import { commandLine } from '../../scripts/lib/cli/command-line.js';
+
+const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const FLEETS = path.join(REPO_ROOT, 'test/fixtures/fleets');
+/** Toolkit files a command reads from the repository root beside the fleet (linked, not copied). */
+const TOOLKIT_PATHS = ['policies', 'platform', 'scripts'];
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    fleetRoots: Record<string, string>;
+  }
+}
+
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const scratch = await mkdtemp(path.join(tmpdir(), 'eks-llm-gitops-fleets-'));
+  const roots: Record<string, string> = {};
+  const fleets = (await readdir(FLEETS, { withFileTypes: true })).filter((e) => e.isDirectory()).map((e) => e.name);
+  for (const name of fleets.sort()) {
+    const root = path.join(scratch, name);
+    await mkdir(root);
+    await cp(path.join(FLEETS, name), root, { recursive: true });
+    for (const entry of TOOLKIT_PATHS) await symlink(path.join(REPO_ROOT, entry), path.join(root, entry));
+    const render = await $({ nothrow: true, quiet: true, cwd: root })`${commandLine('render')} --root ${root}`;
+    if (render.exitCode !== 0) throw new Error(`rendering the fixture fleet ${name} failed:\n${render.stdout}${render.stderr}`);
+    roots[name] = root;
+  }
+  project.provide('fleetRoots', roots);
+  return () => rm(scratch, { recursive: true, force: true });
+}
