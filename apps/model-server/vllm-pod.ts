@@ -207,6 +207,7 @@ function cacheFillContainer(options: VllmPodOptions): k8s.Container {
     env: [
       { name: 'MODEL_SOURCE', value: `${model.source}/${version}/` },
       { name: 'CACHE_DIR', value: `${CACHE_MOUNT}/${version}` },
+      { name: 'MODEL_DIGEST', value: weightsDigestOf(model, version) },
       ...identityEnv('vllm'),
       { name: 'AWS_REGION', value: options.awsRegion },
     ],
@@ -227,4 +228,11 @@ function containerSecurityContext(): k8s.SecurityContext {
     runAsNonRoot: true,
     capabilities: { drop: ['ALL'] },
   };
+}
+
+/** The catalogue's digest of a version's weights (the loader refuses an uncatalogued version). */
+function weightsDigestOf(model: VllmPodOptions['model'], version: string): string {
+  const digest = model.versions[version]?.digest;
+  if (!digest) throw new Error(`${model.name}: version ${version} is not in the catalogue's versions`);
+  return digest;
 }

@@ -6,6 +6,7 @@ import {
   cpuQuantity,
   gpuInstanceFamily,
   MODEL_NAME_MAX,
+  modelVersion,
   objectName,
   positiveInt,
   uniqueList,
@@ -35,6 +36,22 @@ export const modelSchema = z
     source: z.string().regex(/^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/[A-Za-z0-9!_.*'()-]+)+$/, {
       error: 'expected "s3://<bucket>/<prefix>" without a trailing slash; each version is a sub-prefix of it',
     }),
+    /**
+     * Every version environments may run, each with the digest of its weights (npm run
+     * weights-digest): the cache fill refuses a copy whose content differs, so a version, once
+     * published, always means the same weights.
+     */
+    versions: z
+      .record(
+        modelVersion,
+        z.strictObject({
+          digest: z.string().regex(/^sha256:[a-f0-9]{64}$/, {
+            error: 'expected the weights digest npm run weights-digest prints: "sha256:" and 64 lowercase hex digits',
+          }),
+        }),
+        { error: 'expected a mapping of version to { digest }, such as v2026.11.2: { digest: "sha256:..." }' },
+      )
+      .refine((versions) => Object.keys(versions).length > 0, { error: 'expected at least one version' }),
     engine: z.strictObject({
       image: imageRepository,
       tag: z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/, { error: 'expected an image tag such as "v0.11.0"' }),

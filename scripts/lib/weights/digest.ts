@@ -1,0 +1,45 @@
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { readdir, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { mapConcurrent } from '../process/map-concurrent.js';
+
+/** The cache fill's marker file at the top of a version's folder: not part of the weights. */
+const MARKER = '.complete';
+
+/**
+ * The digest of a model version's weights, as the cache fill computes it on the cluster
+ * (apps/model-server/cache-fill.ts): each file's sha256 in `sha256sum`'s format
+ * (`<hex>  <relative path>`), one line per file sorted bytewise by path, then the sha256 of that
+ * manifest. `sha256:<hex>`.
+ */
+export async function weightsDigest(dir: string): Promise<{ digest: string; files: number; bytes: number }> {
+  const files = (await listFiles(dir, '')).filter((f) => f !== MARKER).sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
+  if (files.length === 0) throw new Error(`${dir}: no files: expected the downloaded weights of one version`);
+  const hashed = await mapConcurrent(files, async (file) => ({ file, hex: await fileSha256(path.join(dir, file)) }), 4);
+  const manifest = hashed.map(({ file, hex }) => `${hex}  ${file}\n`).join('');
+  let bytes = 0;
+  for (const file of files) bytes += (await stat(path.join(dir, file))).size;
+  return { digest: `sha256:${createHash('sha256').update(manifest).digest('hex')}`, files: files.length, bytes };
+}
+
+async function listFiles(dir: string, prefix: string): Promise<string[]> {
+  const out: string[] = [];
+  for (const entry of await readdir(path.join(dir, prefix), { withFileTypes: true })) {
+    const relative = prefix === '' ? entry.name : `${prefix}/${entry.name}`;
+    const isDir = entry.isDirectory() || (entry.isSymbolicLink() && (await stat(path.join(dir, relative))).isDirectory());
+    if (isDir) out.push(...(await listFiles(dir, relative)));
+    else out.push(relative);
+  }
+  return out;
+}
+
+function fileSha256(file: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const hash = createHash('sha256');
+    createReadStream(file)
+      .on('data', (chunk) => hash.update(chunk))
+      .on('error', reject)
+      .on('end', () => resolve(hash.digest('hex')));
+  });
+}
