@@ -9,7 +9,7 @@ import { parseFlags, runCli } from './lib/cli/run-cli.js';
 import { refuseUnknownEnvironments } from './lib/config/select-environments.js';
 import { loadFleet } from './lib/config/load-fleet.js';
 import type { Fleet } from './lib/config/fleet.js';
-import { reportProblems } from './lib/config/report-problems.js';
+import { reportProblems, reportWarnings } from './lib/config/report-problems.js';
 import { findDrift, type DriftEntry } from './lib/render/drift.js';
 import { renderEnvironment, type RenderedEnvironment } from './lib/render/render-environment.js';
 import { writeEnvironment } from './lib/render/write-environment.js';
@@ -48,6 +48,7 @@ async function main(): Promise<number> {
     reportProblems(loaded.problems, format);
     return EXIT.badInput;
   }
+  reportWarnings(loaded.warnings, format);
   const names = selectEnvironments(loaded.fleet, values.env);
 
   // Render everything in memory first: an error in any environment writes nothing anywhere.

@@ -7,6 +7,8 @@ import { modelSchema, type ModelSpec } from '../../../apps/models/model-spec.js'
 import { sortProblems, type ConfigProblem } from './problem.js';
 import { zodProblems } from './zod-problems.js';
 import { crossCheckFleet } from './cross-checks.js';
+import { crossCheckEnvironments } from './cross-environment.js';
+import { findPlaceholders } from './placeholders.js';
 import type { Fleet, Located } from './fleet.js';
 
 /** Where the inputs live, relative to the repository root. */
@@ -14,7 +16,8 @@ export const CLUSTERS_DIR = 'clusters';
 export const MODELS_DIR = 'apps/models';
 export const CLUSTER_FILE = 'cluster.yaml';
 
-export type LoadResult = { ok: true; fleet: Fleet } | { ok: false; problems: ConfigProblem[] };
+/** A loaded fleet carries warnings: things allowed but worth a look (shared network inputs). */
+export type LoadResult = { ok: true; fleet: Fleet; warnings: ConfigProblem[] } | { ok: false; problems: ConfigProblem[] };
 
 /**
  * Loads `clusters/<env>/cluster.yaml` and `apps/models/*.yaml` under `root` and reports every
@@ -90,8 +93,10 @@ export async function loadFleet(root: string): Promise<LoadResult> {
   }
 
   problems.push(...crossCheckFleet({ models, environments }, unchecked));
+  const { errors, warnings } = crossCheckEnvironments({ models, environments });
+  problems.push(...errors);
   if (problems.length > 0) return { ok: false, problems: sortProblems(problems) };
-  return { ok: true, fleet: { models, environments } };
+  return { ok: true, fleet: { models, environments }, warnings: sortProblems(warnings) };
 }
 
 async function loadFile<T>(root: string, file: string, schema: z.ZodType<T>, problems: ConfigProblem[]): Promise<Located<T> | undefined> {
@@ -107,6 +112,17 @@ function checkText<T>(text: string, file: string, schema: z.ZodType<T>, problems
   const parsed = parseInputYaml(text, file);
   if (isProblem(parsed)) {
     problems.push(parsed);
+    return undefined;
+  }
+  const unfilled = findPlaceholders(parsed.value);
+  if (unfilled.length > 0) {
+    for (const { path, what } of unfilled)
+      problems.push({
+        file,
+        line: parsed.lineOf(path),
+        path,
+        message: `not filled in: expected ${what}, found the placeholder new:env or new:model left`,
+      });
     return undefined;
   }
   const result = schema.safeParse(parsed.value, { reportInput: true });
