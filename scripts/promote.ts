@@ -15,7 +15,7 @@ import { gitHubClient, timeLimitsFromEnv } from './lib/github/client.js';
 import { PromotionError } from './lib/promote/errors.js';
 import { promoteModel, type PromotionContext } from './lib/promote/promotion.js';
 
-const USAGE = `Usage: npm run promote -- --to ENV [--model NAME [--version V] | --all] [--dry-run]
+const USAGE = `Usage: npm run promote -- --to ENV [--model NAME [--version V] [--min-replicas N --max-replicas N] | --all] [--dry-run]
                               [--repo OWNER/NAME] [--base BRANCH] [--now ISO-8601]
        npm run promote -- --list-targets
 
@@ -27,6 +27,10 @@ open one). Merging the PR is the deployment.
   --to ENV          the environment to promote into (required)
   --model NAME      only this model; --all (the default) every model both environments run
   --version V       with --model: promote this version from the source's history (rollback)
+  --min-replicas N, --max-replicas N
+                    with --model, for a first rollout (a model the source runs and ENV does not
+                    yet): its replica bounds in ENV; default: the source's. The PR adds the
+                    model with the source's other settings for it (autoscaling)
   --dry-run         print what would be done; change nothing locally or on GitHub
   --repo OWNER/NAME GitHub repository (default: $GITHUB_REPOSITORY)
   --base BRANCH     branch the environments track and PRs target (default: main)
@@ -52,6 +56,8 @@ async function main(): Promise<number> {
     to: { type: 'string' },
     model: { type: 'string' },
     version: { type: 'string' },
+    'min-replicas': { type: 'string' },
+    'max-replicas': { type: 'string' },
     all: { type: 'boolean', default: false },
     'dry-run': { type: 'boolean', default: false },
     repo: { type: 'string' },
@@ -63,6 +69,8 @@ async function main(): Promise<number> {
   if (!values.to) throw new UsageError('--to ENV is required');
   if (values.model && values.all) throw new UsageError('give --model NAME or --all, not both');
   if (values.version && !values.model) throw new UsageError('--version needs --model: a specific version is promoted one model at a time');
+  const replicas = replicaFlags(values['min-replicas'], values['max-replicas']);
+  if (replicas && !values.model) throw new UsageError("--min-replicas and --max-replicas need --model: they set a first rollout's bounds");
   const now = values.now === undefined ? new Date() : new Date(values.now);
   if (Number.isNaN(now.getTime()))
     throw new UsageError(`--now must be an ISO-8601 time such as 2026-11-27T12:00:00Z, found "${values.now}"`);
@@ -117,8 +125,19 @@ async function main(): Promise<number> {
 
     const models = values.model ? [values.model] : Object.keys(target.models).sort();
     for (const model of models) {
-      if (!target.models[model])
-        throw new PromotionError(`unknown model "${model}" in ${values.to}; it runs: ${Object.keys(target.models).join(', ')}`, 'input');
+      if (target.models[model]) {
+        if (replicas)
+          throw new PromotionError(
+            `${values.to} runs ${model} already: --min-replicas and --max-replicas set a first rollout's bounds; change replicas in clusters/${values.to}/cluster.yaml by a PR`,
+            'input',
+          );
+        continue;
+      }
+      if (!source.models[model])
+        throw new PromotionError(
+          `unknown model "${model}": neither ${values.to} nor its promotion source ${source.name} runs it. A new model starts in the first environment (add it under models: in that cluster.yaml, npm run new:model for its catalogue entry); ${values.to} runs: ${Object.keys(target.models).join(', ')}`,
+          'input',
+        );
     }
     const context: PromotionContext = {
       git: repository,
@@ -138,6 +157,13 @@ async function main(): Promise<number> {
       log,
     };
     if (dryRun) process.stdout.write(`dry run: nothing will be committed, pushed or sent to GitHub\n`);
+    if (!values.model) {
+      const newer = Object.keys(source.models).filter((m) => !target.models[m]);
+      for (const model of newer.sort())
+        process.stdout.write(
+          `${values.to}: ${model}: runs in ${source.name} only; its first rollout is explicit: npm run promote -- --to ${values.to} --model ${model}\n`,
+        );
+    }
     for (const model of models) {
       if (!source.models[model]) {
         process.stdout.write(`${values.to}: ${model}: not run in ${source.name}, nothing to promote\n`);
@@ -145,7 +171,7 @@ async function main(): Promise<number> {
       }
       const outcome = await promoteModel(
         context,
-        { target: values.to, source: source.name, soakHours: target.promotion.soakHours, model, version: values.version },
+        { target: values.to, source: source.name, soakHours: target.promotion.soakHours, model, version: values.version, replicas },
         environments,
       );
       process.stdout.write(`${redact(outcome.message, token)}\n`);
@@ -156,6 +182,20 @@ async function main(): Promise<number> {
     await rm(worktreeDir, { recursive: true, force: true });
     await repository.run(['worktree', 'prune']).catch(() => undefined);
   }
+}
+
+/** --min-replicas and --max-replicas, both or neither, as whole numbers with min <= max. */
+function replicaFlags(min: string | undefined, max: string | undefined): { min: number; max: number } | undefined {
+  if (min === undefined && max === undefined) return undefined;
+  if (min === undefined || max === undefined) throw new UsageError('give --min-replicas and --max-replicas together');
+  const parse = (flag: string, text: string, least: number) => {
+    if (!/^\d+$/.test(text) || Number(text) < least)
+      throw new UsageError(`${flag} must be a whole number of at least ${least}, found "${text}"`);
+    return Number(text);
+  };
+  const bounds = { min: parse('--min-replicas', min, 0), max: parse('--max-replicas', max, 1) };
+  if (bounds.min > bounds.max) throw new UsageError(`--min-replicas (${bounds.min}) must not exceed --max-replicas (${bounds.max})`);
+  return bounds;
 }
 
 /** Environments with promotion.from in the checked-out inputs, as JSON. */

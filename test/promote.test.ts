@@ -50,6 +50,58 @@ describe.concurrent('npm run promote', { timeout: 180_000 }, () => {
     expect(await repo.git(['branch', '--list'])).toBe('* main');
   });
 
+  test("a model's first rollout: the PR adds it with the source's settings, or the replica bounds given", async ({ onTestFinished }) => {
+    const { repo, github, promote } = await setup(onTestFinished);
+    const LARGE = 'llama-3-3-70b-instruct';
+    const entry = `  ${LARGE}:\n    version: v2026.10.1\n    replicas:\n      min: 2\n      max: 4\n`;
+    await repo.commitEdit('clusters/prod/cluster.yaml', entry, '', at(0), `remove ${LARGE} from prod`);
+
+    // --all does not add models: it says how.
+    const all = await promote('--to', 'prod', '--now', at(100).toISOString(), '--dry-run');
+    expect(all.stdout).toContain(
+      `prod: ${LARGE}: runs in staging only; its first rollout is explicit: npm run promote -- --to prod --model ${LARGE}`,
+    );
+
+    const bad = await promote('--to', 'prod', '--model', SMALL, '--min-replicas', '1', '--max-replicas', '2');
+    expect([bad.code, bad.stderr]).toEqual([2, expect.stringContaining(`prod runs ${SMALL} already`)]);
+    const inverted = await promote('--to', 'prod', '--model', LARGE, '--min-replicas', '3', '--max-replicas', '2');
+    expect([inverted.code, inverted.stderr]).toEqual([2, expect.stringContaining('--min-replicas (3) must not exceed --max-replicas (2)')]);
+
+    const result = await promote('--to', 'prod', '--model', LARGE, '--now', at(100).toISOString());
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toContain(`prod: ${LARGE} not running -> v2026.11.1`);
+    const pull = github.pulls[0]!;
+    expect(pull.title).toBe(`add ${LARGE} v2026.11.1 to prod (first rollout)`);
+    expect(pull.head.ref).toBe(`promote/prod/${LARGE}`);
+    expect(pull.body).toContain(`## First rollout of \`${LARGE}\` to **prod**`);
+    expect(pull.body).toContain(`does not run in prod yet: this PR adds it`);
+    await repo.git(['fetch', '--quiet', 'origin']);
+    const added = await repo.git(['show', `origin/promote/prod/${LARGE}:clusters/prod/cluster.yaml`]);
+    expect(added).toContain(`  ${LARGE}:\n    version: v2026.11.1\n    replicas:\n      min: 1\n      max: 2\npromotion:`);
+    const files = (await repo.git(['diff', '--name-only', 'origin/main', `origin/promote/prod/${LARGE}`])).split('\n');
+    expect(files).toContain(`clusters/prod/manifests/apps/llm-${LARGE}/deployment-${LARGE}.yaml`);
+
+    // With bounds: the same PR is refreshed with them.
+    const bounded = await promote(
+      '--to',
+      'prod',
+      '--model',
+      LARGE,
+      '--min-replicas',
+      '2',
+      '--max-replicas',
+      '3',
+      '--now',
+      at(101).toISOString(),
+    );
+    expect(bounded.code, bounded.stderr).toBe(0);
+    expect(github.pulls).toHaveLength(1);
+    await repo.git(['fetch', '--quiet', 'origin']);
+    expect(await repo.git(['show', `origin/promote/prod/${LARGE}:clusters/prod/cluster.yaml`])).toContain(
+      `  ${LARGE}:\n    version: v2026.11.1\n    replicas:\n      min: 2\n      max: 3\n`,
+    );
+  });
+
   test('cluster.yaml keeps its comments and formatting byte for byte except the version', async ({ onTestFinished }) => {
     const { repo, promote } = await setup(onTestFinished);
     expect((await promote('--to', 'prod', '--model', SMALL, '--now', at(100).toISOString())).code).toBe(0);
@@ -220,7 +272,7 @@ describe.concurrent('npm run promote refuses bad input with exit 2 and a clear m
     expect([unknownEnv.code, unknownEnv.stderr]).toEqual([2, 'error: unknown environment "qa"; expected one of: dev, prod, staging\n']);
     const unknownModel = await promote('--to', 'prod', '--model', 'gpt-9');
     expect(unknownModel.code).toBe(2);
-    expect(unknownModel.stderr).toContain('unknown model "gpt-9" in prod');
+    expect(unknownModel.stderr).toContain('unknown model "gpt-9": neither prod nor its promotion source staging runs it');
     const noSource = await promote('--to', 'dev');
     expect(noSource.code).toBe(2);
     expect(noSource.stderr).toContain('dev has no promotion source');

@@ -14,6 +14,8 @@ export interface PromotionFacts {
   readonly sourceCommit: string;
   readonly soakHours: number;
   readonly rollback: boolean;
+  /** The model did not run in the environment: the PR adds it. */
+  readonly firstRollout?: boolean;
 }
 
 export interface GateResult {
@@ -23,7 +25,8 @@ export interface GateResult {
 }
 
 /** `promote <model> <old> -> <new> to <env>` */
-export function pullRequestTitle(facts: Pick<PromotionFacts, 'model' | 'from' | 'to' | 'environment'>): string {
+export function pullRequestTitle(facts: Pick<PromotionFacts, 'model' | 'from' | 'to' | 'environment' | 'firstRollout'>): string {
+  if (facts.firstRollout) return `add ${facts.model} ${facts.to} to ${facts.environment} (first rollout)`;
   return `promote ${facts.model} ${facts.from} -> ${facts.to} to ${facts.environment}`;
 }
 
@@ -40,9 +43,15 @@ export function pullRequestBody(facts: PromotionFacts, diff: DiffSummary, gates:
 function render(facts: PromotionFacts, diff: DiffSummary, gates: readonly GateResult[], maxRows: number): string {
   const sections = [
     [
-      `## ${facts.rollback ? 'Roll back' : 'Promote'} \`${facts.model}\` to **${facts.environment}**`,
+      `## ${facts.firstRollout ? 'First rollout of' : facts.rollback ? 'Roll back' : 'Promote'} \`${facts.model}\` to **${facts.environment}**`,
       '',
       `This version has run in **${facts.source}** (on the base branch) since ${facts.soakedSince.toISOString()}, at least the required ${facts.soakHours} h soak. Merging this PR deploys it to ${facts.environment}.`,
+      ...(facts.firstRollout
+        ? [
+            '',
+            `${facts.model} does not run in ${facts.environment} yet: this PR adds it to \`clusters/${facts.environment}/cluster.yaml\` with ${facts.source}'s settings for it (replica bounds and autoscaling, unless the promotion was given others). Check they suit ${facts.environment}, and its GPU capacity (\`gpu.limits\`), before merging.`,
+          ]
+        : []),
       '',
       '| model | from | to | soaked since | source commit |',
       '| --- | --- | --- | --- | --- |',

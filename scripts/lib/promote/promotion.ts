@@ -5,6 +5,8 @@ import { CLUSTER_FILE, CLUSTERS_DIR, loadFleet } from '../config/load-fleet.js';
 import { formatProblem } from '../config/problem.js';
 import { summarizeDiff } from './diff-summary.js';
 import { setModelVersion } from './edit-version.js';
+import { addModelEntry } from './add-model.js';
+import { load } from 'js-yaml';
 import type { Git } from './git.js';
 import { GitHubCallError } from '../github/calls.js';
 import type { GitHubClient, Repository } from '../github/client.js';
@@ -38,6 +40,8 @@ export interface PromotionRequest {
   readonly model: string;
   /** A specific version (rollback); the source's current version otherwise. */
   readonly version: string | undefined;
+  /** A first rollout's replica bounds; the source environment's otherwise. */
+  readonly replicas?: { readonly min: number; readonly max: number } | undefined;
 }
 
 /** Deterministic branch of a model's promotion into an environment. */
@@ -62,7 +66,8 @@ export async function promoteModel(
   const { target, source, model } = request;
   const sourceSpec = environments.get(source) as ClusterSpec;
   const targetSpec = environments.get(target) as ClusterSpec;
-  const current = targetSpec.models[model]?.version as string;
+  // Absent: the model's first rollout to the target, with the source's settings for it.
+  const current = targetSpec.models[model]?.version;
   const candidate = request.version ?? (sourceSpec.models[model]?.version as string);
   const prefix = `${target}: ${model}`;
 
@@ -76,6 +81,7 @@ export async function promoteModel(
     );
   }
   if (candidate === current) return { changed: false, message: `${prefix}: already at ${current}; nothing to do` };
+  const fromLabel = current ?? 'not running';
 
   const soaked = runDuration(run, context.now);
   const required = request.soakHours * 3_600_000;
@@ -91,9 +97,13 @@ export async function promoteModel(
   await context.worktree.run(['clean', '-fdq']);
   const root = context.worktree.dir;
   const targetFile = path.join(root, CLUSTERS_DIR, target, CLUSTER_FILE);
+  const targetName = `${CLUSTERS_DIR}/${target}/${CLUSTER_FILE}`;
+  const targetText = await readFile(targetFile, 'utf8');
   await writeFile(
     targetFile,
-    setModelVersion(await readFile(targetFile, 'utf8'), `${CLUSTERS_DIR}/${target}/${CLUSTER_FILE}`, model, candidate),
+    current === undefined
+      ? addModelEntry(targetText, targetName, model, await firstRolloutEntry(root, source, model, candidate, request.replicas))
+      : setModelVersion(targetText, targetName, model, candidate),
   );
   const before = await renderedFiles(root, target);
   const loaded = await loadFleet(root);
@@ -107,8 +117,9 @@ export async function promoteModel(
     model,
     environment: target,
     source,
-    from: current,
+    from: fromLabel,
     to: candidate,
+    firstRollout: current === undefined,
     soakedSince: run.since.time,
     sourceCommit: run.since.commit,
     soakHours: request.soakHours,
@@ -117,7 +128,7 @@ export async function promoteModel(
   const title = pullRequestTitle(facts);
   const body = pullRequestBody(facts, summarizeDiff(before, after), [gate]);
   const branch = promotionBranch(target, model);
-  const what = `${prefix} ${current} -> ${candidate} (in ${source} since ${run.since.time.toISOString()}, ${formatDuration(soaked)} >= ${request.soakHours}h)`;
+  const what = `${prefix} ${fromLabel} -> ${candidate} (in ${source} since ${run.since.time.toISOString()}, ${formatDuration(soaked)} >= ${request.soakHours}h)`;
 
   if (!context.github) {
     return {
@@ -211,4 +222,21 @@ function indent(text: string): string {
     .split('\n')
     .map((l) => `    ${l}`)
     .join('\n');
+}
+
+/**
+ * A first rollout's `models.<model>` entry: the source environment's, as written there (its
+ * replica bounds and autoscaling settings, no defaults spelled out), at the promoted version,
+ * with the replica bounds the command was given, if any.
+ */
+async function firstRolloutEntry(
+  root: string,
+  source: string,
+  model: string,
+  version: string,
+  replicas: PromotionRequest['replicas'],
+): Promise<Record<string, unknown>> {
+  const text = await readFile(path.join(root, CLUSTERS_DIR, source, CLUSTER_FILE), 'utf8');
+  const written = (load(text) as { models: Record<string, Record<string, unknown>> }).models[model]!;
+  return { ...written, version, ...(replicas ? { replicas: { min: replicas.min, max: replicas.max } } : {}) };
 }
