@@ -15,7 +15,6 @@ import { checkGates, type Gate } from './lib/check/gates.js';
 import { LOCATIONS_VARIABLE } from './lib/validate/locations-variable.js';
 import { parseLocationList } from './lib/validate/schema-location.js';
 import { commandLine } from './lib/cli/command-line.js';
-import { TOOL_ROOT } from './lib/cli/tool-root.js';
 import { environmentFolders, refuseUnknownEnvironments } from './lib/config/select-environments.js';
 
 const USAGE = `Usage: npm run check -- [--env NAME ...] [--format text|json|github] [--require-engines]
@@ -64,7 +63,7 @@ async function main(): Promise<number> {
     throw new UsageError('--skip-sync-test is refused when CI=true: the merge gate always replays the sync');
   // An unknown environment is one usage error before any gate runs (each gate would say it
   // again); folders, not the fleet, since a broken fleet is the render gate's to report.
-  refuseUnknownEnvironments(await environmentFolders(path.resolve(values.root ?? TOOL_ROOT)), values.env);
+  refuseUnknownEnvironments(await environmentFolders(path.resolve(values.root ?? process.cwd())), values.env);
   const json = values.format === 'json';
   const gates = checkGates({
     env: values.env ?? [],

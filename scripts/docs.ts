@@ -10,7 +10,6 @@ import { GeneratedBlockError, refreshBlocks } from './lib/docs/generated-blocks.
 import { packFacts, syncOrderTable } from './lib/docs/generators.js';
 import { CatalogueError, loadCatalogue, POLICIES_DIR } from './lib/policy/catalogue.js';
 import { policyDocs } from './lib/policy/docs.js';
-import { TOOL_ROOT } from './lib/cli/tool-root.js';
 
 const USAGE = `Usage: npm run docs -- [--check] [--root DIR]
 
@@ -36,7 +35,7 @@ async function readmes(root: string): Promise<string[]> {
 
 async function main(): Promise<number> {
   const { values } = parseFlags(process.argv.slice(2), { check: { type: 'boolean' }, root: { type: 'string' } });
-  const root = path.resolve(values.root ?? TOOL_ROOT);
+  const root = path.resolve(values.root ?? process.cwd());
   const wanted = new Map<string, string>();
   try {
     const rules = await loadCatalogue(root);

@@ -16,7 +16,6 @@ import { formatFlows, staleFlows } from './lib/netpol/report.js';
 import { FolderError } from './lib/sync/folder-objects.js';
 import { announceEngine, missingEngineMessage } from './lib/tools/locate-engine.js';
 import type { ConfigProblem } from './lib/config/problem.js';
-import { TOOL_ROOT } from './lib/cli/tool-root.js';
 
 const USAGE = `Usage: npm run netpol -- [--env NAME ...] [--format text|json|github] [--root DIR]
 
@@ -32,7 +31,7 @@ associations.
   --env NAME   check only this environment (repeatable; default: all, which also reports
                flows that match no pods anywhere)
   --format F   text (default), json or github (annotations on the files)
-  --root DIR   repository root (default: this checkout)
+  --root DIR   repository root (default: the current directory)
 
 Exit 0 when every flow is as required, 1 on findings, 2 on bad input or without the engine.
 `;
@@ -44,7 +43,7 @@ async function main(): Promise<number> {
     root: { type: 'string' },
   });
   const format = parseReportFormat(values.format);
-  const root = path.resolve(values.root ?? TOOL_ROOT);
+  const root = path.resolve(values.root ?? process.cwd());
   const loaded = await loadSelectedFleet(root, values.env, format);
   if (!loaded) return EXIT.badInput;
   const { fleet, environments } = loaded;

@@ -5,6 +5,7 @@
 import { readFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
+import { load } from 'js-yaml';
 import { EXIT } from './lib/cli/exit-codes.js';
 import { parseFlags, runCli, UsageError } from './lib/cli/run-cli.js';
 import { CLUSTER_FILE, CLUSTERS_DIR } from './lib/config/load-fleet.js';
@@ -53,6 +54,7 @@ async function main(): Promise<number> {
   const sourceFile = `${CLUSTERS_DIR}/${values.from}/${CLUSTER_FILE}`;
   const scaffold = scaffoldEnvironment(await readFile(path.join(root, sourceFile), 'utf8'), sourceFile, values.from, name);
   await writeNewFile(path.join(root, file), scaffold.text);
+  const internetFacing = (load(scaffold.text) as { ingress?: { scheme?: string } }).ingress?.scheme === 'internet-facing';
 
   process.stdout.write(`wrote ${file} from ${sourceFile}. Fill in:\n`);
   for (const p of scaffold.placeholders) process.stdout.write(`  ${file}:${p.line}: ${formatPath(p.path)}: ${p.what}\n`);
@@ -62,8 +64,14 @@ async function main(): Promise<number> {
       'Then:',
       `  npm run render -- --env ${name}      # writes ${CLUSTERS_DIR}/${name}/manifests and bootstrap`,
       `  npm run check -- --env ${name}       # every gate`,
-      `Bootstrap the cluster from ${CLUSTERS_DIR}/${name}/bootstrap (platform/README.md, "Bootstrap"). If ${name} is held to`,
-      `production rules, add it to policies/data/environments.yaml; if it receives promotions, check promotion.from.`,
+      'The policy pack allows only what its reviewed data lists; for a new environment that is usually:',
+      `  policies/data/registries.yaml     its account's ECR (the pull-through cache), if the account is new to the fleet`,
+      ...(internetFacing
+        ? [`  policies/data/network.yaml        ${name} under internet_facing_environments (ingress.scheme is internet-facing)`]
+        : []),
+      `  policies/data/environments.yaml   ${name} under production, if it is held to production rules`,
+      `Bootstrap the cluster from ${CLUSTERS_DIR}/${name}/bootstrap (platform/README.md, "Bootstrap"); if it receives`,
+      'promotions, check promotion.from.',
       '',
     ].join('\n'),
   );

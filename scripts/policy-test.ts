@@ -9,7 +9,6 @@ import { parseFlags, runCli } from './lib/cli/run-cli.js';
 import { POLICIES_DIR, POLICY_DATA_DIR } from './lib/policy/catalogue.js';
 import { runConftest } from './lib/policy/conftest.js';
 import { announceEngine, missingEngineMessage } from './lib/tools/locate-engine.js';
-import { TOOL_ROOT } from './lib/cli/tool-root.js';
 
 const USAGE = `Usage: npm run policy:test -- [--root DIR]
 
@@ -24,7 +23,7 @@ not compile.
 
 async function main(): Promise<number> {
   const { values } = parseFlags(process.argv.slice(2), { root: { type: 'string' } });
-  const root = path.resolve(values.root ?? TOOL_ROOT);
+  const root = path.resolve(values.root ?? process.cwd());
   const conftest = await announceEngine('conftest');
   const opa = await announceEngine('opa');
   if (!conftest || !opa) {

@@ -13,7 +13,6 @@ import { loadExceptions } from './lib/policy/exceptions.js';
 import { PolicyLoadError, runPolicyGate } from './lib/policy/gate.js';
 import { formatPolicyReport, POLICY_FORMATS, reportFailed, type PolicyFormat } from './lib/policy/report.js';
 import { announceEngine, missingEngineMessage } from './lib/tools/locate-engine.js';
-import { TOOL_ROOT } from './lib/cli/tool-root.js';
 import { pullRequestBase } from './lib/cli/base-revision.js';
 
 const USAGE = `Usage: npm run policy -- [--env NAME ...] [--format text|json|github|junit] [--base REV] [--root DIR]
@@ -28,7 +27,7 @@ that matches nothing, fails the gate.
   --format F     text (default), json, github (annotations + text) or junit
   --base REV     git revision whose model versions count as deployed (default:
                  origin/$GITHUB_BASE_REF in a pull request, else HEAD)
-  --root DIR     repository root (default: this checkout)
+  --root DIR     repository root (default: the current directory)
 
 conftest comes from .tools/bin/ (npm run tools), else $CONFTEST, else PATH. Exit 0 when every
 rule passes, 1 on any failure or exception problem, 2 when conftest is missing, a policy does not
@@ -45,7 +44,7 @@ async function main(): Promise<number> {
   const format = (values.format ?? 'text') as PolicyFormat;
   if (!POLICY_FORMATS.includes(format))
     throw new UsageError(`--format must be one of ${POLICY_FORMATS.join(', ')}, found "${values.format}"`);
-  const root = path.resolve(values.root ?? TOOL_ROOT);
+  const root = path.resolve(values.root ?? process.cwd());
 
   let rules;
   try {

@@ -19,7 +19,6 @@ import { readGateFiles } from './lib/report/gate-results.js';
 import { modelServers } from './lib/report/model-servers.js';
 import { prReport, REPORT_MARKER, type EnvironmentReport } from './lib/report/pr-report.js';
 import { capacity, readPriceTable } from './lib/report/pricing.js';
-import { TOOL_ROOT } from './lib/cli/tool-root.js';
 import { pullRequestBase } from './lib/cli/base-revision.js';
 
 const USAGE = `Usage: npm run pr-report -- [--base REV] [--gates DIR] [--output comment|summary|stdout]
@@ -66,7 +65,7 @@ async function main(): Promise<number> {
     root: { type: 'string' },
   });
   const env = process.env;
-  const root = path.resolve(values.root ?? TOOL_ROOT);
+  const root = path.resolve(values.root ?? process.cwd());
   const token = env.GITHUB_TOKEN ?? '';
   const output = (values.output ?? (env.PR_FROM_FORK === 'true' ? 'summary' : token ? 'comment' : 'stdout')) as Output;
   if (!OUTPUTS.includes(output)) throw new UsageError(`--output must be one of ${OUTPUTS.join(', ')}, found "${values.output}"`);

@@ -36,7 +36,7 @@ where a wave would wait on health, the report says what it waits for.
                default: origin/$GITHUB_BASE_REF in a pull request, else none (a first sync)
   --format F   text (default), json or github (annotations on the files)
   --verbose    also list what was installed along the way
-  --root DIR   repository root (default: this checkout)
+  --root DIR   repository root (default: the current directory)
 
 Exit 0 when every environment replays clean, 1 on findings, 2 on bad input or when the API
 server cannot start (with why).
@@ -53,7 +53,7 @@ async function main(): Promise<number> {
   const format = parseReportFormat(values.format);
   // In a pull request, what the merge meets is the base branch as deployed.
   const base = values.base ?? pullRequestBase();
-  const root = path.resolve(values.root ?? TOOL_ROOT);
+  const root = path.resolve(values.root ?? process.cwd());
   const loaded = await loadSelectedFleet(root, values.env, format);
   if (!loaded) return EXIT.badInput;
   const { fleet, environments } = loaded;

@@ -9,7 +9,6 @@ import { cp, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/pr
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { $ } from 'zx';
-import { commandLine } from './lib/cli/command-line.js';
 import { EXIT } from './lib/cli/exit-codes.js';
 import { parseFlags, runCli } from './lib/cli/run-cli.js';
 import { TOOL_ROOT } from './lib/cli/tool-root.js';
@@ -72,12 +71,24 @@ async function main(): Promise<number> {
       }
       return code === 0;
     };
+    // The copy's own launcher, as its user runs it: it bundles the copy's scripts.
+    const launcher = path.join(work, 'scripts', 'launch.mjs');
     const command = async (name: string, args: string[], env: Record<string, string> = {}) => {
-      const result = await $({ cwd: work, nothrow: true, quiet: true, env: { ...process.env, ...env } })`${commandLine(name)} ${args}`;
+      const result = await $({
+        cwd: work,
+        nothrow: true,
+        quiet: true,
+        env: { ...process.env, ...env },
+      })`${process.execPath} ${launcher} ${name} ${args}`;
       return { code: result.exitCode ?? 1, output: `${result.stdout}${result.stderr}`, stdout: result.stdout };
     };
     const edit = async (file: string, change: (text: string) => string) =>
       writeFile(path.join(work, file), change(await readFile(path.join(work, file), 'utf8')));
+    /** A person's edit: one replacement that must find its place (the files moved on otherwise). */
+    const replace = (pattern: RegExp, by: string) => (text: string) => {
+      if (!pattern.test(text)) throw new Error(`trial: nothing matches ${pattern} any more; update scripts/trial.ts`);
+      return text.replace(pattern, by);
+    };
 
     // 1. A new model, with the digest of its (stand-in) weights, run in dev.
     const weights = path.join(dir, 'weights');
@@ -96,9 +107,10 @@ async function main(): Promise<number> {
       command('new-model', [...modelFlags, '--version', 'v2026.12.0', '--digest', digest]),
     );
     if (modelOk) {
-      await edit(`apps/models/${MODEL}.yaml`, (t) => t.replace(/^parametersBillions: .*$/m, 'parametersBillions: 7'));
-      await edit('clusters/dev/cluster.yaml', (t) =>
-        t.replace(/^models:\n/m, `models:\n  ${MODEL}:\n    version: v2026.12.0\n    replicas:\n      min: 1\n      max: 2\n`),
+      await edit(`apps/models/${MODEL}.yaml`, replace(/^parametersBillions: .*$/m, 'parametersBillions: 7'));
+      await edit(
+        'clusters/dev/cluster.yaml',
+        replace(/^models:\n/m, `models:\n  ${MODEL}:\n    version: v2026.12.0\n    replicas:\n      min: 1\n      max: 2\n`),
       );
     }
 
@@ -109,11 +121,20 @@ async function main(): Promise<number> {
       listing = result.stdout;
       return result;
     });
-    if (envOk) await edit('clusters/perf/cluster.yaml', (t) => fillListedPlaceholders(t, listing, PERF_ENVIRONMENT));
+    if (envOk) {
+      await edit('clusters/perf/cluster.yaml', (t) => fillListedPlaceholders(t, listing, PERF_ENVIRONMENT));
+      // The reviewed policy data new:env names: perf's account's ECR, and perf's public ingress.
+      const account = PERF_ENVIRONMENT['aws.accountId']!;
+      await edit('policies/data/registries.yaml', replace(/- '\^\((\d{12}(?:\|\d{12})*)\)\\\.dkr/, `- '^($1|${account})\\.dkr`));
+      await edit(
+        'policies/data/network.yaml',
+        replace(/internet_facing_environments: \[([^\]]*)\]/, 'internet_facing_environments: [$1, perf]'),
+      );
+    }
 
     // 3. A version bump in dev: catalogued with its digest first.
-    await edit(`apps/models/${BUMPED}.yaml`, (t) => t.replace(/^versions:\n/m, `versions:\n  v2026.12.7:\n    digest: ${digest}\n`));
-    await edit('clusters/dev/cluster.yaml', (t) => t.replace(new RegExp(`(  ${BUMPED}:\\n    version: )\\S+`), '$1v2026.12.7'));
+    await edit(`apps/models/${BUMPED}.yaml`, replace(/^versions:\n/m, `versions:\n  v2026.12.7:\n    digest: ${digest}\n`));
+    await edit('clusters/dev/cluster.yaml', replace(new RegExp(`(  ${BUMPED}:\\n    version: )\\S+`), '$1v2026.12.7'));
 
     // 4. Render and commit, as the PR would.
     await step('npm run render', () => command('render', []));
@@ -129,8 +150,17 @@ async function main(): Promise<number> {
         output: opened ? result.output : `no PR promoting ${BUMPED} to staging:\n${result.output}`,
       };
     });
-    await step('npm run check -- --require-engines', () => command('check', ['--require-engines']));
-    const tests = values.full ? ['npm', 'test'] : ['npx', 'vitest', 'run', ...FLEET_TESTS];
+    await step('npm run check -- --require-engines', async () => {
+      const result = await command('check', ['--require-engines']);
+      // The gates must have judged the copy's fleet, the new environment included.
+      const covered = /sync-test: perf \(/.test(result.output) && /conftest: perf objects/.test(result.output);
+      return {
+        code: result.code === 0 && covered ? 0 : 1,
+        output: covered ? result.output : `the gates did not cover perf:\n${result.output}`,
+      };
+    });
+    // Not the trial's own test inside the trial: it would copy the copy.
+    const tests = values.full ? ['npm', 'test', '--', '--exclude', 'test/trial.test.ts'] : ['npx', 'vitest', 'run', ...FLEET_TESTS];
     await step(tests.join(' '), async () => {
       const result = await $({ cwd: work, nothrow: true, quiet: true })`${tests}`;
       return { code: result.exitCode ?? 1, output: `${result.stdout}${result.stderr}`.slice(-6000) };

@@ -102,7 +102,7 @@ async function main(): Promise<number> {
     crd: { type: 'string', multiple: true },
     root: { type: 'string' },
   });
-  const root = path.resolve(values.root ?? TOOL_ROOT);
+  const root = path.resolve(values.root ?? process.cwd());
   const locations = [...(values['schema-location'] ?? []).map(parseLocation), ...parseLocationList(process.env[LOCATIONS_VARIABLE])];
   const loaded = await loadFleet(root);
   if (!loaded.ok) throw new UsageError('the inputs do not load; run npm run render for the problems');

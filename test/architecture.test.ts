@@ -282,4 +282,15 @@ describe('the suite tests the toolkit, not the fork', () => {
       expect(LIVE_FLEET_READ.test(bad), bad).toBe(true);
     expect(LIVE_FLEET_READ.test("path.join(REPO_ROOT, 'policies/data')")).toBe(false);
   });
+
+  test('every command reads the fleet of the directory it runs in (or --root), never the toolkit checkout it was bundled from', async () => {
+    // A command defaulting to TOOL_ROOT ran the repository's fleet when a test or the trial ran
+    // it elsewhere; npm runs scripts at the package root, so for users the two are the same.
+    const offenders: string[] = [];
+    for (const file of (await readdir(path.join(REPO_ROOT, 'scripts'))).filter((f) => f.endsWith('.ts'))) {
+      const text = await readFile(path.join(REPO_ROOT, 'scripts', file), 'utf8');
+      if (/root\s*\?\?\s*TOOL_ROOT/.test(text)) offenders.push(`scripts/${file}`);
+    }
+    expect(offenders).toEqual([]);
+  });
 });

@@ -4,7 +4,7 @@
  * toolkit against these; the repository's own clusters/ and apps/models/ are the fork's fleet,
  * which `npm run check` gates, and no test reads them.
  */
-import { cp, mkdir, mkdtemp, readdir, rm, symlink } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -34,6 +34,12 @@ export default async function setup(project: TestProject): Promise<() => Promise
     for (const entry of TOOLKIT_PATHS) await symlink(path.join(REPO_ROOT, entry), path.join(root, entry));
     const render = await $({ nothrow: true, quiet: true, cwd: root })`${commandLine('render')} --root ${root}`;
     if (render.exitCode !== 0) throw new Error(`rendering the fixture fleet ${name} failed:\n${render.stdout}${render.stderr}`);
+    // One commit, as a fork's checkout has: the policy gate takes each environment's versions at
+    // HEAD as its baseline (PRM-001), and promotion reads history. The linked toolkit stays out.
+    await $({ quiet: true, cwd: root })`git init -q -b main`;
+    await writeFile(path.join(root, '.git', 'info', 'exclude'), `${TOOLKIT_PATHS.map((p) => `/${p}`).join('\n')}\n`);
+    await $({ quiet: true, cwd: root })`git add -A`;
+    await $({ quiet: true, cwd: root })`git -c user.name=fixture -c user.email=fixture@example.com commit -q -m ${`the ${name} fleet`}`;
     roots[name] = root;
   }
   project.provide('fleetRoots', roots);
