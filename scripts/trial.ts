@@ -14,6 +14,7 @@ import { parseFlags, runCli } from './lib/cli/run-cli.js';
 import { TOOL_ROOT } from './lib/cli/tool-root.js';
 import { fillListedPlaceholders, PERF_ENVIRONMENT } from './lib/trial/perf-environment.js';
 import { weightsDigest } from './lib/weights/digest.js';
+import { FILE_OPERATIONS_IN_FLIGHT, mapConcurrent } from './lib/process/map-concurrent.js';
 
 const USAGE = `Usage: npm run trial -- [--full] [--keep]
 
@@ -177,10 +178,14 @@ async function main(): Promise<number> {
 async function copyRepository(from: string, to: string): Promise<void> {
   const listed = (await $({ cwd: from, quiet: true })`git ls-files -z --cached --others --exclude-standard`).stdout;
   const files = listed.split('\0').filter((f) => f !== '' && existsSync(path.join(from, f)));
-  for (const file of files) {
-    await mkdir(path.dirname(path.join(to, file)), { recursive: true });
-    await cp(path.join(from, file), path.join(to, file), { verbatimSymlinks: true });
-  }
+  await mapConcurrent(
+    files,
+    async (file) => {
+      await mkdir(path.dirname(path.join(to, file)), { recursive: true });
+      await cp(path.join(from, file), path.join(to, file), { verbatimSymlinks: true });
+    },
+    FILE_OPERATIONS_IN_FLIGHT,
+  );
   for (const made of ['node_modules', '.tools'])
     if (existsSync(path.join(from, made))) await symlink(path.join(from, made), path.join(to, made));
   await $({

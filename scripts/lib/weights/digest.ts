@@ -16,10 +16,9 @@ const MARKER = '.complete';
 export async function weightsDigest(dir: string): Promise<{ digest: string; files: number; bytes: number }> {
   const files = (await listFiles(dir, '')).filter((f) => f !== MARKER).sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
   if (files.length === 0) throw new Error(`${dir}: no files: expected the downloaded weights of one version`);
-  const hashed = await mapConcurrent(files, async (file) => ({ file, hex: await fileSha256(path.join(dir, file)) }), 4);
+  const hashed = await mapConcurrent(files, async (file) => ({ file, ...(await fileSha256(path.join(dir, file))) }), 4);
   const manifest = hashed.map(({ file, hex }) => `${hex}  ${file}\n`).join('');
-  let bytes = 0;
-  for (const file of files) bytes += (await stat(path.join(dir, file))).size;
+  const bytes = hashed.reduce((sum, h) => sum + h.bytes, 0);
   return { digest: `sha256:${createHash('sha256').update(manifest).digest('hex')}`, files: files.length, bytes };
 }
 
@@ -34,12 +33,17 @@ async function listFiles(dir: string, prefix: string): Promise<string[]> {
   return out;
 }
 
-function fileSha256(file: string): Promise<string> {
+/** A file's sha256 and size, from one read. */
+function fileSha256(file: string): Promise<{ hex: string; bytes: number }> {
   return new Promise((resolve, reject) => {
     const hash = createHash('sha256');
+    let bytes = 0;
     createReadStream(file)
-      .on('data', (chunk) => hash.update(chunk))
+      .on('data', (chunk) => {
+        hash.update(chunk);
+        bytes += chunk.length;
+      })
       .on('error', reject)
-      .on('end', () => resolve(hash.digest('hex')));
+      .on('end', () => resolve({ hex: hash.digest('hex'), bytes }));
   });
 }
