@@ -11,6 +11,7 @@ import { gpu } from './gpu/gpu.js';
 import { karpenter } from './karpenter/karpenter.js';
 import { keda } from './keda/keda.js';
 import { kro } from './kro/kro.js';
+import { lws } from './lws/lws.js';
 import { metricsServer } from './metrics-server/metrics-server.js';
 import { monitoring } from './monitoring/monitoring.js';
 import { scheduling } from './scheduling/scheduling.js';
@@ -29,7 +30,7 @@ export const PLATFORM_STAGES: readonly (readonly PlatformComponent[])[] = [
   [externalSecrets, monitoring],
   [cloudwatch],
   [storage, karpenter, awsLoadBalancer, metricsServer],
-  [gpu],
+  [gpu, lws],
   [keda],
   [externalDns],
 ];

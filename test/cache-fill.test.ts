@@ -28,7 +28,7 @@ beforeEach(async () => {
   // aws s3 sync s3://b/k/ DEST ...: copies $S3_ROOT/b/k/ into DEST, as sync does into a new folder.
   await writeFile(
     path.join(dir, 'bin', 'aws'),
-    `#!/bin/sh\necho "$*" >> "${awsLog}"\nsrc="${bucket}/\${3#s3://}"\nmkdir -p "$4"\n[ -d "$src" ] && cp -R "$src". "$4"/\nexit 0\n`,
+    `#!/bin/sh\necho "$*" >> "${awsLog}"\ncat "$AWS_CONFIG_FILE" > "${awsLog}.config"\nsrc="${bucket}/\${3#s3://}"\nmkdir -p "$4"\n[ -d "$src" ] && cp -R "$src". "$4"/\nexit 0\n`,
   );
   await chmod(path.join(dir, 'bin', 'aws'), 0o755);
 });
@@ -46,7 +46,7 @@ async function upload(version: string, files: Record<string, string>): Promise<s
 
 /** dash (Debian's /bin/sh) and bash (Amazon Linux's, in the aws-cli image). */
 let shell = '/bin/sh';
-async function fill(version: string, digest: string) {
+async function fill(version: string, digest: string, extra: Record<string, string> = {}) {
   const result = await $({
     nothrow: true,
     quiet: true,
@@ -56,6 +56,8 @@ async function fill(version: string, digest: string) {
       CACHE_DIR: path.join(cache, version),
       MODEL_DIGEST: digest,
       HOSTNAME: 'llm-abc-123',
+      TMPDIR: dir,
+      ...extra,
     },
   })`${shell} -c ${CACHE_FILL_SCRIPT}`;
   return { code: result.exitCode, stdout: result.stdout, stderr: result.stderr };
@@ -88,6 +90,9 @@ describe.each(['/bin/sh', 'bash'])('the cache fill under %s', (which) => {
     // Nothing half-copied stays beside it.
     expect(await readdir(cache)).toEqual(['v1']);
 
+    // The copy runs with the CRT transfer client (parallel ranged GETs).
+    expect(await readFile(`${awsLog}.config`, 'utf8')).toBe('[default]\ns3 =\n  preferred_transfer_client = crt\n');
+
     const again = await fill('v1', digest);
     expect(again.code).toBe(0);
     expect(again.stdout).toContain(`is present with digest ${digest}, nothing to copy`);
@@ -96,6 +101,14 @@ describe.each(['/bin/sh', 'bash'])('the cache fill under %s', (which) => {
     const cli = await runScript('weights-digest', [source], REPO_ROOT);
     expect(cli.stdout).toBe(`${digest}\n`);
     expect(cli.stderr).toBe('7 files, 12059 bytes\n');
+  });
+
+  test('hashing more files at once (HASH_JOBS, one per CPU) gives the same digest', async () => {
+    const source = await upload('v2', WEIGHTS);
+    const { digest } = await weightsDigest(source);
+    const result = await fill('v2', digest, { HASH_JOBS: '3' });
+    expect(result, result.stderr).toMatchObject({ code: 0 });
+    expect(await readFile(path.join(cache, 'v2', '.complete'), 'utf8')).toBe(digest);
   });
 
   test('refuses weights that are not the catalogue ones, and publishes nothing', async () => {

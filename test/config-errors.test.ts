@@ -14,6 +14,7 @@ const STAGING = 'clusters/staging/cluster.yaml';
 const PROD = 'clusters/prod/cluster.yaml';
 const SMALL = 'apps/models/llama-3-1-8b-instruct.yaml';
 const LARGE = 'apps/models/llama-3-3-70b-instruct.yaml';
+const HUGE = 'apps/models/llama-3-1-405b-instruct.yaml';
 
 interface BadInput {
   readonly name: string;
@@ -79,7 +80,7 @@ const cases: BadInput[] = [
     breakIt: async (repo) => {
       await repo.edit(DEV, '  llama-3-1-8b-instruct:', '  llama-3-1-8b-instrukt:');
       return [
-        `${DEV}:${await repo.lineOf(DEV, 'instrukt')}: models.llama-3-1-8b-instrukt: unknown model; expected one of the catalogue (apps/models/<name>.yaml): llama-3-1-8b-instruct, llama-3-3-70b-instruct`,
+        `${DEV}:${await repo.lineOf(DEV, 'instrukt')}: models.llama-3-1-8b-instrukt: unknown model; expected one of the catalogue (apps/models/<name>.yaml): llama-3-1-405b-instruct, llama-3-1-8b-instruct, llama-3-3-70b-instruct`,
       ];
     },
   },
@@ -172,9 +173,10 @@ const cases: BadInput[] = [
   {
     name: 'instance family not allowed',
     breakIt: async (repo) => {
-      await repo.edit(DEV, 'instanceFamilies: [g6, g6e]', 'instanceFamilies: [g6]');
+      await repo.edit(DEV, 'instanceFamilies: [g6, g6e, p5]', 'instanceFamilies: [g6]');
       return [
         `${DEV}:${await repo.lineOf(DEV, '  llama-3-3-70b-instruct:')}: models.llama-3-3-70b-instruct: instance families not allowed: the model runs on [p5, p4d, g6e] but gpu.instanceFamilies here allows [g6]; expected at least one in common`,
+        `${DEV}:${await repo.lineOf(DEV, '  llama-3-1-405b-instruct:')}: models.llama-3-1-405b-instruct: instance families not allowed: the model runs on [p5] but gpu.instanceFamilies here allows [g6]; expected at least one in common`,
       ];
     },
   },
@@ -269,9 +271,11 @@ const cases: BadInput[] = [
   {
     name: 'a GPU limit the minimum replicas fit but a rollout does not',
     breakIt: async (repo) => {
-      await repo.edit(STAGING, 'gpus: 32', 'gpus: 24');
+      // The minimum replicas hold 1 + 8 + 16 = 25 GPUs; the gpu pool rolls out in 26, the EFA pool
+      // (a surge group of the 405B is 16 GPUs) in 40.
+      await repo.edit(STAGING, 'gpus: 64', 'gpus: 30');
       return [
-        `${STAGING}:${await repo.lineOf(STAGING, 'gpus: 24')}: gpu.limits.gpus: expected at least 26 GPUs for NodePool gpu to roll out: 18 for the minimum replicas plus one surge replica of [llama-3-1-8b-instruct, llama-3-3-70b-instruct], and 8 for a node Karpenter replaces while the old one drains; found 24`,
+        `${STAGING}:${await repo.lineOf(STAGING, 'gpus: 30')}: gpu.limits.gpus: expected at least 40 GPUs for NodePool gpu-efa to roll out: 32 for the minimum replicas plus one surge replica of [llama-3-1-405b-instruct], and 8 for a node Karpenter replaces while the old one drains; found 30`,
       ];
     },
   },
@@ -308,6 +312,66 @@ const cases: BadInput[] = [
       await repo.edit(DEV, 'accountId: "111122223333"', 'accountId: 111122223333');
       return [
         `${DEV}:${await repo.lineOf(DEV, 'accountId')}: aws.accountId: expected a 12-digit AWS account id in quotes (unquoted, YAML reads it as a number), found number 111122223333`,
+      ];
+    },
+  },
+  {
+    name: 'a model on several nodes: tensor parallelism beyond one node',
+    breakIt: async (repo) => {
+      // 4 x 4 = 16 GPUs, but tensor parallelism across the nodes would all-reduce over EFA every layer.
+      await repo.edit(HUGE, 'tensorParallelSize: 8', 'tensorParallelSize: 4');
+      await repo.edit(HUGE, 'pipelineParallelSize: 2', 'pipelineParallelSize: 4');
+      return [
+        `${HUGE}:${await repo.lineOf(HUGE, 'tensorParallelSize')}: tensorParallelSize: expected tensorParallelSize to equal gpu.count (8, the GPUs of one node): tensor parallelism stays within a node, pipeline parallelism spans the 2 nodes; found 4`,
+      ];
+    },
+  },
+  {
+    name: 'a model on several nodes: pipeline stages other than nodes',
+    breakIt: async (repo) => {
+      await repo.edit(HUGE, 'pipelineParallelSize: 2', 'pipelineParallelSize: 4');
+      return [
+        `${HUGE}:${await repo.lineOf(HUGE, 'pipelineParallelSize')}: pipelineParallelSize: expected pipelineParallelSize to equal gpu.nodes (2), so that tensorParallelSize x pipelineParallelSize = gpu.count x gpu.nodes = 16; found 4`,
+      ];
+    },
+  },
+  {
+    name: 'a model on several nodes without EFA',
+    breakIt: async (repo) => {
+      await repo.edit(HUGE, '  efa: true', '  efa: false');
+      return [
+        `${HUGE}:${await repo.lineOf(HUGE, '  efa: false')}: gpu.efa: expected true: a replica on 2 nodes moves activations between them every step, which needs Elastic Fabric Adapter (the gpu-efa pool); found false`,
+      ];
+    },
+  },
+  {
+    name: 'weights on the instance store larger than the ephemeral storage',
+    breakIt: async (repo) => {
+      await repo.edit(LARGE, 'loading:\n  from: efs', 'loading:\n  from: nvme');
+      return [
+        `${LARGE}:${await repo.lineOf(LARGE, 'ephemeralStorage')}: resources.ephemeralStorage: expected at least 164Gi with loading.from nvme: the weights' copy (154Gi) and 10Gi for the server live on the pod's ephemeral storage; found 100Gi`,
+      ];
+    },
+  },
+  {
+    name: 'a model that may scale to zero with nothing to wake it',
+    breakIt: async (repo) => {
+      const text = await repo.read(DEV);
+      await repo.write(DEV, text.replace('      min: 1\n      max: 2', '      min: 0\n      max: 2'));
+      return [
+        `${DEV}:${await repo.lineOf(DEV, 'min: 0')}: models.llama-3-1-8b-instruct.replicas.min: expected at least 1, or autoscaling.cloudwatch: at 0 replicas no server exports the queue and KV-cache metrics the model scales on, so nothing would ever scale it back up; found 0`,
+      ];
+    },
+  },
+  {
+    name: 'a model on several nodes in an environment without an EFA zone',
+    breakIt: async (repo) => {
+      const text = await repo.read(DEV);
+      const start = text.indexOf('  # The EFA pool');
+      const end = text.indexOf('    placementGroup: llm-dev-efa\n') + '    placementGroup: llm-dev-efa\n'.length;
+      await repo.write(DEV, text.slice(0, start) + text.slice(end));
+      return [
+        `${DEV}:${await repo.lineOf(DEV, '  llama-3-1-405b-instruct:')}: models.llama-3-1-405b-instruct: expected gpu.efa (zone, placementGroup) in this cluster.yaml: a model on 2 nodes runs in the EFA pool, which EFA confines to one Availability Zone`,
       ];
     },
   },

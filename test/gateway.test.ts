@@ -39,7 +39,10 @@ describe('the gateway', () => {
       ...fleet,
       environments: new Map([...fleet.environments, ['staging', { ...staging, spec: { ...staging.spec, models } }]]),
     };
-    expect(routesOf(render(smaller, 'staging')).map((r) => r.model_name)).toEqual(['meta-llama/Llama-3.1-8B-Instruct']);
+    expect(routesOf(render(smaller, 'staging')).map((r) => r.model_name)).toEqual([
+      'meta-llama/Llama-3.1-405B-Instruct',
+      'meta-llama/Llama-3.1-8B-Instruct',
+    ]);
   });
 
   test('checks API keys by their digests and caches completions in Redis with the configured TTL', () => {

@@ -46,7 +46,7 @@ async function columnOf(repo: FixtureRepo, file: string, lineNeedle: string, nee
 describe.concurrent('YAML syntax errors name line and column, say why, and show the place', () => {
   test('an unclosed [ in cluster.yaml points at the bracket, not at the next line', async ({ onTestFinished }) => {
     const repo = await fixture(onTestFinished);
-    await repo.edit(DEV, 'instanceFamilies: [g6, g6e]', 'instanceFamilies: [g6, g6e');
+    await repo.edit(DEV, 'instanceFamilies: [g6, g6e, p5]', 'instanceFamilies: [g6, g6e, p5');
     const line = await repo.lineOf(DEV, 'instanceFamilies: [g6, g6e');
     const column = await columnOf(repo, DEV, 'instanceFamilies: [g6, g6e', '[');
     const stop = await repo.lineOf(DEV, 'capacityTypes:');
@@ -78,7 +78,7 @@ describe.concurrent('YAML syntax errors name line and column, say why, and show 
 
   test('--format json and github carry the column', async ({ onTestFinished }) => {
     const repo = await fixture(onTestFinished);
-    await repo.edit(DEV, 'instanceFamilies: [g6, g6e]', 'instanceFamilies: [g6, g6e');
+    await repo.edit(DEV, 'instanceFamilies: [g6, g6e, p5]', 'instanceFamilies: [g6, g6e, p5');
     const line = await repo.lineOf(DEV, 'instanceFamilies');
     const column = await columnOf(repo, DEV, 'instanceFamilies', '[');
     const json = await runScript('render', ['--check', '--format', 'json'], repo.root);
@@ -201,7 +201,7 @@ describe.concurrent('value errors describe the value wanted and say what was fou
     const limit = /gpus: (\d+)/.exec(await repo.read(DEV))![0];
     await repo.edit(DEV, limit, 'gpus: 16');
     expect(await renderProblems(repo)).toEqual([
-      `${DEV}:${await repo.lineOf(DEV, 'gpus: 16')}: gpu.limits.gpus: expected at least 17 GPUs, what the models' minimum replicas need together (llama-3-3-70b-instruct: 2 replicas x 8 GPUs = 16, llama-3-1-8b-instruct: 1 replica x 1 GPU = 1); found 16`,
+      `${DEV}:${await repo.lineOf(DEV, 'gpus: 16')}: gpu.limits.gpus: expected at least 33 GPUs, what the models' minimum replicas need together (llama-3-1-405b-instruct: 1 replica x 16 GPUs = 16, llama-3-3-70b-instruct: 2 replicas x 8 GPUs = 16, llama-3-1-8b-instruct: 1 replica x 1 GPU = 1); found 16`,
     ]);
   });
 });

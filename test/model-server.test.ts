@@ -34,27 +34,41 @@ beforeAll(async () => {
 
 const cases = () => servers.map((s) => ({ ...s, name: `${s.env}/${s.model}` }));
 
-function deploymentOf(server: { model: string; objects: Map<string, Json> }): Json {
-  const deployment = server.objects.get(`deployment-${server.model}.yaml`);
-  expect(deployment, 'deployment file').toBeDefined();
-  return deployment!;
+/** The model server's workload: a Deployment, or a LeaderWorkerSet for a model on several nodes. */
+function workloadOf(server: { model: string; objects: Map<string, Json> }): Json {
+  const workload = server.objects.get(`deployment-${server.model}.yaml`) ?? server.objects.get(`leaderworkerset-${server.model}.yaml`);
+  expect(workload, 'deployment or leaderworkerset file').toBeDefined();
+  return workload!;
 }
 
-function vllm(deployment: Json): Json {
-  return deployment.spec.template.spec.containers.find((c: Json) => c.name === 'vllm');
+/** Its pod templates: the Deployment's, or the group's leader and worker. */
+function templatesOf(server: { model: string; objects: Map<string, Json> }): Json[] {
+  const workload = workloadOf(server);
+  if (workload.kind === 'Deployment') return [workload.spec.template];
+  return [workload.spec.leaderWorkerTemplate.leaderTemplate, workload.spec.leaderWorkerTemplate.workerTemplate];
+}
+
+/** The template of the pod that serves the API (the only one, or the leader). */
+const servingTemplate = (server: { model: string; objects: Map<string, Json> }): Json => templatesOf(server)[0]!;
+
+function vllm(template: Json): Json {
+  return template.spec.containers.find((c: Json) => c.name === 'vllm');
 }
 
 describe('every model server in every environment', () => {
-  test('the sample fleet has 2 models in each of 3 environments', () => {
+  test('the sample fleet has 3 models in each of 3 environments', () => {
     expect(
       cases()
         .map((c) => c.name)
         .sort(),
     ).toEqual([
+      'dev/llama-3-1-405b-instruct',
       'dev/llama-3-1-8b-instruct',
       'dev/llama-3-3-70b-instruct',
+      'prod/llama-3-1-405b-instruct',
       'prod/llama-3-1-8b-instruct',
       'prod/llama-3-3-70b-instruct',
+      'staging/llama-3-1-405b-instruct',
       'staging/llama-3-1-8b-instruct',
       'staging/llama-3-3-70b-instruct',
     ]);
@@ -67,8 +81,9 @@ describe('every model server in every environment', () => {
         files.filter((f) => !f.startsWith('networkpolicy-') && !f.startsWith('triggerauthentication-')),
         server.model,
       ).toEqual([
-        `deployment-${server.model}.yaml`,
+        ...(fleet.models.get(server.model)!.spec.gpu.nodes > 1 ? [] : [`deployment-${server.model}.yaml`]),
         'kustomization.yaml',
+        ...(fleet.models.get(server.model)!.spec.gpu.nodes > 1 ? [`leaderworkerset-${server.model}.yaml`] : []),
         `namespace-llm-${server.model}.yaml`,
         'persistentvolumeclaim-model-cache.yaml',
         `poddisruptionbudget-${server.model}.yaml`,
@@ -80,9 +95,14 @@ describe('every model server in every environment', () => {
         `service-${server.model}.yaml`,
         `serviceaccount-${server.model}.yaml`,
       ]);
+      const group =
+        fleet.models.get(server.model)!.spec.gpu.nodes > 1
+          ? ['networkpolicy-allow-group-egress.yaml', 'networkpolicy-allow-group.yaml']
+          : [];
       expect(files.filter((f) => f.startsWith('networkpolicy-'))).toEqual([
         'networkpolicy-allow-dns.yaml',
         'networkpolicy-allow-gateway.yaml',
+        ...group,
         'networkpolicy-allow-https-egress.yaml',
         'networkpolicy-allow-pod-identity-agent.yaml',
         'networkpolicy-allow-prometheus-scrape.yaml',
@@ -91,16 +111,17 @@ describe('every model server in every environment', () => {
     }
   });
 
-  test('GPU requests equal limits equal gpu.count, and the pod tolerates the GPU taint and selects the GPU pool', () => {
+  test('GPU requests equal limits equal gpu.count on every pod, which tolerates the GPU taint and selects the GPU pool (EFA pool across nodes)', () => {
     for (const server of servers) {
       const spec = fleet.models.get(server.model)!.spec;
-      const pod = deploymentOf(server).spec.template.spec;
-      const resources = vllm(deploymentOf(server)).resources;
-      expect(resources.limits['nvidia.com/gpu']).toBe(spec.gpu.count);
-      expect(resources.requests['nvidia.com/gpu']).toBe(spec.gpu.count);
-      expect(resources.requests).toEqual(resources.limits);
-      expect(pod.tolerations).toContainEqual({ key: 'nvidia.com/gpu', operator: 'Exists', effect: 'NoSchedule' });
-      expect(pod.nodeSelector).toEqual({ 'karpenter.sh/nodepool': 'gpu' });
+      for (const template of templatesOf(server)) {
+        const resources = vllm(template).resources;
+        expect(resources.limits['nvidia.com/gpu']).toBe(spec.gpu.count);
+        expect(resources.requests['nvidia.com/gpu']).toBe(spec.gpu.count);
+        expect(resources.requests).toEqual(resources.limits);
+        expect(template.spec.tolerations).toContainEqual({ key: 'nvidia.com/gpu', operator: 'Exists', effect: 'NoSchedule' });
+        expect(template.spec.nodeSelector).toEqual({ 'karpenter.sh/nodepool': spec.gpu.efa ? 'gpu-efa' : 'gpu' });
+      }
     }
   });
 
@@ -108,8 +129,7 @@ describe('every model server in every environment', () => {
     for (const server of servers) {
       const model = fleet.models.get(server.model)!.spec;
       const env = fleet.environments.get(server.env)!.spec;
-      const terms =
-        deploymentOf(server).spec.template.spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms;
+      const terms = servingTemplate(server).spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms;
       const families: string[] = terms[0].matchExpressions.find((e: Json) => e.key === 'karpenter.k8s.aws/instance-family').values;
       expect(families.length).toBeGreaterThan(0);
       for (const family of families) {
@@ -119,141 +139,148 @@ describe('every model server in every environment', () => {
     }
   });
 
-  test('probes: a start-up budget scaled to model size, then readiness and liveness on /health', () => {
-    const budgets = new Map<string, number>();
+  test('probes: a start-up budget that covers the time-to-ready estimate twice, then readiness and liveness on /health', () => {
     for (const server of servers) {
-      const container = vllm(deploymentOf(server));
+      const workload = workloadOf(server);
+      const container = vllm(servingTemplate(server));
       for (const probe of ['startupProbe', 'readinessProbe', 'livenessProbe']) {
         expect(container[probe].httpGet, probe).toEqual({ path: '/health', port: 'http' });
       }
-      const startup = container.startupProbe;
-      budgets.set(server.model, startup.periodSeconds * startup.failureThreshold);
+      const estimate = JSON.parse(workload.metadata.annotations['eks-llm-gitops.io/time-to-ready']);
+      const budget = container.startupProbe.periodSeconds * container.startupProbe.failureThreshold;
+      expect(budget, `${server.env}/${server.model}`).toBeGreaterThanOrEqual(Math.max(300, 2 * estimate.engineStartSeconds));
+      expect(budget, `${server.env}/${server.model}`).toBeLessThan(Math.max(300, 2 * estimate.engineStartSeconds) + 10);
+      // A rollout must not be declared failed while the first replica of a version comes up.
+      if (workload.kind === 'Deployment')
+        expect(workload.spec.progressDeadlineSeconds).toBeGreaterThanOrEqual(2 * estimate.firstReplicaSeconds);
     }
-    // A 70B model may take 20 minutes to load; an 8B one a few.
-    expect(budgets.get('llama-3-3-70b-instruct')).toBeGreaterThanOrEqual(20 * 60);
-    expect(budgets.get('llama-3-1-8b-instruct')).toBeGreaterThanOrEqual(5 * 60);
-    expect(budgets.get('llama-3-1-8b-instruct')).toBeLessThan(budgets.get('llama-3-3-70b-instruct')!);
-    for (const server of servers) {
-      const deployment = deploymentOf(server);
-      const budget = budgets.get(server.model)!;
-      expect(deployment.spec.progressDeadlineSeconds, 'a rollout must not be declared failed while the model loads').toBeGreaterThan(
-        budget,
-      );
-    }
+    // The 70B loads more weights than the 8B: a longer budget.
+    const budgetOf = (model: string) => {
+      const probe = vllm(servingTemplate(servers.find((s) => s.model === model)!)).startupProbe;
+      return probe.periodSeconds * probe.failureThreshold;
+    };
+    expect(budgetOf('llama-3-1-8b-instruct')).toBeLessThan(budgetOf('llama-3-3-70b-instruct'));
   });
 
   test('stopping drains: preStop sleeps, and the grace period outlasts the sleep', () => {
     for (const server of servers) {
-      const deployment = deploymentOf(server);
-      const sleep = vllm(deployment).lifecycle.preStop.sleep.seconds;
-      expect(sleep).toBeGreaterThanOrEqual(60);
-      expect(deployment.spec.template.spec.terminationGracePeriodSeconds).toBeGreaterThan(sleep);
+      for (const template of templatesOf(server)) {
+        const sleep = vllm(template).lifecycle.preStop.sleep.seconds;
+        expect(sleep).toBeGreaterThanOrEqual(60);
+        expect(template.spec.terminationGracePeriodSeconds).toBeGreaterThan(sleep);
+      }
     }
   });
 
   test('/dev/shm is a memory emptyDir whose size the memory limit accounts for', () => {
     for (const server of servers) {
       const model = fleet.models.get(server.model)!.spec;
-      const pod = deploymentOf(server).spec.template.spec;
-      const shm = pod.volumes.find((v: Json) => v.name === 'shm');
-      expect(shm.emptyDir.medium).toBe('Memory');
-      const shmBytes = parseBytes(shm.emptyDir.sizeLimit)!;
-      expect(shmBytes).toBeGreaterThan(0);
-      expect(vllm(deploymentOf(server)).volumeMounts).toContainEqual({ name: 'shm', mountPath: '/dev/shm' });
-      const limit = parseBytes(vllm(deploymentOf(server)).resources.limits.memory)!;
-      expect(limit).toBe(parseBytes(model.resources.memory)! + shmBytes);
+      for (const template of templatesOf(server)) {
+        const shm = template.spec.volumes.find((v: Json) => v.name === 'shm');
+        expect(shm.emptyDir.medium).toBe('Memory');
+        const shmBytes = parseBytes(shm.emptyDir.sizeLimit)!;
+        expect(shmBytes).toBeGreaterThan(0);
+        expect(vllm(template).volumeMounts).toContainEqual({ name: 'shm', mountPath: '/dev/shm' });
+        const limit = parseBytes(vllm(template).resources.limits.memory)!;
+        expect(limit).toBe(parseBytes(model.resources.memory)! + shmBytes);
+      }
     }
     const large = servers.find((s) => s.model === 'llama-3-3-70b-instruct')!;
-    expect(deploymentOf(large).spec.template.spec.volumes.find((v: Json) => v.name === 'shm').emptyDir.sizeLimit).toBe('16Gi');
+    expect(servingTemplate(large).spec.volumes.find((v: Json) => v.name === 'shm').emptyDir.sizeLimit).toBe('16Gi');
   });
 
-  test('weights come read-only from the shared cache, filled by a digest-pinned init container for this version only', () => {
+  test('weights: from EFS (read-only, filled by a digest-pinned init container for this version only) or streamed from S3; compile caches persist per version', () => {
     for (const server of servers) {
       const model = fleet.models.get(server.model)!.spec;
       const version = fleet.environments.get(server.env)!.spec.models[server.model]!.version;
-      const pod = deploymentOf(server).spec.template.spec;
-      expect(pod.volumes).toContainEqual({ name: 'model-cache', persistentVolumeClaim: { claimName: 'model-cache' } });
-      expect(vllm(deploymentOf(server)).volumeMounts).toContainEqual({ name: 'model-cache', mountPath: '/model-cache', readOnly: true });
-      const fill = pod.initContainers[0];
-      expect(fill.env).toContainEqual({ name: 'MODEL_SOURCE', value: `${model.source}/${version}/` });
-      expect(fill.env).toContainEqual({ name: 'CACHE_DIR', value: `/model-cache/${version}` });
-      expect(fill.command.slice(0, 2)).toEqual(['/bin/sh', '-c']);
-      expect(fill.command[2]).toContain('.complete');
-
+      for (const template of templatesOf(server)) {
+        const pod = template.spec;
+        const mounts = vllm(template).volumeMounts;
+        expect(pod.volumes).toContainEqual({ name: 'model-cache', persistentVolumeClaim: { claimName: 'model-cache' } });
+        expect(mounts).toContainEqual({ name: 'model-cache', mountPath: '/var/cache/vllm', subPath: `.compile-cache/${version}` });
+        expect(vllm(template).env).toContainEqual({ name: 'VLLM_CACHE_ROOT', value: '/var/cache/vllm' });
+        if (model.loading.from === 's3') {
+          // Nothing to copy first: the streamer reads S3 with the pod's own (Pod Identity) credentials.
+          expect(pod.initContainers, `${server.env}/${server.model}`).toBeUndefined();
+          expect(mounts.find((m: Json) => m.mountPath === '/model-cache')).toBeUndefined();
+          continue;
+        }
+        expect(mounts).toContainEqual({ name: 'model-cache', mountPath: '/model-cache', readOnly: true });
+        const fill = pod.initContainers[0];
+        expect(fill.env).toContainEqual({ name: 'MODEL_SOURCE', value: `${model.source}/${version}/` });
+        expect(fill.env).toContainEqual({ name: 'CACHE_DIR', value: `/model-cache/${version}` });
+        expect(fill.env).toContainEqual({ name: 'MODEL_DIGEST', value: model.versions[version]!.digest });
+        expect(fill.command.slice(0, 2)).toEqual(['/bin/sh', '-c']);
+        expect(fill.command[2]).toContain('.complete');
+      }
       const claim = server.objects.get('persistentvolumeclaim-model-cache.yaml')!;
       expect(claim.spec.accessModes).toEqual(['ReadWriteMany']);
       expect(claim.spec.storageClassName).toBe('efs-sc');
     }
   });
 
-  test('vLLM arguments come from the catalogue and the environment version', () => {
-    for (const server of servers) {
-      const model = fleet.models.get(server.model)!.spec;
-      const version = fleet.environments.get(server.env)!.spec.models[server.model]!.version;
-      const args: string[] = vllm(deploymentOf(server)).args;
-      const flag = (name: string) => args[args.indexOf(name) + 1];
-      expect(flag('--model')).toBe(`/model-cache/${version}`);
-      expect(flag('--served-model-name')).toBe(model.servedModelName);
-      expect(flag('--tensor-parallel-size')).toBe(String(model.tensorParallelSize));
-      expect(flag('--max-model-len')).toBe(String(model.maxModelLen));
-      expect(flag('--port')).toBe('8000');
-      expect(args).not.toContain('--trust-remote-code');
-    }
-  });
-
   test('pod and containers run restricted: non-root, no escalation, no capabilities, RuntimeDefault seccomp, read-only root', () => {
-    for (const server of servers) {
-      const pod = deploymentOf(server).spec.template.spec;
-      expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } });
-      expect(pod.automountServiceAccountToken).toBe(false);
-      expect(pod.hostNetwork ?? false).toBe(false);
-      for (const container of [...pod.containers, ...pod.initContainers]) {
-        expect(container.securityContext, container.name).toEqual({
-          allowPrivilegeEscalation: false,
-          privileged: false,
-          readOnlyRootFilesystem: true,
-          runAsNonRoot: true,
-          capabilities: { drop: ['ALL'] },
-        });
-        // uid 1000 has no passwd entry in either image: getpass.getuser() needs LOGNAME/USER (SEC-008).
-        const env = Object.fromEntries(container.env.map((e: Json) => [e.name, e.value]));
-        expect(pod.securityContext.runAsUser, container.name).toBe(1000);
-        expect(env, container.name).toMatchObject({ HOME: '/tmp', USER: 'vllm', LOGNAME: 'vllm' });
-        const writable = container.volumeMounts.filter((m: Json) => !m.readOnly).map((m: Json) => m.name);
-        for (const name of writable) {
-          const volume = pod.volumes.find((v: Json) => v.name === name);
-          expect(
-            volume.emptyDir ?? (container.name === 'model-cache-fill' ? volume.persistentVolumeClaim : undefined),
-            `${container.name} writes to ${name}`,
-          ).toBeDefined();
+    for (const server of servers)
+      for (const template of templatesOf(server)) {
+        const pod = template.spec;
+        expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } });
+        expect(pod.automountServiceAccountToken).toBe(false);
+        expect(pod.hostNetwork ?? false).toBe(false);
+        for (const container of [...pod.containers, ...(pod.initContainers ?? [])]) {
+          expect(container.securityContext, container.name).toEqual({
+            allowPrivilegeEscalation: false,
+            privileged: false,
+            readOnlyRootFilesystem: true,
+            runAsNonRoot: true,
+            capabilities: { drop: ['ALL'] },
+          });
+          // uid 1000 has no passwd entry in either image: getpass.getuser() needs LOGNAME/USER (SEC-008).
+          const env = Object.fromEntries(container.env.map((e: Json) => [e.name, e.value]));
+          expect(pod.securityContext.runAsUser, container.name).toBe(1000);
+          expect(env, container.name).toMatchObject({ HOME: '/tmp', USER: 'vllm', LOGNAME: 'vllm' });
+          const writable = container.volumeMounts.filter((m: Json) => !m.readOnly).map((m: Json) => m.name);
+          for (const name of writable) {
+            const volume = pod.volumes.find((v: Json) => v.name === name);
+            // The server writes only its compile cache (a folder of the version's own) on the volume.
+            const compileCache =
+              container.name === 'vllm' &&
+              container.volumeMounts.some((m: Json) => m.name === name && m.subPath?.startsWith('.compile-cache/'));
+            expect(
+              volume.emptyDir ?? (container.name === 'model-cache-fill' || compileCache ? volume.persistentVolumeClaim : undefined),
+              `${container.name} writes to ${name}`,
+            ).toBeDefined();
+          }
         }
+        const namespace = server.objects.get(`namespace-llm-${server.model}.yaml`)!;
+        expect(namespace.metadata.labels['pod-security.kubernetes.io/enforce']).toBe('restricted');
+        expect(server.objects.get(`serviceaccount-${server.model}.yaml`)!.automountServiceAccountToken).toBe(false);
       }
-      const namespace = server.objects.get(`namespace-llm-${server.model}.yaml`)!;
-      expect(namespace.metadata.labels['pod-security.kubernetes.io/enforce']).toBe('restricted');
-      expect(server.objects.get(`serviceaccount-${server.model}.yaml`)!.automountServiceAccountToken).toBe(false);
-    }
   });
 
   test('every image is pinned by digest, and none is pulled from Docker Hub directly', () => {
-    for (const server of servers) {
-      const pod = deploymentOf(server).spec.template.spec;
-      for (const container of [...pod.containers, ...pod.initContainers]) {
-        expect(container.image, container.name).toMatch(/^[a-z0-9.-]+\/[a-z0-9./_-]+@sha256:[a-f0-9]{64}$/);
-        expect(container.imagePullPolicy).toBe('IfNotPresent');
+    for (const server of servers)
+      for (const template of templatesOf(server)) {
+        const pod = template.spec;
+        const containers = [...pod.containers, ...(pod.initContainers ?? [])];
+        for (const container of containers) {
+          expect(container.image, container.name).toMatch(/^[a-z0-9.-]+\/[a-z0-9./_-]+@sha256:[a-f0-9]{64}$/);
+          expect(container.imagePullPolicy).toBe('IfNotPresent');
+          expect(container.image).not.toMatch(/^docker\.io\//);
+        }
+        // Docker Hub through the environment's ECR pull-through cache, by the catalogue's digest.
+        const { aws } = fleet.environments.get(server.env)!.spec;
+        const engine = fleet.models.get(server.model)!.spec.engine;
+        const repository = engine.image.startsWith('docker.io/')
+          ? `${aws.accountId}.dkr.ecr.${aws.region}.amazonaws.com/docker-hub/${engine.image.slice('docker.io/'.length)}`
+          : engine.image;
+        expect(vllm(template).image).toBe(`${repository}@${engine.digest}`);
       }
-      // Docker Hub through the environment's ECR pull-through cache, by the catalogue's digest.
-      const { aws } = fleet.environments.get(server.env)!.spec;
-      expect(vllm(deploymentOf(server)).image).toBe(
-        `${aws.accountId}.dkr.ecr.${aws.region}.amazonaws.com/docker-hub/vllm/vllm-openai@${fleet.models.get(server.model)!.spec.engine.digest}`,
-      );
-      for (const container of [...pod.containers, ...pod.initContainers]) expect(container.image).not.toMatch(/^docker\.io\//);
-    }
   });
 
   test('recommended labels everywhere; selectors use only stable labels, never the version', () => {
     for (const server of servers) {
       const version = fleet.environments.get(server.env)!.spec.models[server.model]!.version;
-      const deployment = deploymentOf(server);
+      const deployment = workloadOf(server);
       const stable = { 'app.kubernetes.io/name': 'vllm', 'app.kubernetes.io/instance': server.model };
       expect(deployment.metadata.labels).toEqual({
         ...stable,
@@ -262,10 +289,15 @@ describe('every model server in every environment', () => {
         'app.kubernetes.io/part-of': 'llm-platform',
         'app.kubernetes.io/managed-by': 'eks-llm-gitops',
       });
-      expect(deployment.spec.template.metadata.labels).toEqual(deployment.metadata.labels);
-      expect(deployment.spec.selector).toEqual({ matchLabels: stable });
+      for (const template of templatesOf(server)) expect(template.metadata.labels).toEqual(deployment.metadata.labels);
       const service = server.objects.get(`service-${server.model}.yaml`)!;
-      expect(service.spec.selector).toEqual(stable);
+      if (deployment.kind === 'Deployment') {
+        expect(deployment.spec.selector).toEqual({ matchLabels: stable });
+        expect(service.spec.selector).toEqual(stable);
+      } else {
+        // Only a group's leader serves the API.
+        expect(service.spec.selector).toEqual({ ...stable, 'leaderworkerset.sigs.k8s.io/worker-index': '0' });
+      }
       const pdb = server.objects.get(`poddisruptionbudget-${server.model}.yaml`)!;
       expect(pdb.spec.selector).toEqual({ matchLabels: stable });
       for (const [file, object] of server.objects) {
@@ -275,25 +307,40 @@ describe('every model server in every environment', () => {
     }
   });
 
-  test('pods are spread over zones, shielded from Karpenter while they load (then drift may move them), and rolled out one surge at a time', () => {
+  test('pods are shielded from Karpenter while they load (then drift may move them), spread over zones (one zone per group), and rolled out one surge at a time', () => {
     for (const server of servers) {
-      const deployment = deploymentOf(server);
-      const template = deployment.spec.template;
-      // A duration, never "true" (which would keep GPU nodes on their first AMI): the start-up budget.
-      const shield = template.metadata.annotations['karpenter.sh/do-not-disrupt'];
-      expect(shield).toMatch(/^\d+s$/);
-      const startup = template.spec.containers[0].startupProbe;
-      expect(Number(shield.slice(0, -1))).toBe(startup.periodSeconds * startup.failureThreshold);
-      expect(template.spec.topologySpreadConstraints).toContainEqual(
-        expect.objectContaining({ topologyKey: 'topology.kubernetes.io/zone', maxSkew: 1, labelSelector: deployment.spec.selector }),
-      );
-      expect(deployment.spec.strategy.rollingUpdate).toEqual({ maxSurge: 1, maxUnavailable: 0 });
+      const workload = workloadOf(server);
+      for (const template of templatesOf(server)) {
+        // A duration, never "true" (which would keep GPU nodes on their first AMI): the start-up budget.
+        const shield = template.metadata.annotations['karpenter.sh/do-not-disrupt'];
+        expect(shield).toMatch(/^\d+s$/);
+        const startup = vllm(servingTemplate(server)).startupProbe;
+        expect(Number(shield.slice(0, -1))).toBe(startup.periodSeconds * startup.failureThreshold);
+        expect(template.spec.priorityClassName).toBe('llm-serving');
+      }
+      if (workload.kind === 'Deployment') {
+        expect(workload.spec.template.spec.topologySpreadConstraints).toContainEqual(
+          expect.objectContaining({ topologyKey: 'topology.kubernetes.io/zone', maxSkew: 1, labelSelector: workload.spec.selector }),
+        );
+        expect(workload.spec.strategy.rollingUpdate).toEqual({ maxSurge: 1, maxUnavailable: 0 });
+      } else {
+        // EFA stays within a zone: every pod of a group has affinity to its own group's zone.
+        for (const template of templatesOf(server))
+          expect(template.spec.affinity.podAffinity.requiredDuringSchedulingIgnoredDuringExecution).toEqual([
+            {
+              labelSelector: { matchLabels: { 'leaderworkerset.sigs.k8s.io/name': server.model } },
+              matchLabelKeys: ['leaderworkerset.sigs.k8s.io/group-key'],
+              topologyKey: 'topology.kubernetes.io/zone',
+            },
+          ]);
+        expect(workload.spec.rolloutStrategy.rollingUpdateConfiguration).toEqual({ maxSurge: 1, maxUnavailable: 0 });
+      }
       // KEDA's HPA owns the replica count between the environment's bounds.
-      expect(deployment.spec.replicas).toBeUndefined();
+      expect(workload.spec.replicas).toBeUndefined();
       const bounds = fleet.environments.get(server.env)!.spec.models[server.model]!.replicas;
       const scaled = server.objects.get(`scaledobject-${server.model}.yaml`)!;
       expect([scaled.spec.minReplicaCount, scaled.spec.maxReplicaCount]).toEqual([bounds.min, bounds.max]);
-      expect(template.spec.priorityClassName).toBe('llm-serving');
+      expect(scaled.spec.scaleTargetRef).toMatchObject({ kind: workload.kind, name: server.model });
     }
   });
 
@@ -302,7 +349,7 @@ describe('every model server in every environment', () => {
       const service = server.objects.get(`service-${server.model}.yaml`)!;
       expect(service.spec.type).toBe('ClusterIP');
       expect(service.spec.ports).toEqual([{ name: 'http', port: 8000, targetPort: 8000 }]);
-      expect(vllm(deploymentOf(server)).ports).toEqual([{ name: 'http', containerPort: 8000, protocol: 'TCP' }]);
+      expect(vllm(servingTemplate(server)).ports[0]).toEqual({ name: 'http', containerPort: 8000, protocol: 'TCP' });
       const pdb = server.objects.get(`poddisruptionbudget-${server.model}.yaml`)!;
       expect(pdb.spec.maxUnavailable).toBe(1);
     }

@@ -56,7 +56,9 @@ describe('Karpenter capacity', () => {
       const pool = file(env, 'manifests/platform/karpenter/nodepool-gpu.yaml');
       const requirement = (key: string) => pool.spec.template.spec.requirements.find((r: Json) => r.key === key);
       expect(requirement('karpenter.k8s.aws/instance-family').values).toEqual([...env.spec.gpu.instanceFamilies].sort());
-      expect(requirement('karpenter.sh/capacity-type').values).toEqual([...env.spec.gpu.capacityTypes].sort());
+      // Capacity reservations, where the environment has them, are used first ("reserved").
+      const reserved = env.spec.gpu.capacityReservations ? ['reserved'] : [];
+      expect(requirement('karpenter.sh/capacity-type').values).toEqual([...env.spec.gpu.capacityTypes, ...reserved].sort());
       expect(requirement('kubernetes.io/arch').values).toEqual(['amd64']);
       expect(pool.spec.template.spec.taints).toEqual([{ key: 'nvidia.com/gpu', value: 'true', effect: 'NoSchedule' }]);
       expect(pool.spec.limits['nvidia.com/gpu']).toBe(String(env.spec.gpu.limits.gpus));
@@ -135,15 +137,20 @@ describe('GPU node agents', () => {
 });
 
 describe('KEDA autoscaling', () => {
-  test('every ScaledObject targets an existing Deployment of its namespace, and no HPA targets one too', () => {
+  test('every ScaledObject targets an existing Deployment (or LeaderWorkerSet) of its namespace, and no HPA targets one too', () => {
     for (const env of envs) {
-      const deployments = objects(env, 'Deployment');
+      const workloads = [...objects(env, 'Deployment'), ...objects(env, 'LeaderWorkerSet')];
       const scaled = objects(env, 'ScaledObject');
       // One per model server, and the gateway's.
       expect(scaled.length).toBe(Object.keys(env.spec.models).length + 1);
       for (const so of scaled) {
-        const target = deployments.find(
-          (d) => d.metadata.name === so.spec.scaleTargetRef.name && d.metadata.namespace === so.metadata.namespace,
+        const ref = so.spec.scaleTargetRef;
+        const target = workloads.find(
+          (d) =>
+            d.kind === ref.kind &&
+            d.apiVersion === ref.apiVersion &&
+            d.metadata.name === ref.name &&
+            d.metadata.namespace === so.metadata.namespace,
         );
         expect(target, `${env.name}: ${so.metadata.name}`).toBeDefined();
         expect(target!.spec.replicas, 'the HPA owns the replica count').toBeUndefined();

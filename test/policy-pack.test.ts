@@ -43,7 +43,7 @@ const isConfig = (doc: unknown) => typeof doc === 'object' && doc !== null && !(
 
 describe('the policy pack', () => {
   test('has the rules the issue asks for, each with a unique id named for its topic or its input', () => {
-    expect(rules.length).toBe(46);
+    expect(rules.length).toBe(48);
     expect(new Set(rules.map((r) => r.id)).size).toBe(rules.length);
     const topicPrefix: Record<string, string> = {
       workload: 'WL',
@@ -228,14 +228,25 @@ describe('the policy pack', () => {
     const data = loadAll(await read('policies/data/model-serving.yaml'))[0] as { model_serving: { vllm_version: string } };
     const models = (await readdir(path.join(FLEET_ROOT, 'apps/models'))).filter((f) => f.endsWith('.yaml'));
     expect(models.length).toBeGreaterThan(0);
+    const upstream = new Map<string, string>();
+    const engines: Array<{ file: string; engine: { image: string; tag: string; digest: string } }> = [];
     for (const file of models) {
       const model = loadAll(await readFile(path.join(FLEET_ROOT, 'apps/models', file), 'utf8'))[0] as {
-        engine: { image: string; tag: string };
+        engine: { image: string; tag: string; digest: string };
       };
-      expect(model.engine.image, file).toBe('docker.io/vllm/vllm-openai');
+      engines.push({ file, engine: model.engine });
+      if (model.engine.image === 'docker.io/vllm/vllm-openai') upstream.set(model.engine.digest, model.engine.tag);
       expect(model.engine.tag, `${file}: bump policies/data/model-serving.yaml's vllm_metrics with the engine`).toBe(
         data.model_serving.vllm_version,
       );
+    }
+    // Any other engine is one of apps/models/images/, built FROM the upstream image at a pinned digest.
+    const dockerfile = await read('apps/models/images/vllm-efa/Dockerfile');
+    const base = /^FROM docker\.io\/vllm\/vllm-openai@(sha256:[a-f0-9]{64})$/m.exec(dockerfile)?.[1];
+    for (const { file, engine } of engines) {
+      if (engine.image === 'docker.io/vllm/vllm-openai') continue;
+      expect(engine.image, file).toMatch(/\/vllm-openai-efa$/);
+      expect(base && upstream.get(base), `${file}: built from the upstream image of the same tag`).toBe(engine.tag);
     }
   });
 });

@@ -7,7 +7,10 @@ import { prReport, REPORT_MARKER, type EnvironmentReport } from '../scripts/lib/
 import { capacity, instanceFor, loadPriceTable, PRICES_FILE, type PriceTable } from '../scripts/lib/report/pricing.js';
 import { GITHUB_BODY_LIMIT } from '../scripts/lib/text/markdown.js';
 import { FakeGitHub } from './helpers/fake-github.js';
-import { makeReportRepo, REPO_ROOT, runScript, type FixtureRepo } from './helpers/fixture-repo.js';
+import { loadFleet } from '../scripts/lib/config/load-fleet.js';
+import { modelServers } from '../scripts/lib/report/model-servers.js';
+import { renderEnvironment } from '../scripts/lib/render/render-environment.js';
+import { FLEET_ROOT, makeReportRepo, REPO_ROOT, runScript, type FixtureRepo } from './helpers/fixture-repo.js';
 
 const prices = await loadPriceTable(REPO_ROOT);
 
@@ -18,7 +21,9 @@ const server = (overrides: Partial<ModelServerFacts> = {}): ModelServerFacts => 
   minReplicas: 1,
   maxReplicas: 2,
   gpusPerReplica: 8,
+  nodesPerReplica: 1,
   families: ['g6e', 'p4d', 'p5'],
+  timeToReady: { scaleUpSeconds: 875, firstReplicaSeconds: 1165, loadFrom: 'efs' },
   ...overrides,
 });
 
@@ -79,6 +84,20 @@ describe('the price table and the estimate', () => {
   });
 });
 
+describe('the model servers of a render', () => {
+  test('a multi-node replica counts the GPUs of all its nodes and costs a node each; the time-to-ready estimate comes along', async () => {
+    const loaded = await loadFleet(FLEET_ROOT);
+    if (!loaded.ok) throw new Error(JSON.stringify(loaded.problems));
+    const servers = modelServers(renderEnvironment(loaded.fleet, 'prod').files);
+    const huge = servers.get('llama-3-1-405b-instruct')!;
+    expect(huge).toMatchObject({ gpusPerReplica: 16, nodesPerReplica: 2, minReplicas: 2, maxReplicas: 3, families: ['p5'] });
+    expect(huge.timeToReady).toEqual({ scaleUpSeconds: 1007, firstReplicaSeconds: 1067, loadFrom: 's3' });
+    expect(instanceFor(huge, prices)).toEqual({ type: 'p5.48xlarge', usdPerHour: 55.04 });
+    expect(capacity([huge], prices)).toMatchObject({ gpusAtMin: 32, usdPerHourAtMin: 2 * 2 * 55.04 });
+    expect(servers.get('llama-3-3-70b-instruct')).toMatchObject({ gpusPerReplica: 8, nodesPerReplica: 1 });
+  });
+});
+
 describe('the report', () => {
   test('shows gates, objects, the model-server changes and the capacity delta', () => {
     const report = prReport({
@@ -99,7 +118,7 @@ describe('the report', () => {
     expect(report).toContain('| repository | — | — | pass |');
     expect(report).toContain('[Workflow run](https://github.example/acme/llm-fleet/actions/runs/42)');
     expect(report).toContain(
-      '| llama-3-3-70b-instruct | `v2026.11.1` → `v2026.11.2` | `docker.io/vllm/vllm-openai@sha256:aaaa` | `1-2` → `1-4` | `8` |',
+      '| llama-3-3-70b-instruct | `v2026.11.1` → `v2026.11.2` | `docker.io/vllm/vllm-openai@sha256:aaaa` | `1-2` → `1-4` | `8` | `14m 35s (efs)` |',
     );
     // One p4d.24xlarge (8 x A100, the cheapest allowed 8-GPU type) per replica.
     expect(report).toContain('| GPUs | 8 | 16 → 32 (+16) |');

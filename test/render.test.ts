@@ -129,6 +129,7 @@ describe.concurrent('npm run render', () => {
     expect((await readdir(path.join(repo.root, 'clusters/dev/manifests/apps'))).sort()).toEqual([
       'gateway',
       'kustomization.yaml',
+      'llm-llama-3-1-405b-instruct',
       'llm-llama-3-1-8b-instruct',
     ]);
     expect(await repo.read('clusters/dev/manifests/apps/gateway/kustomization.yaml')).not.toContain('llama-3-3-70b');
@@ -136,7 +137,7 @@ describe.concurrent('npm run render', () => {
     await expect(stat(path.join(repo.root, 'clusters/dev/bootstrap/application-dev-apps-llm-llama-3-3-70b-instruct.yaml'))).rejects.toThrow(
       /ENOENT/,
     );
-    expect(await readdir(path.join(repo.root, 'clusters/staging/manifests/apps'))).toHaveLength(4);
+    expect(await readdir(path.join(repo.root, 'clusters/staging/manifests/apps'))).toHaveLength(5);
   });
 
   test('--env renders only the environments named', async ({ onTestFinished }) => {

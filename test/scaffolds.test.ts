@@ -129,6 +129,7 @@ describe('environments may not share what identifies them', () => {
         'storage.efsFileSystemId',
         'gateway.secretName',
         'edge.jwt.audience[0]',
+        'gpu.efa.placementGroup',
       ]);
       expect(existsSync(`${repo.root}/clusters/perf/manifests`)).toBe(false);
     }));

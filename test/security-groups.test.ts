@@ -76,8 +76,12 @@ describe('security groups', () => {
         [`tcp/4000-4000 from ref:gateway/gateway-load-balancer`, `tcp/4000-4000 from ${nodes}`].sort(),
       );
       for (const namespace of modelNamespaces(env)) {
+        // A multi-node replica's pods also reach each other on the ephemeral ports (from the VPC;
+        // the namespace's NetworkPolicy narrows it to the group).
+        const multiNode = env.objects.some((o) => o.kind === 'LeaderWorkerSet' && o.metadata.namespace === namespace);
+        const group_ = multiNode ? [`tcp/1024-65535 from cidr:${env.spec.network.vpcCidr}`] : [];
         expect(ingress(group(env, namespace, 'model-server')), `${env.name} ${namespace}`).toEqual(
-          [`tcp/8000-8000 from ${nodes}`, 'tcp/8000-8000 from ref:gateway/gateway-pods'].sort(),
+          [`tcp/8000-8000 from ${nodes}`, 'tcp/8000-8000 from ref:gateway/gateway-pods', ...group_].sort(),
         );
       }
       expect(ingress(group(env, 'gateway', 'gateway-cache'))).toEqual(['tcp/6379-6379 from ref:gateway/gateway-pods']);
@@ -100,12 +104,17 @@ describe('security groups', () => {
       for (const attachment of attachments) {
         const { namespace } = attachment.metadata;
         expect(group(env, namespace, attachment.spec.securityGroup), `${env.name} ${namespace}`).toBeDefined();
-        const deployment = env.objects.find((o) => o.kind === 'Deployment' && o.metadata.namespace === namespace)!;
-        // The selector picks the serving pods (their template labels)...
-        for (const [label, value] of Object.entries(attachment.spec.podSelector))
-          expect(deployment.spec.template.metadata.labels[label], `${namespace} ${label}`).toBe(value);
+        const workload = env.objects.find((o) => ['Deployment', 'LeaderWorkerSet'].includes(o.kind) && o.metadata.namespace === namespace)!;
+        const templates =
+          workload.kind === 'Deployment'
+            ? [workload.spec.template]
+            : [workload.spec.leaderWorkerTemplate.leaderTemplate, workload.spec.leaderWorkerTemplate.workerTemplate];
+        // The selector picks the serving pods (their template labels: all of a group's)...
+        for (const template of templates)
+          for (const [label, value] of Object.entries(attachment.spec.podSelector))
+            expect(template.metadata.labels[label], `${namespace} ${label}`).toBe(value);
         // ...and no pods of other workloads in the namespace (it is the Deployment's own selector).
-        expect(attachment.spec.podSelector).toEqual(deployment.spec.selector.matchLabels);
+        if (workload.kind === 'Deployment') expect(attachment.spec.podSelector).toEqual(workload.spec.selector.matchLabels);
       }
     }
   });

@@ -3,7 +3,7 @@ import { TriggerAuthentication } from '@kubernetes-models/keda/keda.sh/v1alpha1/
 import type { AutoscalingSpec } from '../../platform/spec/platform-spec.js';
 import type { ModelSpec } from '../models/model-spec.js';
 import { PROMETHEUS_URL } from '../../platform/monitoring/monitoring.js';
-import { startupBudgetSeconds } from './time-budgets.js';
+import type { StartupBudgets } from './time-budgets.js';
 
 /** Waiting requests per replica before scaling out, when cluster.yaml does not say. */
 export const DEFAULT_QUEUE_PER_REPLICA = 4;
@@ -20,6 +20,10 @@ export interface ScalingOptions {
   readonly replicas: { readonly min: number; readonly max: number };
   readonly autoscaling: AutoscalingSpec | undefined;
   readonly awsRegion: string;
+  /** The model server's start-up budgets: scale-in waits longer than a start. */
+  readonly budgets: StartupBudgets;
+  /** What KEDA scales: the Deployment, or the LeaderWorkerSet of a multi-node model (its scale subresource). */
+  readonly target: { readonly apiVersion: string; readonly kind: string };
 }
 
 /** The name of the TriggerAuthentication a model's CloudWatch trigger uses. */
@@ -35,10 +39,10 @@ export const CLOUDWATCH_AUTH = 'keda-aws';
  * would still be loading.
  */
 export function scaledObject(options: ScalingOptions): Record<string, unknown> {
-  const { model, autoscaling, namespace } = options;
+  const { autoscaling, namespace } = options;
   const queue = autoscaling?.queuePerReplica ?? DEFAULT_QUEUE_PER_REPLICA;
   const kvCache = autoscaling?.kvCacheUtilization ?? DEFAULT_KV_CACHE_UTILIZATION;
-  const scaleDownWindow = Math.max(600, startupBudgetSeconds(model));
+  const scaleDownWindow = Math.max(600, options.budgets.startupSeconds);
   const triggers: NonNullable<IScaledObject['spec']>['triggers'] = [
     {
       type: 'prometheus',
@@ -88,7 +92,7 @@ export function scaledObject(options: ScalingOptions): Record<string, unknown> {
   const object = new ScaledObject({
     metadata: { name: options.name, namespace, labels: options.labels },
     spec: {
-      scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: options.name },
+      scaleTargetRef: { apiVersion: options.target.apiVersion, kind: options.target.kind, name: options.name },
       minReplicaCount: options.replicas.min,
       maxReplicaCount: options.replicas.max,
       pollingInterval: 15,

@@ -11,7 +11,8 @@ import { HTTPS_ANYWHERE, POD_IDENTITY_AGENT, scrapedBy } from '../../platform/co
 import { modelServerPolicy } from '../../platform/identity/iam/workload-policies.js';
 import { addWorkloadIdentity, CALLS_AWS_ANNOTATION } from '../../platform/identity/workload-identity.js';
 import { gpuNodePoolFor } from '../../platform/karpenter/karpenter.js';
-import { MAX_SURGE_REPLICAS, progressDeadlineSeconds } from './time-budgets.js';
+import { MAX_SURGE_REPLICAS, startupBudgets, TIME_TO_READY_ANNOTATION, timeToReadyAnnotation } from './time-budgets.js';
+import { leaderWorkerSet, LWS_API_VERSION, LWS_KIND, multiNodeFlows, multiNodeSecurityRule } from './multi-node.js';
 import { pullFrom } from './images.js';
 import { addPodSecurityGroup, dnsEgress, fromNodes } from '../../platform/network/security-groups.js';
 import { SERVING_PRIORITY_CLASS } from '../../platform/scheduling/scheduling.js';
@@ -20,7 +21,7 @@ import type { AutoscalingSpec } from '../../platform/spec/platform-spec.js';
 import { MODEL_CACHE_STORAGE_CLASS } from '../../platform/storage/storage.js';
 import type { ModelSpec } from '../models/model-spec.js';
 import { cloudwatchAuthentication, scaledObject } from './autoscaling.js';
-import { SERVING_PORT, SERVING_PORT_NAME, preStopSleep, vllmPodTemplate } from './vllm-pod.js';
+import { SERVING_PORT, SERVING_PORT_NAME, preStopSleep, vllmPodTemplate, type VllmPodOptions } from './vllm-pod.js';
 
 export interface ModelServerProps {
   /** The environment the server runs in. */
@@ -66,6 +67,7 @@ export class ModelServerChart extends NamespacedChart {
   constructor(scope: Construct, id: string, props: ModelServerProps) {
     const { model, version, clients } = props;
     const identity = { name: 'vllm', instance: model.name, component: 'model-server' };
+    const group = multiNodeFlows(model, id, model.name);
     super(scope, id, {
       layer: 'apps',
       environment: props.environment,
@@ -77,9 +79,11 @@ export class ModelServerChart extends NamespacedChart {
         ingress: [
           { name: 'gateway', peers: [{ namespace: clients.namespace }], ports: [{ port: SERVING_PORT }] },
           scrapedBy([{ port: SERVING_PORT }]),
+          ...group.ingress,
         ],
-        // Weights from S3 (HTTPS) with credentials from EKS Pod Identity; nothing else leaves.
-        egress: [HTTPS_ANYWHERE, POD_IDENTITY_AGENT],
+        // Weights from S3 (HTTPS) with credentials from EKS Pod Identity; nothing else leaves
+        // (but a multi-node replica's pods talk to each other).
+        egress: [HTTPS_ANYWHERE, POD_IDENTITY_AGENT, ...group.egress],
       },
     });
     const name = model.name;
@@ -122,50 +126,65 @@ export class ModelServerChart extends NamespacedChart {
       },
     });
 
-    // A plain ApiObject from the typed manifest: the generated KubeDeployment re-filters its JSON
-    // through the Kubernetes 1.27 types on output, which would drop the preStop sleep patched in below.
-    const deployment = new ApiObject(
-      this,
-      'deployment',
-      k8s.KubeDeployment.manifest({
-        metadata: {
-          ...metadata(name),
-          labels: versionedLabels,
-          annotations: {
-            'eks-llm-gitops.io/engine-tag': model.engine.tag,
-            // The policy pack checks the startupProbe budget against the model's size (WL-002).
-            'eks-llm-gitops.io/parameters-billions': String(model.parametersBillions),
+    const budgets = startupBudgets(model, props.instanceFamilies);
+    const annotations = {
+      'eks-llm-gitops.io/engine-tag': model.engine.tag,
+      'eks-llm-gitops.io/parameters-billions': String(model.parametersBillions),
+      // The estimate the start-up budgets come from: the policy pack checks them against it (WL-002).
+      [TIME_TO_READY_ANNOTATION]: timeToReadyAnnotation(model, props.instanceFamilies),
+    };
+    const pod = (role: VllmPodOptions['role']) =>
+      vllmPodTemplate({
+        model,
+        version,
+        labels: versionedLabels,
+        selector,
+        serviceAccountName: serviceAccount.name,
+        cacheClaimName: cacheClaim.name,
+        nodePool: props.nodePool ?? gpuNodePoolFor(model.gpu),
+        instanceFamilies: props.instanceFamilies,
+        awsRegion: props.environment.aws.region,
+        engineRepository: pullFrom(props.environment, model.engine.image),
+        priorityClassName: SERVING_PRIORITY_CLASS,
+        budgets,
+        role,
+        ...(role === 'single' ? {} : leaderWorkerSet.podOptions(model, props.instanceFamilies, name)),
+      });
+
+    const multiNode = model.gpu.nodes > 1;
+    if (multiNode) {
+      leaderWorkerSet.add(this, {
+        metadata: { ...metadata(name), labels: versionedLabels, annotations },
+        model,
+        leader: pod('leader'),
+        worker: pod('worker'),
+      });
+    } else {
+      // A plain ApiObject from the typed manifest: the generated KubeDeployment re-filters its JSON
+      // through the Kubernetes 1.27 types on output, which would drop the preStop sleep patched in below.
+      const deployment = new ApiObject(
+        this,
+        'deployment',
+        k8s.KubeDeployment.manifest({
+          metadata: { ...metadata(name), labels: versionedLabels, annotations },
+          spec: {
+            // No replicas field: the HPA that KEDA drives owns the count, and a value here would
+            // make Argo CD or Flux reset it on every sync.
+            revisionHistoryLimit: 5,
+            progressDeadlineSeconds: budgets.progressDeadlineSeconds,
+            selector: { matchLabels: selector },
+            // One extra replica at a time, never fewer than desired: each replica holds GPUs, and
+            // capacity comes back only after a multi-minute model load.
+            strategy: {
+              type: 'RollingUpdate',
+              rollingUpdate: { maxSurge: k8s.IntOrString.fromNumber(MAX_SURGE_REPLICAS), maxUnavailable: k8s.IntOrString.fromNumber(0) },
+            },
+            template: pod('single'),
           },
-        },
-        spec: {
-          // No replicas field: the HPA that KEDA drives owns the count, and a value here would
-          // make Argo CD or Flux reset it on every sync.
-          revisionHistoryLimit: 5,
-          progressDeadlineSeconds: progressDeadlineSeconds(model),
-          selector: { matchLabels: selector },
-          // One extra replica at a time, never fewer than desired: each replica holds GPUs, and
-          // capacity comes back only after a multi-minute model load.
-          strategy: {
-            type: 'RollingUpdate',
-            rollingUpdate: { maxSurge: k8s.IntOrString.fromNumber(MAX_SURGE_REPLICAS), maxUnavailable: k8s.IntOrString.fromNumber(0) },
-          },
-          template: vllmPodTemplate({
-            model,
-            version,
-            labels: versionedLabels,
-            selector,
-            serviceAccountName: serviceAccount.name,
-            cacheClaimName: cacheClaim.name,
-            nodePool: props.nodePool ?? gpuNodePoolFor(model.gpu),
-            instanceFamilies: props.instanceFamilies,
-            awsRegion: props.environment.aws.region,
-            engineRepository: pullFrom(props.environment, model.engine.image),
-            priorityClassName: SERVING_PRIORITY_CLASS,
-          }),
-        },
-      }),
-    );
-    deployment.addJsonPatch(JsonPatch.add('/spec/template/spec/containers/0/lifecycle', preStopSleep(model)));
+        }),
+      );
+      deployment.addJsonPatch(JsonPatch.add('/spec/template/spec/containers/0/lifecycle', preStopSleep(model)));
+    }
 
     const service = new kplus.Service(this, 'service', {
       metadata: metadata(name),
@@ -173,6 +192,8 @@ export class ModelServerChart extends NamespacedChart {
       ports: [{ name: SERVING_PORT_NAME, port: SERVING_PORT, targetPort: SERVING_PORT }],
     });
     for (const [key, value] of Object.entries(selector)) service.selectLabel(key, value);
+    // Only a group's leader serves the API; its workers hold the other pipeline stages.
+    if (multiNode) for (const [key, value] of Object.entries(leaderWorkerSet.leaderSelector)) service.selectLabel(key, value);
 
     new ApiObject(
       this,
@@ -186,6 +207,8 @@ export class ModelServerChart extends NamespacedChart {
           replicas: props.replicas,
           autoscaling: props.autoscaling,
           awsRegion: props.environment.aws.region,
+          budgets,
+          target: multiNode ? { apiVersion: LWS_API_VERSION, kind: LWS_KIND } : { apiVersion: 'apps/v1', kind: 'Deployment' },
         }),
       ),
     );
@@ -201,10 +224,12 @@ export class ModelServerChart extends NamespacedChart {
       ingress: [
         { port: SERVING_PORT, peer: { group: { name: clients.securityGroup, namespace: clients.namespace } }, description: 'gateway pods' },
         fromNodes(props.environment, SERVING_PORT),
+        ...multiNodeSecurityRule(props.environment, model),
       ],
       egress: [
         { port: 443, peer: { cidr: '0.0.0.0/0' }, description: 'model weights from S3 and AWS APIs over HTTPS' },
         ...dnsEgress(props.environment),
+        ...multiNodeSecurityRule(props.environment, model),
       ],
       labels,
       podSelector: selector,
@@ -226,6 +251,7 @@ export const modelServer: ComponentDeclaration = {
   installs: [],
   needs: [
     ...kindsOf('keda.sh', 'ScaledObject', 'TriggerAuthentication'),
+    ...kindsOf('leaderworkerset.x-k8s.io', 'LeaderWorkerSet'),
     ...kindsOf('iam.services.k8s.aws', 'Role'),
     ...kindsOf('eks.services.k8s.aws', 'PodIdentityAssociation'),
     ...kindsOf('ec2.services.k8s.aws', 'SecurityGroup'),

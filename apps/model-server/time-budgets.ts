@@ -1,37 +1,62 @@
 import type { ModelSpec } from '../models/model-spec.js';
+import { worstCase, type ReadyEstimate, type ReadyModel } from './time-to-ready.js';
 
 /**
- * How long a model server may take to start and to stop, derived from the model's size.
+ * How long a model server may take to start and to stop: start-up budgets come from its time-to-ready estimate.
  *
- * Starting has two phases. The init container copies the version's weights from S3 into the
- * shared cache (skipped when another replica already did), then vLLM loads them onto the GPUs,
- * captures CUDA graphs and warms up: minutes for 8B, tens of minutes for 70B. A probe budget
- * sized for a web app would kill the server in a restart loop before it ever serves.
+ * Starting has phases (time-to-ready.ts estimates each): node launch, image pull, the init
+ * container's copy of the weights and its digest check, then vLLM loads them onto the GPUs,
+ * compiles and captures CUDA graphs. A probe budget sized for a web app would kill the server in
+ * a restart loop before it ever serves; the budgets here are derived from the estimate.
  */
 
 /** Probe period while waiting for /health during start-up. */
 export const STARTUP_PERIOD_SECONDS = 10;
 
-/** Engine start-up (weights from cache onto GPUs, graph capture): 5 minutes plus 15 s per billion parameters. */
-export function startupBudgetSeconds(model: Pick<ModelSpec, 'parametersBillions'>): number {
-  const seconds = 300 + 15 * model.parametersBillions;
-  return Math.ceil(seconds / STARTUP_PERIOD_SECONDS) * STARTUP_PERIOD_SECONDS;
+/** How many times the estimate the budgets allow: the figures are coarse, and a budget too short is a restart loop. */
+export const BUDGET_MARGIN = 2;
+
+/** The shortest start-up budget, whatever the estimate says. */
+export const MIN_STARTUP_BUDGET_SECONDS = 300;
+
+/** The budgets of a model server, from its time-to-ready estimate on the slowest family it may land on. */
+export interface StartupBudgets {
+  /** The estimate they come from: the first replica of a version (no cache, no compile cache). */
+  readonly estimate: ReadyEstimate;
+  /** The startupProbe's budget: from the server's start to /health. */
+  readonly startupSeconds: number;
+  /** The Deployment's progress deadline: from the pod's creation to ready, node launch included. */
+  readonly progressDeadlineSeconds: number;
 }
 
 /**
- * Copying a version into an empty cache: bf16 weights are ~2 GB per billion parameters, and we
- * budget a conservative 100 MB/s from S3 to EFS for one copier.
+ * Budgets for a model on the families it may use: BUDGET_MARGIN times the estimate of the first
+ * replica of a version, rounded up to the probe period (start-up) or the minute (progress).
  */
-export function cacheFillBudgetSeconds(model: Pick<ModelSpec, 'parametersBillions'>): number {
-  return Math.ceil((2 * model.parametersBillions * 1000) / 100);
+export function startupBudgets(model: ReadyModel, families: readonly string[]): StartupBudgets {
+  const estimate = worstCase(model, families, 'first');
+  const up = (seconds: number, step: number) => Math.ceil(seconds / step) * step;
+  return {
+    estimate,
+    startupSeconds: Math.max(MIN_STARTUP_BUDGET_SECONDS, up(BUDGET_MARGIN * estimate.engineStartSeconds, STARTUP_PERIOD_SECONDS)),
+    progressDeadlineSeconds: up(BUDGET_MARGIN * estimate.totalSeconds, 60),
+  };
 }
 
-/**
- * The Deployment's progress deadline: a rollout that has not produced a ready pod by then is
- * reported as failed (and shown Degraded by Argo CD), so it must outlast a cold start.
- */
-export function progressDeadlineSeconds(model: Pick<ModelSpec, 'parametersBillions'>): number {
-  return cacheFillBudgetSeconds(model) + startupBudgetSeconds(model) + 600;
+/** The annotation that carries the estimate on the server's workload, for the policy pack and the PR report. */
+export const TIME_TO_READY_ANNOTATION = 'eks-llm-gitops.io/time-to-ready';
+
+/** The annotation's value: the estimate's figures, as JSON with sorted keys. */
+export function timeToReadyAnnotation(model: ReadyModel, families: readonly string[]): string {
+  const first = worstCase(model, families, 'first');
+  const scaleUp = worstCase(model, families, 'scale-up');
+  return JSON.stringify({
+    engineStartSeconds: first.engineStartSeconds,
+    family: first.family,
+    firstReplicaSeconds: first.totalSeconds,
+    loadFrom: first.from,
+    scaleUpSeconds: scaleUp.totalSeconds,
+  });
 }
 
 /** Default for `drainSeconds`: how long in-flight (streamed) responses may run after a stop. */

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { vllmFlagProblem } from './vllm-flags.js';
+import { formatBytes, parseBytes } from '../../platform/spec/quantity.js';
 import {
   fieldsValid,
   byteQuantity,
@@ -21,6 +22,13 @@ const imageRepository = z
     error:
       'expected a fully qualified repository (registry host first, e.g. "docker.io/vllm/vllm-openai"), so that the registry is explicit',
   });
+
+/** Weight sources a model server can load from. */
+export const WEIGHT_SOURCES = ['efs', 'nvme', 's3'] as const;
+export type WeightSource = (typeof WEIGHT_SOURCES)[number];
+
+/** The queueing-delay target when the catalogue gives none. */
+export const DEFAULT_QUEUE_DELAY_SECONDS = 2;
 
 /** One entry of the model catalogue: `apps/models/<name>.yaml`. */
 export const modelSchema = z
@@ -58,13 +66,41 @@ export const modelSchema = z
       digest: z.string().regex(/^sha256:[a-f0-9]{64}$/, { error: 'expected "sha256:" and 64 lowercase hex digits' }),
     }),
     gpu: z.strictObject({
-      count: positiveInt('GPUs per replica', 8),
+      /** GPUs per node of a replica: per replica when it runs on one node. */
+      count: positiveInt('GPUs per node of a replica', 8),
+      /**
+       * Nodes per replica. More than one serves the model across nodes: a LeaderWorkerSet group of
+       * this many pods, tensor parallel within each node and pipeline parallel across them.
+       */
+      nodes: positiveInt('nodes per replica', 16).default(1),
       instanceFamilies: uniqueList(gpuInstanceFamily, 'GPU instance families'),
       /** Needs Elastic Fabric Adapter networking (multi-node or GPUDirect RDMA): runs on the gpu-efa pool. */
       efa: z.boolean({ error: 'expected true or false' }).default(false),
     }),
     tensorParallelSize: positiveInt('the tensor-parallel size', 8),
-    pipelineParallelSize: positiveInt('the pipeline-parallel size', 8).optional(),
+    pipelineParallelSize: positiveInt('the pipeline-parallel size', 16).optional(),
+    /** Where the server reads the weights from, and how (apps/model-server/README.md, "Loading the weights"). */
+    loading: z
+      .strictObject({
+        /**
+         * efs: the shared cache, filled from S3 once per version; nvme: every replica copies the
+         * version to its node's instance store; s3: streamed from S3 straight to the GPUs.
+         */
+        from: z.enum(WEIGHT_SOURCES, { error: `expected one of ${WEIGHT_SOURCES.map((s) => `"${s}"`).join(', ')}` }).default('efs'),
+        /** vLLM's Run:ai Model Streamer, reading this many tensors at once (always on for s3). */
+        streamer: z.strictObject({ concurrency: positiveInt('tensors read at once', 64) }).optional(),
+      })
+      .default({ from: 'efs' }),
+    /** What users are promised: the capacity planner measures against it. */
+    slo: z
+      .strictObject({
+        /** Longest a request may wait in the server's queue before it is scheduled. */
+        queueDelaySeconds: z
+          .number({ error: 'expected seconds, a number > 0' })
+          .positive({ error: 'expected seconds, a number > 0' })
+          .max(600, { error: 'expected at most 600 seconds' }),
+      })
+      .default({ queueDelaySeconds: DEFAULT_QUEUE_DELAY_SECONDS }),
     maxModelLen: z
       .number({ error: 'expected the context length in tokens, an integer' })
       .int({ error: 'expected an integer number of tokens' })
@@ -98,21 +134,110 @@ export const modelSchema = z
   })
   .superRefine(
     (model, ctx) => {
-      const pipeline = model.pipelineParallelSize ?? 1;
-      if (model.tensorParallelSize * pipeline !== model.gpu.count) {
+      const problem = parallelismProblem(model.gpu, model.tensorParallelSize, model.pipelineParallelSize);
+      if (problem) ctx.addIssue({ code: 'custom', path: [problem.field], input: model[problem.field], message: problem.message });
+      const nvme = nvmeStorageProblem(model);
+      if (nvme)
+        ctx.addIssue({ code: 'custom', path: ['resources', 'ephemeralStorage'], input: model.resources.ephemeralStorage, message: nvme });
+      if (model.gpu.nodes > 1 && !model.gpu.efa) {
         ctx.addIssue({
           code: 'custom',
-          path: ['tensorParallelSize'],
-          input: model.tensorParallelSize,
-          message:
-            model.pipelineParallelSize === undefined
-              ? `expected tensorParallelSize to equal gpu.count (${model.gpu.count}): each replica shards the model over all its GPUs; found ${model.tensorParallelSize}`
-              : `expected tensorParallelSize x pipelineParallelSize to equal gpu.count (${model.gpu.count}), found ${model.tensorParallelSize} x ${pipeline} = ${model.tensorParallelSize * pipeline}`,
+          path: ['gpu', 'efa'],
+          input: model.gpu.efa,
+          message: `expected true: a replica on ${model.gpu.nodes} nodes moves activations between them every step, which needs Elastic Fabric Adapter (the gpu-efa pool); found false`,
         });
       }
     },
     // Check consistency even when unrelated fields are wrong, so all problems come out at once.
-    { when: (payload) => fieldsValid(payload, ['gpu', 'tensorParallelSize', 'pipelineParallelSize']) },
+    {
+      when: (payload) =>
+        fieldsValid(payload, [
+          'gpu',
+          'tensorParallelSize',
+          'pipelineParallelSize',
+          'loading',
+          'resources',
+          'parametersBillions',
+          'extraArgs',
+        ]),
+    },
   );
 
+/**
+ * Tensor parallel within a node, pipeline parallel across nodes: one node needs tp = GPUs per
+ * replica; several need tp = GPUs per node and pp = nodes (the layers are split by node, and
+ * all-reduce, the chatty collective, stays on NVLink).
+ */
+function parallelismProblem(
+  gpu: { count: number; nodes: number },
+  tensor: number,
+  pipeline: number | undefined,
+): { field: 'tensorParallelSize' | 'pipelineParallelSize'; message: string } | undefined {
+  const pp = pipeline ?? 1;
+  const total = gpu.count * gpu.nodes;
+  if (gpu.nodes === 1) {
+    if (tensor * pp === gpu.count) return undefined;
+    return {
+      field: 'tensorParallelSize',
+      message:
+        pipeline === undefined
+          ? `expected tensorParallelSize to equal gpu.count (${gpu.count}): each replica shards the model over all its GPUs; found ${tensor}`
+          : `expected tensorParallelSize x pipelineParallelSize to equal gpu.count (${gpu.count}), found ${tensor} x ${pp} = ${tensor * pp}`,
+    };
+  }
+  if (tensor !== gpu.count) {
+    return {
+      field: 'tensorParallelSize',
+      message: `expected tensorParallelSize to equal gpu.count (${gpu.count}, the GPUs of one node): tensor parallelism stays within a node, pipeline parallelism spans the ${gpu.nodes} nodes; found ${tensor}`,
+    };
+  }
+  if (pp !== gpu.nodes) {
+    return {
+      field: 'pipelineParallelSize',
+      message: `expected pipelineParallelSize to equal gpu.nodes (${gpu.nodes}), so that tensorParallelSize x pipelineParallelSize = gpu.count x gpu.nodes = ${total}; found ${pipeline === undefined ? 'none (1)' : pp}`,
+    };
+  }
+  return undefined;
+}
+
+/** Room the server needs on its ephemeral storage besides copied weights (/tmp, logs, the image's layer). */
+const NVME_HEADROOM_BYTES = 10 * 2 ** 30;
+
+/**
+ * Weights copied to the node's instance store count against the pod's ephemeral storage, which
+ * is the server container's limit: a limit smaller than the copy gets the pod evicted mid-start.
+ */
+function nvmeStorageProblem(model: {
+  loading: { from: WeightSource };
+  parametersBillions: number;
+  extraArgs?: Record<string, string | number | boolean> | undefined;
+  resources: { ephemeralStorage: string };
+}): string | undefined {
+  if (model.loading.from !== 'nvme') return undefined;
+  const copy = nvmeCopyBytes(model);
+  const needed = copy + NVME_HEADROOM_BYTES;
+  const found = parseBytes(model.resources.ephemeralStorage) ?? 0;
+  if (found >= needed) return undefined;
+  return `expected at least ${formatBytes(needed)} with loading.from nvme: the weights' copy (${formatBytes(copy)}) and 10Gi for the server live on the pod's ephemeral storage; found ${model.resources.ephemeralStorage}`;
+}
+
+/** The instance-store folder for a version's weights (loading.from nvme): the weights and 10% for the staging copy's slack. */
+export function nvmeCopyBytes(model: {
+  parametersBillions: number;
+  extraArgs?: Record<string, string | number | boolean> | undefined;
+}): number {
+  return Math.ceil(model.parametersBillions * bytesPerParameter(model.extraArgs) * 1.1) * 2 ** 30;
+}
+
+/** GPUs one replica holds: GPUs per node times nodes. */
+export const gpusPerReplica = (model: { gpu: { count: number; nodes: number } }): number => model.gpu.count * model.gpu.nodes;
+
 export type ModelSpec = z.infer<typeof modelSchema>;
+
+/** Bytes of weights per parameter for the catalogue's dtype (bf16 unless quantised). */
+export function bytesPerParameter(extraArgs: Readonly<Record<string, string | number | boolean>> | undefined): number {
+  const quantization = extraArgs?.quantization;
+  if (quantization === 'fp8') return 1;
+  if (quantization === 'awq' || quantization === 'gptq' || quantization === 'bitsandbytes') return 0.5;
+  return 2;
+}

@@ -10,6 +10,8 @@ import type { Construct } from 'constructs';
 
 export interface Port {
   readonly port: number | string;
+  /** The last port of a range that starts at `port` (a number). */
+  readonly endPort?: number;
   readonly protocol?: 'TCP' | 'UDP';
 }
 
@@ -74,6 +76,7 @@ function ports(list: readonly Port[]): k8s.NetworkPolicyPort[] {
   return list.map((p) => ({
     protocol: p.protocol ?? 'TCP',
     port: typeof p.port === 'number' ? k8s.IntOrString.fromNumber(p.port) : k8s.IntOrString.fromString(p.port),
+    ...(p.endPort === undefined ? {} : { endPort: p.endPort }),
   }));
 }
 

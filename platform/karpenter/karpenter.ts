@@ -118,6 +118,12 @@ function ec2NodeClass(environment: ClusterSpec, name: string, options: { dataVol
       : [{ deviceName: '/dev/xvda', rootVolume: true, ebs: ebs(options.dataVolumeGiB) }],
     metadataOptions: { httpEndpoint: 'enabled', httpProtocolIPv6: 'disabled', httpPutResponseHopLimit: 1, httpTokens: 'required' },
     ...(name.startsWith('gpu') ? { instanceStorePolicy: 'RAID0' as const } : {}),
+    // Reservations are used first (capacity type "reserved"), then the pool's other capacity types.
+    ...(name.startsWith('gpu') && environment.gpu.capacityReservations
+      ? { capacityReservationSelectorTerms: environment.gpu.capacityReservations.map((r) => ({ id: r.id })) }
+      : {}),
+    // One cluster placement group for the EFA pool: the nodes of a multi-node replica sit close.
+    ...(options.efa && environment.gpu.efa?.placementGroup ? { placementGroupSelector: { name: environment.gpu.efa.placementGroup } } : {}),
     ...(options.efa
       ? {
           networkInterfaces: [
@@ -131,6 +137,12 @@ function ec2NodeClass(environment: ClusterSpec, name: string, options: { dataVol
 }
 
 function gpuNodePool(environment: ClusterSpec, name: string, families: readonly string[], nodeClass: string): INodePool['spec'] {
+  const capacityTypes = [...environment.gpu.capacityTypes, ...(environment.gpu.capacityReservations ? ['reserved'] : [])].sort();
+  // EFA does not cross Availability Zones, and a placement group lives in one: pin the EFA pool to gpu.efa.zone.
+  const zone =
+    nodeClass === 'gpu-efa' && environment.gpu.efa
+      ? [{ key: 'topology.kubernetes.io/zone', operator: 'In' as const, values: [environment.gpu.efa.zone] }]
+      : [];
   const gpus = environment.gpu.limits.gpus;
   const cpu = environment.gpu.limits.cpu ?? String(gpus * 32);
   const memory = environment.gpu.limits.memory ?? formatBytes(gpus * 320 * 2 ** 30);
@@ -142,9 +154,10 @@ function gpuNodePool(environment: ClusterSpec, name: string, families: readonly 
         nodeClassRef: { group: 'karpenter.k8s.aws', kind: 'EC2NodeClass', name: nodeClass },
         requirements: [
           { key: 'karpenter.k8s.aws/instance-family', operator: 'In', values: [...families].sort() },
-          { key: 'karpenter.sh/capacity-type', operator: 'In', values: [...environment.gpu.capacityTypes].sort() },
+          { key: 'karpenter.sh/capacity-type', operator: 'In', values: capacityTypes },
           { key: 'kubernetes.io/arch', operator: 'In', values: ['amd64'] },
           { key: 'karpenter.k8s.aws/instance-gpu-manufacturer', operator: 'In', values: ['nvidia'] },
+          ...zone,
         ],
         taints: [{ ...GPU_TAINT }],
         // GPU nodes never expire: expiry is forceful (outside the budgets, no replacement first),

@@ -19,6 +19,8 @@ export type Peer =
 export interface Rule {
   readonly protocol?: 'tcp' | 'udp';
   readonly port: number;
+  /** The last port of a range that starts at `port`. */
+  readonly toPort?: number;
   readonly peer: Peer;
   /** Shown in the EC2 console; AWS allows only a-z A-Z 0-9 space and ._-:/()#,@[]+=&;{}!$* */
   readonly description: string;
@@ -64,7 +66,7 @@ export function fromNodes(environment: ClusterSpec, port: number): Rule {
 }
 
 function ackRule(rule: Rule): Record<string, unknown> {
-  const base = { ipProtocol: rule.protocol ?? 'tcp', fromPort: rule.port, toPort: rule.port };
+  const base = { ipProtocol: rule.protocol ?? 'tcp', fromPort: rule.port, toPort: rule.toPort ?? rule.port };
   const peer = rule.peer;
   if ('cidr' in peer) return { ...base, ipRanges: [{ cidrIP: peer.cidr, description: rule.description }] };
   if ('groupId' in peer) return { ...base, userIDGroupPairs: [{ groupID: peer.groupId, description: rule.description }] };

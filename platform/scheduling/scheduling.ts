@@ -7,6 +7,8 @@ import { AddonChart } from '../core/helm-addon.js';
 export const SERVING_PRIORITY_CLASS = 'llm-serving';
 /** Priority of batch and offline work: never preempts, yields to serving. */
 export const BATCH_PRIORITY_CLASS = 'llm-batch';
+/** Priority of warm-capacity placeholders: below every workload (default 0), never preempts. */
+export const WARM_CAPACITY_PRIORITY_CLASS = 'llm-warm-capacity';
 
 /** Cluster-wide scheduling policy: the priority classes workloads choose from. */
 export class SchedulingChart extends AddonChart {
@@ -26,6 +28,13 @@ export class SchedulingChart extends AddonChart {
       globalDefault: false,
       preemptionPolicy: 'Never',
       description: 'Batch and offline inference: waits for capacity, never preempts.',
+    });
+    new k8s.KubePriorityClass(this, 'warm-capacity', {
+      metadata: { name: WARM_CAPACITY_PRIORITY_CLASS, labels },
+      value: -10,
+      globalDefault: false,
+      preemptionPolicy: 'Never',
+      description: 'Warm-capacity placeholders: hold GPU nodes until any workload needs them.',
     });
   }
 }

@@ -121,6 +121,49 @@ export const clusterSchema = z.strictObject({
       cpu: cpuQuantity.optional(),
       memory: byteQuantity.optional(),
     }),
+    /**
+     * Where replicas that span nodes run (the gpu-efa pool): EFA does not cross Availability
+     * Zones, so the pool is pinned to one, and a cluster placement group (created with the
+     * cluster; Karpenter selects it, never creates it) puts the nodes close together.
+     */
+    efa: z
+      .strictObject({
+        zone: z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-[0-9][a-z]$/, { error: 'expected an Availability Zone name such as "us-west-2a"' }),
+        placementGroup: z
+          .string()
+          .regex(/^[A-Za-z0-9_.:-]{1,255}$/, { error: 'expected the name of an existing cluster placement group, such as "llm-prod-efa"' })
+          .optional(),
+      })
+      .optional(),
+    /**
+     * On-Demand Capacity Reservations and Capacity Blocks for ML the GPU pools may use first
+     * (Karpenter's capacity type "reserved"): capacity that is there when a scale-up needs it.
+     */
+    capacityReservations: z
+      .array(
+        z.strictObject({
+          id: z.string().regex(/^cr-[0-9a-z]+$/, { error: 'expected a capacity reservation id such as "cr-0123456789abcdef0"' }),
+        }),
+        { error: 'expected a list of { id: cr-... }' },
+      )
+      .max(30, { error: 'expected at most 30 reservations (Karpenter selects up to 30 terms)' })
+      .optional(),
+    /**
+     * Warm capacity per GPU pool: placeholder pods that hold this many nodes of GPUs (the size of
+     * one node each), with the engine images already pulled, and give way to any model server at
+     * once (a negative priority). A scale-up then skips the node launch and the image pull.
+     */
+    warmNodes: z
+      .array(
+        z.strictObject({
+          pool: z.enum(['gpu', 'gpu-efa'], { error: 'expected "gpu" or "gpu-efa"' }),
+          count: positiveInt('warm nodes', 20),
+          gpusPerNode: positiveInt('GPUs a warm node holds (one model server replica: the largest that should start warm)', 8),
+          instanceFamilies: uniqueList(gpuInstanceFamily, 'GPU instance families').optional(),
+        }),
+        { error: 'expected a list of { pool, count, gpusPerNode }' },
+      )
+      .optional(),
   }),
   gitops: z.strictObject({
     engine: z.enum(['argocd', 'flux'], { error: 'expected "argocd" or "flux"' }),

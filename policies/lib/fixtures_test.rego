@@ -17,7 +17,17 @@ probe(period, failures) := {
 	"failureThreshold": failures,
 }
 
-# A model server: one GPU, start-up budget 450 s for 8 billion parameters (420 s needed).
+# The chart's estimate of a model server's time to ready (WL-002), as its annotation's JSON.
+time_to_ready(engine_start, first_replica) := json.marshal({
+	"engineStartSeconds": engine_start,
+	"family": "p5",
+	"firstReplicaSeconds": first_replica,
+	"loadFrom": "efs",
+	"scaleUpSeconds": first_replica - 60,
+})
+
+# A model server: one GPU, start-up budget 450 s for an engine start estimated at 200 s (300 s
+# needed, the floor), progress deadline 600 s (the default) for a first replica in 420 s.
 model_server := {
 	"apiVersion": "apps/v1",
 	"kind": "Deployment",
@@ -25,7 +35,10 @@ model_server := {
 		"name": "demo",
 		"namespace": "llm-demo",
 		"labels": {"app.kubernetes.io/component": "model-server", "app.kubernetes.io/instance": "demo"},
-		"annotations": {"eks-llm-gitops.io/parameters-billions": "8"},
+		"annotations": {
+			"eks-llm-gitops.io/parameters-billions": "8",
+			"eks-llm-gitops.io/time-to-ready": time_to_ready(200, 420),
+		},
 	},
 	"spec": {
 		"selector": {"matchLabels": {"app.kubernetes.io/instance": "demo"}},
@@ -74,6 +87,70 @@ model_server := {
 				}],
 				"volumes": [{"name": "tmp", "emptyDir": {}}],
 			},
+		},
+	},
+}
+
+# A model larger than one node: a LeaderWorkerSet of groups of two pods with 8 GPUs each, whose
+# leader serves HTTP (probes, ports) and whose worker runs vLLM headless (neither). Start-up
+# budget 450 s for an engine start estimated at 400 s; each group stays in one zone (EFA).
+lws_container := object.union(model_server.spec.template.spec.containers[0], {
+	"resources": {
+		"requests": {"cpu": "160", "memory": "1632Gi", "nvidia.com/gpu": 8, "vpc.amazonaws.com/efa": 32},
+		"limits": {"cpu": "160", "memory": "1632Gi", "nvidia.com/gpu": 8, "vpc.amazonaws.com/efa": 32},
+	},
+	"volumeMounts": [{"name": "shm", "mountPath": "/dev/shm"}, {"name": "tmp", "mountPath": "/tmp"}],
+})
+
+lws_leader_container := object.union(lws_container, {"args": ["--port", "8000"]})
+
+lws_worker_container := object.union(
+	object.remove(lws_container, ["readinessProbe", "livenessProbe", "startupProbe", "ports"]),
+	{"args": ["--port", "8000", "--headless"]},
+)
+
+lws_labels := {"app.kubernetes.io/component": "model-server", "app.kubernetes.io/instance": "big", "app.kubernetes.io/version": "v2026.11.1"}
+
+lws_pod_spec := object.union(
+	object.remove(model_server.spec.template.spec, ["topologySpreadConstraints", "initContainers"]),
+	{
+		"serviceAccountName": "big",
+		"terminationGracePeriodSeconds": 330,
+		"affinity": {"podAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": [{
+			"labelSelector": {"matchLabels": {"leaderworkerset.sigs.k8s.io/name": "big"}},
+			"matchLabelKeys": ["leaderworkerset.sigs.k8s.io/group-key"],
+			"topologyKey": "topology.kubernetes.io/zone",
+		}]}},
+		"volumes": [
+			{"name": "shm", "emptyDir": {"medium": "Memory", "sizeLimit": "32Gi"}},
+			{"name": "tmp", "emptyDir": {}},
+		],
+	},
+)
+
+lws_template(container) := {
+	"metadata": {"labels": lws_labels, "annotations": {"karpenter.sh/do-not-disrupt": "30m"}},
+	"spec": object.union(lws_pod_spec, {"containers": [container]}),
+}
+
+lws_model_server := {
+	"apiVersion": "leaderworkerset.x-k8s.io/v1",
+	"kind": "LeaderWorkerSet",
+	"metadata": {
+		"name": "big",
+		"namespace": "llm-big",
+		"labels": lws_labels,
+		"annotations": {"eks-llm-gitops.io/time-to-ready": time_to_ready(400, 1000)},
+	},
+	"spec": {
+		"replicas": 2,
+		"startupPolicy": "LeaderCreated",
+		"rolloutStrategy": {"type": "RollingUpdate", "rollingUpdateConfiguration": {"maxSurge": 1, "maxUnavailable": 0}},
+		"leaderWorkerTemplate": {
+			"size": 2,
+			"restartPolicy": "RecreateGroupOnPodRestart",
+			"leaderTemplate": lws_template(lws_leader_container),
+			"workerTemplate": lws_template(lws_worker_container),
 		},
 	},
 }
@@ -127,3 +204,55 @@ identity_env(user) := [
 	{"name": "USER", "value": user},
 	{"name": "LOGNAME", "value": user},
 ]
+
+# A warm-capacity placeholder (lib/k8s.rego is_placeholder), as apps/warm-capacity/ renders it:
+# one pod holding a p5's eight GPUs, sleeping in the engine image at the placeholder priority
+# class, evicted at once. It passes every per-object rule in production.
+placeholder_labels := {"app.kubernetes.io/component": "warm-capacity", "app.kubernetes.io/name": "placeholder", "llm-platform/warm-pool": "gpu"}
+
+placeholder_probe := {"exec": {"command": ["true"]}, "periodSeconds": 60}
+
+placeholder := {
+	"apiVersion": "apps/v1",
+	"kind": "Deployment",
+	"metadata": {"name": "gpu-8-gpus", "namespace": "warm-capacity", "labels": placeholder_labels},
+	"spec": {
+		"replicas": 1,
+		"selector": {"matchLabels": placeholder_labels},
+		"template": {
+			"metadata": {"labels": placeholder_labels},
+			"spec": {
+				"priorityClassName": "llm-warm-capacity",
+				"terminationGracePeriodSeconds": 0,
+				"automountServiceAccountToken": false,
+				"enableServiceLinks": false,
+				"securityContext": {"runAsNonRoot": true, "runAsUser": 1000, "runAsGroup": 1000, "seccompProfile": {"type": "RuntimeDefault"}},
+				"nodeSelector": {"karpenter.sh/nodepool": "gpu"},
+				"tolerations": [{"key": "nvidia.com/gpu", "operator": "Exists", "effect": "NoSchedule"}],
+				"containers": [{
+					"name": "image-0",
+					"image": sprintf("777788889999.dkr.ecr.us-west-2.amazonaws.com/docker-hub/vllm/vllm-openai:v0.28.0@%s", [digest]),
+					"command": ["sleep", "infinity"],
+					"env": identity_env("placeholder"),
+					"resources": {
+						"requests": {"cpu": "100m", "memory": "64Mi", "nvidia.com/gpu": 8},
+						"limits": {"cpu": "100m", "memory": "64Mi", "nvidia.com/gpu": 8},
+					},
+					"readinessProbe": placeholder_probe,
+					"livenessProbe": placeholder_probe,
+					"securityContext": restricted,
+				}],
+			},
+		},
+	},
+}
+
+# The priority class placeholders run at (policies/data/gpu.yaml gpu_placeholders).
+placeholder_priority_class := {
+	"apiVersion": "scheduling.k8s.io/v1",
+	"kind": "PriorityClass",
+	"metadata": {"name": "llm-warm-capacity"},
+	"value": -10,
+	"preemptionPolicy": "Never",
+	"globalDefault": false,
+}

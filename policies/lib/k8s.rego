@@ -2,11 +2,16 @@
 # images and identities. No rules here, only functions and constants.
 package lib.k8s
 
-# Kinds whose objects carry a pod template (or are a pod).
-workload_kinds := {"Pod", "Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "CronJob"}
+# Kinds whose objects carry a pod template (or are a pod). A LeaderWorkerSet
+# (leaderworkerset.x-k8s.io/v1, sigs.k8s.io/lws v0.9.0) carries two: a leader's and a worker's.
+workload_kinds := {"Pod", "Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "CronJob", "LeaderWorkerSet"}
 
 # Long-running workloads (they need probes and disruption planning), not batch.
-serving_kinds := {"Deployment", "StatefulSet", "DaemonSet"}
+serving_kinds := {"Deployment", "StatefulSet", "DaemonSet", "LeaderWorkerSet"}
+
+# Workloads whose replicas are set in spec.replicas (or by an autoscaler). A LeaderWorkerSet's
+# replicas are groups of leaderWorkerTemplate.size pods each.
+replicated_kinds := {"Deployment", "StatefulSet", "LeaderWorkerSet"}
 
 # Kinds that are always namespaced (kinds we cannot classify are left alone).
 namespaced_kinds := workload_kinds | {
@@ -36,11 +41,16 @@ documents(contents) := contents if is_array(contents)
 
 documents(contents) := [contents] if is_object(contents)
 
+# The pod spec of a workload. For a LeaderWorkerSet it is the worker template's: its pod-level
+# fields (everything but containers and initContainers) must equal the leader's (WL-010), so the
+# rules that read them read both. containers() and init_containers() return both templates'.
 pod_spec(obj) := obj.spec if obj.kind == "Pod"
 
 pod_spec(obj) := obj.spec.template.spec if obj.kind in {"Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job"}
 
 pod_spec(obj) := obj.spec.jobTemplate.spec.template.spec if obj.kind == "CronJob"
+
+pod_spec(obj) := lws_worker_template(obj).spec if obj.kind == "LeaderWorkerSet"
 
 pod_metadata(obj) := object.get(obj, "metadata", {}) if obj.kind == "Pod"
 
@@ -48,13 +58,30 @@ pod_metadata(obj) := object.get(obj.spec.template, "metadata", {}) if obj.kind i
 
 pod_metadata(obj) := object.get(obj.spec.jobTemplate.spec.template, "metadata", {}) if obj.kind == "CronJob"
 
+pod_metadata(obj) := object.get(lws_worker_template(obj), "metadata", {}) if obj.kind == "LeaderWorkerSet"
+
 pod_labels(obj) := object.get(pod_metadata(obj), "labels", {})
 
 pod_annotations(obj) := object.get(pod_metadata(obj), "annotations", {})
 
-containers(obj) := object.get(pod_spec(obj), "containers", [])
+# The pod templates of a workload ({metadata, spec}): one, or a LeaderWorkerSet's leader's and
+# worker's (the leader's first).
+pod_templates(obj) := [{"metadata": pod_metadata(obj), "spec": pod_spec(obj)}] if obj.kind != "LeaderWorkerSet"
 
-init_containers(obj) := object.get(pod_spec(obj), "initContainers", [])
+pod_templates(obj) := [lws_leader_template(obj), lws_worker_template(obj)] if obj.kind == "LeaderWorkerSet"
+
+# Every container of the workload's pods: for a LeaderWorkerSet the leader's, then the worker's
+# (containers of the same name appear once per template).
+containers(obj) := object.get(pod_spec(obj), "containers", []) if obj.kind != "LeaderWorkerSet"
+
+containers(obj) := array.concat(lws_leader_containers(obj), lws_worker_containers(obj)) if obj.kind == "LeaderWorkerSet"
+
+init_containers(obj) := object.get(pod_spec(obj), "initContainers", []) if obj.kind != "LeaderWorkerSet"
+
+init_containers(obj) := array.concat(
+	object.get(lws_leader_template(obj), ["spec", "initContainers"], []),
+	object.get(lws_worker_template(obj), ["spec", "initContainers"], []),
+) if obj.kind == "LeaderWorkerSet"
 
 all_containers(obj) := array.concat(containers(obj), init_containers(obj))
 
@@ -89,12 +116,115 @@ gpu_count(container) := 0 if {
 	not container.resources.requests["nvidia.com/gpu"]
 }
 
-# GPUs a pod asks for, summed over its containers.
-pod_gpus(obj) := sum([gpu_count(c) | some c in containers(obj)])
+# GPUs a pod asks for, summed over its containers (for a LeaderWorkerSet, the larger of its
+# leader's and its worker's pods).
+pod_gpus(obj) := max([sum([gpu_count(c) | some c in object.get(template, ["spec", "containers"], [])]) |
+	some template in pod_templates(obj)
+])
+
+# LeaderWorkerSets (sigs.k8s.io/lws v0.9.0). leaderTemplate is optional: without it the leader
+# runs the worker template.
+lws_worker_template(obj) := object.get(obj, ["spec", "leaderWorkerTemplate", "workerTemplate"], {})
+
+lws_leader_template(obj) := object.get(obj, ["spec", "leaderWorkerTemplate", "leaderTemplate"], lws_worker_template(obj))
+
+lws_leader_containers(obj) := object.get(lws_leader_template(obj), ["spec", "containers"], [])
+
+lws_worker_containers(obj) := object.get(lws_worker_template(obj), ["spec", "containers"], [])
+
+# Pods per group (the leader included); LWS defaults it to 1.
+lws_size(obj) := object.get(obj, ["spec", "leaderWorkerTemplate", "size"], 1)
+
+# A container only the workers of a LeaderWorkerSet run: they serve no traffic (the leader does,
+# and LWS recreates the whole group when any of its containers exits).
+is_lws_worker_container(obj, container) if {
+	obj.kind == "LeaderWorkerSet"
+	container in lws_worker_containers(obj)
+	not container in lws_leader_containers(obj)
+}
+
+# The labels the LWS controller adds to the pods it creates, besides the template's (the group
+# index and group key vary by group and are left out).
+lws_name_label := "leaderworkerset.sigs.k8s.io/name"
+
+lws_worker_index_label := "leaderworkerset.sigs.k8s.io/worker-index"
+
+lws_group_key_label := "leaderworkerset.sigs.k8s.io/group-key"
+
+# Label sets of the pods a workload creates: one, or a LeaderWorkerSet's leader's (worker index
+# "0") and, for groups of more than one pod, a worker's (index "1" stands for them all).
+pod_label_sets(obj) := [pod_labels(obj)] if obj.kind != "LeaderWorkerSet"
+
+pod_label_sets(obj) := [lws_leader_labels(obj)] if {
+	obj.kind == "LeaderWorkerSet"
+	lws_size(obj) <= 1
+}
+
+pod_label_sets(obj) := [lws_leader_labels(obj), lws_worker_labels(obj)] if {
+	obj.kind == "LeaderWorkerSet"
+	lws_size(obj) > 1
+}
+
+# The labels of the pods that serve the workload's traffic: a LeaderWorkerSet's leaders.
+serving_pod_labels(obj) := pod_labels(obj) if obj.kind != "LeaderWorkerSet"
+
+serving_pod_labels(obj) := lws_leader_labels(obj) if obj.kind == "LeaderWorkerSet"
+
+# The containers that serve it: a LeaderWorkerSet's leader's.
+serving_containers(obj) := containers(obj) if obj.kind != "LeaderWorkerSet"
+
+serving_containers(obj) := lws_leader_containers(obj) if obj.kind == "LeaderWorkerSet"
+
+lws_leader_labels(obj) := object.union(
+	object.get(lws_leader_template(obj), ["metadata", "labels"], {}),
+	{lws_name_label: name(obj), lws_worker_index_label: "0"},
+)
+
+lws_worker_labels(obj) := object.union(
+	object.get(lws_worker_template(obj), ["metadata", "labels"], {}),
+	{lws_name_label: name(obj), lws_worker_index_label: "1"},
+)
 
 is_model_server(obj) if pod_labels(obj)["app.kubernetes.io/component"] == "model-server"
 
 is_model_server(obj) if labels(obj)["app.kubernetes.io/component"] == "model-server"
+
+# A warm-capacity placeholder (cluster.yaml gpu.warmNodes): a Deployment whose pods hold a node's
+# GPUs doing nothing, so that the node is up and its images pulled, until any workload preempts
+# them. It is told from data (policies/data/gpu.yaml, gpu_placeholders), never from a label, and
+# every condition must hold, so that a real workload cannot become one by accident:
+#   - its kind is Deployment;
+#   - its pod template's priorityClassName is one of gpu_placeholders.priority_classes;
+#   - it has at least one container and no init containers (they could do real work);
+#   - every container's command is exactly one of gpu_placeholders.commands (["sleep", "infinity"]),
+#     with no args (they would be appended to it), no ports (it serves nothing) and no lifecycle
+#     hooks (a postStart could do real work).
+# A model server always runs its engine (vllm serve, or the image's entrypoint with args) and
+# listens on a port, so it fails at least three of these. GPU-007 holds placeholders to yielding.
+default placeholder_priority_classes := []
+
+placeholder_priority_classes := data.gpu_placeholders.priority_classes
+
+default placeholder_commands := []
+
+placeholder_commands := data.gpu_placeholders.commands
+
+is_placeholder(obj) if {
+	obj.kind == "Deployment"
+	object.get(pod_spec(obj), "priorityClassName", "") in placeholder_priority_classes
+	count(object.get(pod_spec(obj), "initContainers", [])) == 0
+	count(containers(obj)) > 0
+	every container in containers(obj) {
+		does_nothing(container)
+	}
+}
+
+does_nothing(container) if {
+	object.get(container, "command", []) in placeholder_commands
+	count(object.get(container, "args", [])) == 0
+	count(object.get(container, "ports", [])) == 0
+	not has_key(container, "lifecycle")
+}
 
 # A label selector ({matchLabels, matchExpressions}) selects a set of labels. An empty selector
 # selects everything, as in Kubernetes.
@@ -172,6 +302,16 @@ scale_target_kind(scaler) := object.get(scaler.spec.scaleTargetRef, "kind", "Dep
 
 scale_target_kind(scaler) := scaler.spec.scaleTargetRef.kind if scaler.kind == "HorizontalPodAutoscaler"
 
+# The API group of an autoscaler's target: KEDA defaults scaleTargetRef.apiVersion to apps/v1, so
+# a LeaderWorkerSet target must name leaderworkerset.x-k8s.io/v1. An HPA without an apiVersion
+# is not judged on it.
+scale_target_group(scaler) := group({"apiVersion": object.get(scaler.spec.scaleTargetRef, "apiVersion", "apps/v1")}) if scaler.kind == "ScaledObject"
+
+scale_target_group(scaler) := group({"apiVersion": scaler.spec.scaleTargetRef.apiVersion}) if {
+	scaler.kind == "HorizontalPodAutoscaler"
+	scaler.spec.scaleTargetRef.apiVersion
+}
+
 # The fewest replicas an autoscaler keeps (KEDA's default is 0, the HPA's 1).
 autoscaler_min(scaler) := object.get(scaler.spec, "minReplicaCount", 0) if scaler.kind == "ScaledObject"
 
@@ -187,4 +327,12 @@ scales(scaler, workload) if {
 	namespace(scaler) == namespace(workload)
 	scale_target_kind(scaler) == workload.kind
 	scaler.spec.scaleTargetRef.name == name(workload)
+	target_group_matches(scaler, workload)
+}
+
+target_group_matches(scaler, workload) if scale_target_group(scaler) == group(workload)
+
+target_group_matches(scaler, _) if {
+	scaler.kind == "HorizontalPodAutoscaler"
+	not scaler.spec.scaleTargetRef.apiVersion
 }

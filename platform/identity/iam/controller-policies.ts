@@ -65,6 +65,8 @@ export function karpenterPolicy(scope: AwsScope, options: { nodeRole: string; in
         'ec2:DescribeInstanceTypeOfferings',
         'ec2:DescribeInstanceTypes',
         'ec2:DescribeLaunchTemplates',
+        // Resolving the EFA pool's placementGroupSelector (cluster.yaml gpu.efa.placementGroup).
+        'ec2:DescribePlacementGroups',
         'ec2:DescribeSecurityGroups',
         'ec2:DescribeSpotPriceHistory',
         'ec2:DescribeSubnets',

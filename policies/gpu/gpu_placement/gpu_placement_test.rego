@@ -70,3 +70,20 @@ test_daemonsets_may_tolerate_gpu_nodes if {
 	}
 	count(gpu_placement.deny) == 0 with input as agent with data.gpu_nodepools as ["gpu"]
 }
+
+test_leader_worker_set_on_a_gpu_pool_passes if {
+	count(gpu_placement.deny) == 0 with input as fixtures.lws_model_server
+}
+
+test_leader_worker_set_without_the_gpu_toleration_is_denied if {
+	obj := json.patch(fixtures.lws_model_server, [
+		{"op": "remove", "path": "/spec/leaderWorkerTemplate/leaderTemplate/spec/tolerations"},
+		{"op": "remove", "path": "/spec/leaderWorkerTemplate/workerTemplate/spec/tolerations"},
+	])
+	findings := gpu_placement.deny with input as obj
+	count(findings) == 1
+	some f in findings
+	f.policy == "GPU-002"
+	f.kind == "LeaderWorkerSet"
+	contains(f.msg, "does not tolerate")
+}

@@ -43,3 +43,18 @@ test_fractional_gpu_is_denied if {
 		contains(f.msg, "whole number")
 	}
 }
+
+# A LeaderWorkerSet's worker containers are checked as well as its leader's.
+test_leader_worker_set_passes if {
+	count(gpu_resources.deny) == 0 with input as fixtures.lws_model_server
+}
+
+test_leader_worker_set_worker_with_unequal_gpus_is_denied if {
+	obj := json.patch(fixtures.lws_model_server, [{"op": "replace", "path": "/spec/leaderWorkerTemplate/workerTemplate/spec/containers/0/resources/limits/nvidia.com~1gpu", "value": 4}])
+	findings := gpu_resources.deny with input as obj
+	count(findings) == 1
+	some f in findings
+	f.policy == "GPU-001"
+	f.kind == "LeaderWorkerSet"
+	contains(f.msg, "requests 8 nvidia.com/gpu but limits 4")
+}

@@ -3,11 +3,13 @@
 # description: >-
 #   A container with more than one GPU mounts an emptyDir with medium Memory at /dev/shm. Tensor
 #   parallelism moves activations between GPUs through NCCL, which uses shared memory; the
-#   container runtime's 64 MiB default makes vLLM fail or crawl at start-up.
+#   container runtime's 64 MiB default makes vLLM fail or crawl at start-up. Warm-capacity
+#   placeholders (lib/k8s.rego is_placeholder) are exempt: their containers only sleep on the
+#   GPUs they hold, and run no NCCL.
 # custom:
 #   id: GPU-004
 #   severity: high
-#   kinds: [Pod, Deployment, StatefulSet, DaemonSet, ReplicaSet, Job, CronJob]
+#   kinds: [Pod, Deployment, StatefulSet, DaemonSet, ReplicaSet, Job, CronJob, LeaderWorkerSet]
 #   input: object
 package gpu.shared_memory
 
@@ -17,6 +19,7 @@ import data.lib.policy
 problems contains {"object": input, "container": container.name, "msg": msg} if {
 	k8s.is_object_input(input)
 	input.kind in k8s.workload_kinds
+	not k8s.is_placeholder(input)
 	some container in k8s.containers(input)
 	k8s.gpu_count(container) > 1
 	not shm_mounted(k8s.pod_spec(input), container)

@@ -36,3 +36,31 @@ test_disk_backed_shm_is_denied if {
 	]))
 	count(shared_memory.deny) == 1 with input as obj
 }
+
+test_leader_worker_set_with_shm_passes if {
+	count(shared_memory.deny) == 0 with input as fixtures.lws_model_server
+}
+
+test_leader_worker_set_worker_without_shm_is_denied if {
+	obj := json.patch(fixtures.lws_model_server, [{"op": "remove", "path": "/spec/leaderWorkerTemplate/workerTemplate/spec/containers/0/volumeMounts/0"}])
+	findings := shared_memory.deny with input as obj
+	count(findings) == 1
+	some f in findings
+	f.policy == "GPU-004"
+	f.kind == "LeaderWorkerSet"
+}
+
+# A warm-capacity placeholder holds eight GPUs but runs no NCCL; a Deployment at its priority
+# class that runs an engine does.
+test_placeholder_needs_no_shm if {
+	count(shared_memory.deny) == 0 with input as fixtures.placeholder
+}
+
+test_near_placeholder_without_shm_is_denied if {
+	obj := json.patch(fixtures.placeholder, [{"op": "add", "path": "/spec/template/spec/containers/0/args", "value": ["--tensor-parallel-size", "8"]}])
+	findings := shared_memory.deny with input as obj
+	count(findings) == 1
+	some f in findings
+	f.policy == "GPU-004"
+	f.container == "image-0"
+}

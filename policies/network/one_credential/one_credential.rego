@@ -5,12 +5,12 @@
 #   gateway's credential. An API Gateway route with a JWT authorizer that proxies (HTTP_PROXY) to
 #   a backend forwards the caller's Authorization header, whose bearer the gateway then takes for
 #   its API key; and behind an Ingress whose ALB verifies JWTs (alb.ingress.kubernetes.io/jwt-validation)
-#   every container of the pods it sends to must read its key from its own header
-#   (GATEWAY_API_KEY_HEADER, not Authorization).
+#   every container of the pods it sends to (a LeaderWorkerSet's leaders: its Service selects
+#   them) must read its key from its own header (GATEWAY_API_KEY_HEADER, not Authorization).
 # custom:
 #   id: CMB-008
 #   severity: high
-#   kinds: [Route, Integration, Ingress, Service, Deployment]
+#   kinds: [Route, Integration, Ingress, Service, Deployment, LeaderWorkerSet]
 #   input: combined
 package network.one_credential
 
@@ -47,8 +47,8 @@ problems contains {"object": workload, "msg": msg} if {
 	some workload in objects
 	workload.kind in k8s.serving_kinds
 	k8s.namespace(workload) == k8s.namespace(service)
-	k8s.map_selector_matches(service.spec.selector, k8s.pod_labels(workload))
-	some container in k8s.containers(workload)
+	k8s.map_selector_matches(service.spec.selector, k8s.serving_pod_labels(workload))
+	some container in k8s.serving_containers(workload)
 	not own_key_header(container)
 	msg := sprintf("sits behind %s, whose ALB verifies the caller's JWT in Authorization, but container %q does not read its API key from a header of its own (env %s, not Authorization)", [k8s.ref(ingress), container.name, key_header_env])
 }

@@ -66,3 +66,33 @@ test_without_jwt_validation_the_key_may_be_the_bearer if {
 	plain := json.patch(ingress, [{"op": "remove", "path": "/metadata/annotations"}])
 	count(one_credential.deny) == 0 with input as fixtures.combined([plain, service, fixtures.web])
 }
+
+# Behind a JWT-verifying Ingress, a LeaderWorkerSet's leaders (which its Service selects) need
+# their own key header; its headless workers get no requests.
+lws_ingress := json.patch(ingress, [
+	{"op": "replace", "path": "/metadata/namespace", "value": "llm-big"},
+	{"op": "replace", "path": "/spec/rules/0/http/paths/0/backend/service/name", "value": "big"},
+])
+
+lws_service := {
+	"apiVersion": "v1",
+	"kind": "Service",
+	"metadata": {"name": "big", "namespace": "llm-big"},
+	"spec": {"selector": {"app.kubernetes.io/instance": "big", "leaderworkerset.sigs.k8s.io/worker-index": "0"}, "ports": [{"port": 8000}]},
+}
+
+key_header := {"name": "GATEWAY_API_KEY_HEADER", "value": "x-api-key"}
+
+test_leader_worker_set_leader_with_its_own_header_passes if {
+	obj := json.patch(fixtures.lws_model_server, [{"op": "add", "path": "/spec/leaderWorkerTemplate/leaderTemplate/spec/containers/0/env/-", "value": key_header}])
+	count(one_credential.deny) == 0 with input as fixtures.combined([lws_ingress, lws_service, obj])
+}
+
+test_leader_worker_set_leader_without_its_own_header_is_denied if {
+	obj := json.patch(fixtures.lws_model_server, [{"op": "add", "path": "/spec/leaderWorkerTemplate/workerTemplate/spec/containers/0/env/-", "value": key_header}])
+	findings := one_credential.deny with input as fixtures.combined([lws_ingress, lws_service, obj])
+	count(findings) == 1
+	some f in findings
+	f.policy == "CMB-008"
+	f.kind == "LeaderWorkerSet"
+}

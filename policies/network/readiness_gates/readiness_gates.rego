@@ -53,7 +53,7 @@ problems contains {"object": binding, "msg": msg} if {
 	some workload in objects
 	workload.kind in k8s.serving_kinds
 	k8s.namespace(workload) == k8s.namespace(binding)
-	k8s.map_selector_matches(service.spec.selector, k8s.pod_labels(workload))
+	k8s.map_selector_matches(service.spec.selector, k8s.serving_pod_labels(workload))
 	some before in [binding, service]
 	wave(before) >= wave(workload)
 	msg := sprintf("%s syncs in wave %d, not before %s (wave %d): pods created first get no readiness gate; sync it in an earlier wave", [k8s.ref(before), wave(before), k8s.ref(workload), wave(workload)])

@@ -3,8 +3,8 @@
 # description: >-
 #   For an environment with promotion.from, every model version that the change sets (a version
 #   that differs from the base branch, or a model new to the environment) is already running in
-#   the source environment's render: a model-server Deployment there carries that model and
-#   version. Run over the environment's cluster.yaml and the source's rendered model servers with
+#   the source environment's render: a model-server Deployment or LeaderWorkerSet there carries
+#   that model and version (its app.kubernetes.io/instance and app.kubernetes.io/version labels). Run over the environment's cluster.yaml and the source's rendered model servers with
 #   conftest --combine; the runner passes the base branch's versions as data.llm.baseline so that
 #   versions already deployed stay valid after the source moves on.
 # custom:
@@ -28,7 +28,7 @@ configs := [doc |
 running contains [labels["app.kubernetes.io/instance"], labels["app.kubernetes.io/version"]] if {
 	is_array(input)
 	some server in k8s.combined_objects(input)
-	server.kind == "Deployment"
+	server.kind in {"Deployment", "LeaderWorkerSet"}
 	k8s.is_model_server(server)
 	labels := k8s.labels(server)
 }

@@ -54,3 +54,14 @@ test_changed_version_is_checked_against_the_source if {
 test_environments_without_a_source_are_not_checked if {
 	count(versions.deny) == 0 with input as fixtures.combined([config_fixtures.dev])
 }
+
+# A model larger than one node runs as a LeaderWorkerSet; its version label counts the same.
+test_versions_a_leader_worker_set_runs_in_the_source_pass if {
+	config := json.patch(config_fixtures.prod, [{"op": "add", "path": "/models/big", "value": {"version": "v2026.11.1", "replicas": {"min": 2, "max": 2}}}])
+	count(versions.deny) == 0 with input as fixtures.combined(array.concat([config], array.concat(staging_render, [fixtures.lws_model_server])))
+	findings := versions.deny with input as fixtures.combined(array.concat([config], staging_render))
+	count(findings) == 1
+	some f in findings
+	f.policy == "PRM-001"
+	contains(f.msg, "models.big.version to v2026.11.1")
+}

@@ -29,3 +29,18 @@ test_adding_sys_admin_is_denied if {
 	some f in findings
 	contains(f.msg, "SYS_ADMIN")
 }
+
+# A LeaderWorkerSet's worker containers are checked as well as its leader's.
+test_leader_worker_set_passes if {
+	count(capabilities.deny) == 0 with input as fixtures.lws_model_server
+}
+
+test_leader_worker_set_worker_is_checked if {
+	obj := json.patch(fixtures.lws_model_server, [{"op": "add", "path": "/spec/leaderWorkerTemplate/workerTemplate/spec/containers/0/securityContext/capabilities/add", "value": ["SYS_ADMIN"]}])
+	findings := capabilities.deny with input as obj
+	count(findings) == 1
+	some f in findings
+	f.policy == "SEC-003"
+	f.kind == "LeaderWorkerSet"
+	contains(f.msg, "SYS_ADMIN")
+}

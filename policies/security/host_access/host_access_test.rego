@@ -53,3 +53,18 @@ test_host_port_is_denied if {
 	f.container == "gateway"
 	contains(f.msg, "hostPort 4000")
 }
+
+# A LeaderWorkerSet's worker containers are checked as well as its leader's.
+test_leader_worker_set_passes if {
+	count(host_access.deny) == 0 with input as fixtures.lws_model_server
+}
+
+test_leader_worker_set_worker_is_checked if {
+	obj := json.patch(fixtures.lws_model_server, [{"op": "add", "path": "/spec/leaderWorkerTemplate/workerTemplate/spec/containers/0/ports", "value": [{"containerPort": 29501, "hostPort": 29501}]}])
+	findings := host_access.deny with input as obj
+	count(findings) == 1
+	some f in findings
+	f.policy == "SEC-006"
+	f.kind == "LeaderWorkerSet"
+	contains(f.msg, "hostPort 29501")
+}

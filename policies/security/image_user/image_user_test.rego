@@ -70,3 +70,18 @@ test_no_uid_anywhere_is_the_image_own_user if {
 	])
 	count(image_user.deny) == 0 with input as obj with data.image_users as users
 }
+
+# A LeaderWorkerSet's worker containers are checked as well as its leader's.
+test_leader_worker_set_passes if {
+	count(image_user.deny) == 0 with input as fixtures.lws_model_server
+}
+
+test_leader_worker_set_worker_is_checked if {
+	obj := json.patch(fixtures.lws_model_server, [{"op": "replace", "path": "/spec/leaderWorkerTemplate/workerTemplate/spec/containers/0/env", "value": []}])
+	findings := image_user.deny with input as obj
+	count(findings) == 1
+	some f in findings
+	f.policy == "SEC-008"
+	f.kind == "LeaderWorkerSet"
+	contains(f.msg, "HOME, USER, LOGNAME")
+}

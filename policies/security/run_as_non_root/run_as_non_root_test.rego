@@ -37,3 +37,18 @@ test_uid_zero_is_denied if {
 	f.container == "model-cache-fill"
 	contains(f.msg, "runAsUser 0")
 }
+
+# A LeaderWorkerSet's worker containers are checked as well as its leader's.
+test_leader_worker_set_passes if {
+	count(run_as_non_root.deny) == 0 with input as fixtures.lws_model_server
+}
+
+test_leader_worker_set_worker_is_checked if {
+	obj := json.patch(fixtures.lws_model_server, [{"op": "add", "path": "/spec/leaderWorkerTemplate/workerTemplate/spec/containers/0/securityContext/runAsUser", "value": 0}])
+	findings := run_as_non_root.deny with input as obj
+	count(findings) == 1
+	some f in findings
+	f.policy == "SEC-001"
+	f.kind == "LeaderWorkerSet"
+	contains(f.msg, "runAsUser 0")
+}

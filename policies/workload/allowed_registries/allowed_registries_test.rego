@@ -54,3 +54,16 @@ test_nothing_is_allowed_without_data if {
 	findings := allowed_registries.deny with input as fixtures.model_server with data.registries as {}
 	count(findings) == 2
 }
+
+test_leader_worker_set_from_ecr_passes if {
+	count(allowed_registries.deny) == 0 with input as fixtures.lws_model_server
+}
+
+test_leader_worker_set_worker_from_an_unknown_registry_is_denied if {
+	obj := json.patch(fixtures.lws_model_server, [{"op": "replace", "path": "/spec/leaderWorkerTemplate/workerTemplate/spec/containers/0/image", "value": sprintf("quay.io/someone/vllm:v0.28.0@%s", [fixtures.digest])}])
+	findings := allowed_registries.deny with input as obj
+	count(findings) == 1
+	some f in findings
+	f.policy == "WL-004"
+	f.kind == "LeaderWorkerSet"
+}

@@ -2,7 +2,9 @@
 # title: Autoscalers target an existing workload, one each
 # description: >-
 #   Over one environment: every KEDA ScaledObject and HorizontalPodAutoscaler scales a workload
-#   that exists in its namespace (a typo in scaleTargetRef scales nothing, silently), and no
+#   that exists in its namespace, by kind, name and API group (a typo in scaleTargetRef scales
+#   nothing, silently; KEDA reads a target without apiVersion as apps/v1, so a LeaderWorkerSet's
+#   ScaledObject names leaderworkerset.x-k8s.io/v1), and no
 #   workload has two autoscalers. KEDA drives its own HPA; a second HPA or ScaledObject on the
 #   same Deployment makes them fight, flapping replicas of servers that take minutes to start.
 # custom:
@@ -21,7 +23,7 @@ problems contains {"object": scaler, "msg": msg} if {
 	some scaler in objects
 	scaler.kind in k8s.autoscaler_kinds
 	not scales_something(scaler)
-	msg := sprintf("scales %s %s, which does not exist in namespace %s; fix spec.scaleTargetRef", [k8s.scale_target_kind(scaler), scaler.spec.scaleTargetRef.name, k8s.namespace(scaler)])
+	msg := sprintf("scales %s %s%s, which does not exist in namespace %s; fix spec.scaleTargetRef", [k8s.scale_target_kind(scaler), scaler.spec.scaleTargetRef.name, target_api(scaler), k8s.namespace(scaler)])
 }
 
 problems contains {"object": workload, "msg": msg} if {
@@ -31,6 +33,10 @@ problems contains {"object": workload, "msg": msg} if {
 	count(names) > 1
 	msg := sprintf("is scaled by %d autoscalers (%s); keep one", [count(names), concat(", ", names)])
 }
+
+target_api(scaler) := sprintf(" (apiVersion %s)", [object.get(scaler.spec.scaleTargetRef, "apiVersion", "apps/v1, KEDA's default")]) if scaler.kind == "ScaledObject"
+
+target_api(scaler) := "" if scaler.kind != "ScaledObject"
 
 scales_something(scaler) if {
 	some workload in objects

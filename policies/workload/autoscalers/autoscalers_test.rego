@@ -42,3 +42,34 @@ test_target_kind_must_match if {
 	statefulset_target := json.patch(hpa, [{"op": "replace", "path": "/spec/scaleTargetRef/kind", "value": "StatefulSet"}])
 	count(autoscalers.deny) == 1 with input as fixtures.combined([fixtures.model_server, statefulset_target])
 }
+
+lws_scaler(target) := {
+	"apiVersion": "keda.sh/v1alpha1",
+	"kind": "ScaledObject",
+	"metadata": {"name": "big", "namespace": "llm-big"},
+	"spec": {"scaleTargetRef": target, "minReplicaCount": 2, "maxReplicaCount": 4, "triggers": []},
+}
+
+test_scaled_object_targeting_a_leader_worker_set_passes if {
+	target := {"apiVersion": "leaderworkerset.x-k8s.io/v1", "kind": "LeaderWorkerSet", "name": "big"}
+	count(autoscalers.deny) == 0 with input as fixtures.combined([fixtures.lws_model_server, lws_scaler(target)])
+}
+
+# KEDA reads a target without apiVersion as apps/v1: no such LeaderWorkerSet exists.
+test_scaled_object_targeting_a_leader_worker_set_without_its_api_version_is_denied if {
+	findings := autoscalers.deny with input as fixtures.combined([fixtures.lws_model_server, lws_scaler({"kind": "LeaderWorkerSet", "name": "big"})])
+	count(findings) == 1
+	some f in findings
+	f.policy == "CMB-003"
+	contains(f.msg, "scales LeaderWorkerSet big (apiVersion apps/v1, KEDA's default), which does not exist")
+}
+
+test_two_autoscalers_on_a_leader_worker_set_are_denied if {
+	target := {"apiVersion": "leaderworkerset.x-k8s.io/v1", "kind": "LeaderWorkerSet", "name": "big"}
+	second := json.patch(lws_scaler(target), [{"op": "replace", "path": "/metadata/name", "value": "big-2"}])
+	findings := autoscalers.deny with input as fixtures.combined([fixtures.lws_model_server, lws_scaler(target), second])
+	count(findings) == 1
+	some f in findings
+	f.kind == "LeaderWorkerSet"
+	contains(f.msg, "is scaled by 2 autoscalers")
+}

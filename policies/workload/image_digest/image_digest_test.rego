@@ -34,3 +34,16 @@ test_registry_port_is_not_a_tag if {
 test_tag_of_plain_image if {
 	image_digest.image_tag("nginx:latest") == "latest"
 }
+
+test_leader_worker_set_pinned_by_digest_passes if {
+	count(image_digest.deny) == 0 with input as fixtures.lws_model_server
+}
+
+test_leader_worker_set_worker_by_tag_is_denied if {
+	obj := json.patch(fixtures.lws_model_server, [{"op": "replace", "path": "/spec/leaderWorkerTemplate/workerTemplate/spec/containers/0/image", "value": "777788889999.dkr.ecr.us-west-2.amazonaws.com/docker-hub/vllm/vllm-openai:v0.28.0"}])
+	findings := image_digest.deny with input as obj
+	count(findings) == 1
+	some f in findings
+	f.policy == "WL-003"
+	f.kind == "LeaderWorkerSet"
+}

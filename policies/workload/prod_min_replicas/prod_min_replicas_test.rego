@@ -43,3 +43,30 @@ test_scaled_object_default_minimum_is_zero if {
 test_production_list_comes_from_data if {
 	count(prod_min_replicas.deny) == 1 with input as single with data.llm.environment as "live" with data.environments.production as ["live"]
 }
+
+test_leader_worker_set_with_two_groups_in_prod_passes if {
+	count(prod_min_replicas.deny) == 0 with input as fixtures.lws_model_server with data.llm.environment as "prod"
+}
+
+test_leader_worker_set_with_one_group_in_prod_is_denied if {
+	obj := json.patch(fixtures.lws_model_server, [{"op": "replace", "path": "/spec/replicas", "value": 1}])
+	findings := prod_min_replicas.deny with input as obj with data.llm.environment as "prod"
+	count(findings) == 1
+	some f in findings
+	f.policy == "WL-009"
+	f.kind == "LeaderWorkerSet"
+}
+
+# A warm-capacity placeholder's replicas are warm nodes, not availability; one that is not a
+# placeholder (an init container does work) is held to two.
+test_single_placeholder_in_prod_passes if {
+	count(prod_min_replicas.deny) == 0 with input as fixtures.placeholder with data.llm.environment as "prod"
+}
+
+test_single_near_placeholder_in_prod_is_denied if {
+	obj := json.patch(fixtures.placeholder, [{"op": "add", "path": "/spec/template/spec/initContainers", "value": [fixtures.placeholder.spec.template.spec.containers[0]]}])
+	findings := prod_min_replicas.deny with input as obj with data.llm.environment as "prod"
+	count(findings) == 1
+	some f in findings
+	f.policy == "WL-009"
+}

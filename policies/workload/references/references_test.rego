@@ -51,3 +51,26 @@ test_config_map_volume_and_root_ca if {
 	obj := json.patch(fixtures.model_server, [{"op": "add", "path": "/spec/template/spec/volumes/-", "value": {"name": "ca", "configMap": {"name": "kube-root-ca.crt"}}}])
 	count(references.deny) == 0 with input as fixtures.combined([obj, account])
 }
+
+lws_account := {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": "big", "namespace": "llm-big"}}
+
+test_leader_worker_set_with_its_service_account_passes if {
+	count(references.deny) == 0 with input as fixtures.combined([fixtures.lws_model_server, lws_account])
+}
+
+test_leader_worker_set_without_its_service_account_is_denied if {
+	findings := references.deny with input as fixtures.combined([fixtures.lws_model_server])
+	count(findings) == 1
+	some f in findings
+	f.policy == "CMB-004"
+	f.kind == "LeaderWorkerSet"
+	contains(f.msg, "ServiceAccount \"big\"")
+}
+
+test_leader_worker_set_leader_reading_a_missing_config_map_is_denied if {
+	obj := json.patch(fixtures.lws_model_server, [{"op": "add", "path": "/spec/leaderWorkerTemplate/leaderTemplate/spec/containers/0/envFrom", "value": [{"configMapRef": {"name": "engine"}}]}])
+	findings := references.deny with input as fixtures.combined([obj, lws_account])
+	count(findings) == 1
+	some f in findings
+	contains(f.msg, "ConfigMap \"engine\"")
+}

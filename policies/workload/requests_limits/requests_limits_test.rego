@@ -33,3 +33,17 @@ test_init_container_without_resources_is_denied if {
 test_objects_without_pods_are_ignored if {
 	count(requests_limits.deny) == 0 with input as {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "x", "namespace": "y"}}
 }
+
+test_leader_worker_set_with_resources_passes if {
+	count(requests_limits.deny) == 0 with input as fixtures.lws_model_server
+}
+
+test_leader_worker_set_worker_without_memory_limit_is_denied if {
+	obj := json.patch(fixtures.lws_model_server, [{"op": "remove", "path": "/spec/leaderWorkerTemplate/workerTemplate/spec/containers/0/resources/limits/memory"}])
+	findings := requests_limits.deny with input as obj
+	count(findings) == 1
+	some f in findings
+	f.policy == "WL-001"
+	f.kind == "LeaderWorkerSet"
+	f.container == "vllm"
+}

@@ -33,3 +33,16 @@ test_no_prestop_passes if {
 	obj := json.patch(fixtures.model_server, [{"op": "remove", "path": "/spec/template/spec/containers/0/lifecycle"}])
 	count(termination_grace.deny) == 0 with input as obj
 }
+
+test_leader_worker_set_grace_outlasting_the_drain_passes if {
+	count(termination_grace.deny) == 0 with input as fixtures.lws_model_server
+}
+
+test_leader_worker_set_leader_draining_past_the_grace_is_denied if {
+	obj := json.patch(fixtures.lws_model_server, [{"op": "replace", "path": "/spec/leaderWorkerTemplate/leaderTemplate/spec/containers/0/lifecycle/preStop/sleep/seconds", "value": 330}])
+	findings := termination_grace.deny with input as obj
+	count(findings) == 1
+	some f in findings
+	f.policy == "WL-007"
+	f.kind == "LeaderWorkerSet"
+}

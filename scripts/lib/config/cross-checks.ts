@@ -1,7 +1,7 @@
 import { GPU_INSTANCE_FAMILIES } from '../../../platform/spec/gpu-instance-families.js';
 import type { ClusterSpec } from '../../../platform/spec/cluster-spec.js';
 import type { Fleet, Located } from './fleet.js';
-import type { ModelSpec } from '../../../apps/models/model-spec.js';
+import { gpusPerReplica, type ModelSpec } from '../../../apps/models/model-spec.js';
 import type { ConfigProblem } from './problem.js';
 import { asyncQueueName } from '../../../platform/aws/edge.js';
 import { gpuNodePoolFor } from '../../../platform/karpenter/karpenter.js';
@@ -144,8 +144,9 @@ function checkModels(env: Located<ClusterSpec>, fleet: Fleet, unchecked: Uncheck
       });
       continue;
     }
-    minimumNeeds.push({ name, replicas: deployment.replicas.min, gpus: model.gpu.count });
+    minimumNeeds.push({ name, replicas: deployment.replicas.min, gpus: gpusPerReplica(model) });
     problems.push(...checkQueueTrigger(env, name));
+    problems.push(...checkWakeFromZero(env, name));
 
     const families = placeableFamilies(model, spec);
     if (families.length === 0) {
@@ -166,10 +167,18 @@ function checkModels(env: Located<ClusterSpec>, fleet: Fleet, unchecked: Uncheck
       });
       continue;
     }
+    if (model.gpu.nodes > 1) {
+      const problem = multiNodePlacementProblem(model, families, spec);
+      if (problem) {
+        problems.push({ file, line: lineOf(at), path: at, message: problem });
+        continue;
+      }
+    }
     const pool = gpuNodePoolFor(model.gpu);
     const need = rollouts.get(pool) ?? { gpus: 0, largestReplica: 0, models: [] };
     rollouts.set(pool, {
-      gpus: need.gpus + (deployment.replicas.min + MAX_SURGE_REPLICAS) * model.gpu.count,
+      // A surge replica of a multi-node model is a whole group; a drifted node holds one node's share.
+      gpus: need.gpus + (deployment.replicas.min + MAX_SURGE_REPLICAS) * gpusPerReplica(model),
       largestReplica: Math.max(need.largestReplica, model.gpu.count),
       models: [...need.models, name],
     });
@@ -179,7 +188,7 @@ function checkModels(env: Located<ClusterSpec>, fleet: Fleet, unchecked: Uncheck
         file,
         line: lineOf(at),
         path: at,
-        message: `expected an instance family with ${model.gpu.count} GPUs on one node for a replica; ${list(families)} have fewer`,
+        message: `expected an instance family with ${model.gpu.count} GPUs on one node for ${model.gpu.nodes > 1 ? 'each node of ' : ''}a replica; ${list(families)} have fewer`,
       });
     }
   }
@@ -254,6 +263,43 @@ function checkQueueTrigger({ spec, file, lineOf }: Located<ClusterSpec>, model: 
       message: `expected no trigger on ${queue}: the async route's queue has no workers in this fleet, so its depth only grows and would hold the model at replicas.max; remove autoscaling.cloudwatch, or scale on a queue that workers drain`,
     },
   ];
+}
+
+/**
+ * A model whose replicas may reach 0 must be woken by something that is not its own pods: the
+ * queue and KV-cache triggers read the server's /metrics, which nothing exports at 0 replicas,
+ * so without another trigger KEDA would never scale it back up.
+ */
+function checkWakeFromZero({ spec, file, lineOf }: Located<ClusterSpec>, model: string): ConfigProblem[] {
+  const deployment = spec.models[model];
+  if (deployment === undefined || deployment.replicas.min > 0 || deployment.autoscaling?.cloudwatch) return [];
+  const at = ['models', model, 'replicas', 'min'];
+  return [
+    {
+      file,
+      line: lineOf(at),
+      path: at,
+      message:
+        'expected at least 1, or autoscaling.cloudwatch: at 0 replicas no server exports the queue and KV-cache metrics the model scales on, so nothing would ever scale it back up; found 0',
+    },
+  ];
+}
+
+/** Why a multi-node model cannot be placed in this environment, or undefined. */
+function multiNodePlacementProblem(model: ModelSpec, families: readonly string[], env: ClusterSpec): string | undefined {
+  const unknown = families.filter((f) => !GPU_INSTANCE_FAMILIES[f]?.efaInterfaces);
+  if (unknown.length > 0) {
+    const known = Object.keys(GPU_INSTANCE_FAMILIES).filter((f) => GPU_INSTANCE_FAMILIES[f]?.efaInterfaces);
+    return `expected instance families whose EFA interfaces are known for a model on ${model.gpu.nodes} nodes (${list(known)}); ${list(unknown)} ${unknown.length === 1 ? 'is' : 'are'} not, narrow the model's gpu.instanceFamilies`;
+  }
+  const counts = new Set(families.map((f) => GPU_INSTANCE_FAMILIES[f]!.efaInterfaces));
+  if (counts.size > 1) {
+    return `expected instance families with one EFA interface count for a model on ${model.gpu.nodes} nodes (each pod requests all of its node's): ${list([...families])} differ; narrow the model's gpu.instanceFamilies`;
+  }
+  if (env.gpu.efa === undefined) {
+    return `expected gpu.efa (zone, placementGroup) in this cluster.yaml: a model on ${model.gpu.nodes} nodes runs in the EFA pool, which EFA confines to one Availability Zone`;
+  }
+  return undefined;
 }
 
 function checkPromotionSource(env: Located<ClusterSpec>, fleet: Fleet, unchecked: UncheckedInputs): ConfigProblem[] {

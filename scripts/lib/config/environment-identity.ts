@@ -59,6 +59,18 @@ export const ENVIRONMENT_IDENTITY: readonly IdentityField[] = [
     unique: 'account',
   },
   {
+    path: ['gpu', 'efa', 'placementGroup'],
+    what: "the EFA pool's cluster placement group",
+    fill: "the name of this cluster's placement group for multi-node replicas, in gpu.efa.zone",
+    unique: 'account',
+  },
+  {
+    path: ['gpu', 'capacityReservations', '*', 'id'],
+    what: 'a capacity reservation (whichever cluster launches first would use it up)',
+    fill: "a capacity reservation id (cr-...) of this cluster's account, or remove the entry",
+    unique: 'account',
+  },
+  {
     path: ['storage', 'efsFileSystemId'],
     what: "the model cache's EFS file system",
     fill: 'the EFS file system id of the model cache (fs-...)',

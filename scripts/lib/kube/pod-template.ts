@@ -20,3 +20,38 @@ export function podTemplateOf(object: { readonly kind: string }): Json | undefin
   for (const key of path) value = asJson(value?.[key]);
   return value ?? {};
 }
+
+/** One pod a workload creates: its template, with the labels its controller adds, and a role for multi-pod kinds. */
+export interface PodTemplate {
+  /** '' for the only template of a kind; 'leader' or 'worker' for a LeaderWorkerSet. */
+  readonly role: '' | 'leader' | 'worker';
+  readonly template: Json;
+}
+
+/**
+ * Every pod template of a workload: one for most kinds; a LeaderWorkerSet's leader and worker
+ * (the worker's when the leader has none), each with the labels the LWS controller puts on its
+ * pods (sigs.k8s.io/lws v0.9.0): the set's name and the worker index, "0" for the leader.
+ */
+export function podTemplatesOf(object: { readonly kind: string; readonly metadata?: { readonly name?: string } }): PodTemplate[] {
+  if (object.kind !== 'LeaderWorkerSet') {
+    const template = podTemplateOf(object);
+    return template ? [{ role: '', template }] : [];
+  }
+  const group = asJson(asJson((object as Json).spec)?.leaderWorkerTemplate) ?? {};
+  const worker = asJson(group.workerTemplate) ?? {};
+  const leader = asJson(group.leaderTemplate) ?? worker;
+  const withLabels = (template: Json, index: string): Json => {
+    const metadata = asJson(template.metadata) ?? {};
+    const labels = {
+      ...(asJson(metadata.labels) ?? {}),
+      'leaderworkerset.sigs.k8s.io/name': object.metadata?.name ?? '',
+      'leaderworkerset.sigs.k8s.io/worker-index': index,
+    };
+    return { ...template, metadata: { ...metadata, labels } };
+  };
+  return [
+    { role: 'leader', template: withLabels(leader, '0') },
+    { role: 'worker', template: withLabels(worker, '1') },
+  ];
+}

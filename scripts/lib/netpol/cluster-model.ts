@@ -1,7 +1,7 @@
 import type { ConfigProblem } from '../config/problem.js';
 import type { SourcedObject } from '../sync/folder-objects.js';
 import { FLOWS_FILE, type ChartPodSpec } from './flow-spec.js';
-import { podTemplateOf } from '../kube/pod-template.js';
+import { podTemplatesOf } from '../kube/pod-template.js';
 
 /** A pod as the network-flow gate sees it: where it runs, its labels, and its named ports. */
 export interface ClusterPod {
@@ -46,11 +46,11 @@ const strings = (v: unknown): Record<string, string> =>
 const at = (o: SourcedObject) => `${o.file}:${o.line}`;
 
 /** The pods a workload creates (bare Pods are not rendered, so they are not modelled). */
-function podTemplate(o: SourcedObject): Json | undefined {
-  return o.object.kind === 'Pod' ? undefined : podTemplateOf(o.object);
+function podTemplates(o: SourcedObject): ReturnType<typeof podTemplatesOf> {
+  return o.object.kind === 'Pod' ? [] : podTemplatesOf(o.object);
 }
 
-function workloadPod(o: SourcedObject, template: Json): ClusterPod {
+function workloadPod(o: SourcedObject, template: Json, role: string): ClusterPod {
   const spec = obj(template.spec);
   const ports: Record<string, number> = {};
   for (const container of [...arr(spec.containers), ...arr(spec.initContainers)])
@@ -60,7 +60,7 @@ function workloadPod(o: SourcedObject, template: Json): ClusterPod {
     }
   const namespace = o.object.metadata.namespace ?? 'default';
   return {
-    id: `${namespace}/${o.object.metadata.name}`,
+    id: `${namespace}/${o.object.metadata.name}${role ? `:${role}` : ''}`,
     namespace,
     labels: strings(obj(template.metadata).labels),
     serviceAccount: typeof spec.serviceAccountName === 'string' ? spec.serviceAccountName : 'default',
@@ -163,8 +163,7 @@ export function clusterModel(input: ModelInput): { model: ClusterModel; problems
     if (o.object.kind === 'Namespace') namespaceLabels.set(o.object.metadata.name, strings(o.object.metadata.labels ?? {}));
   const pods: ClusterPod[] = [];
   for (const o of objects) {
-    const template = podTemplate(o);
-    if (template) pods.push(workloadPod(o, template));
+    for (const { role, template } of podTemplates(o)) pods.push(workloadPod(o, template, role));
   }
   const charts = renderedCharts(objects);
   const chartScrapes: Array<ClusterModel['scrapeTargets'][number]> = [];

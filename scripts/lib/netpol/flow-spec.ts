@@ -11,7 +11,10 @@ export const FLOWS_FILE = 'platform/network/flows.yaml';
 const labels = z.record(z.string(), z.string());
 const podPattern = z
   .string()
-  .regex(/^[a-z0-9*-]+\/[a-z0-9*().-]+$/, 'expected namespace/name, where either may hold * wildcards (e.g. "llm-*/*")');
+  .regex(
+    /^[a-z0-9*-]+\/[a-z0-9*().-]+(:(leader|worker))?$/,
+    'expected namespace/name, where either may hold * wildcards (e.g. "llm-*/*"), and :leader or :worker for the pods of a LeaderWorkerSet group',
+  );
 
 /** Where a flow starts or ends: pods by pattern, pods that derive from the render, or an address. */
 const peerSchema = z.union([

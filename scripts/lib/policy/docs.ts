@@ -65,7 +65,7 @@ export function policyDocs(rules: readonly PolicyRule[]): string {
     '| `registries.yaml` | image sources allowed (WL-004) |',
     '| `host-access.yaml` | node agents allowed host namespaces and paths (SEC-006) |',
     '| `image-users.yaml` | the users each image defines, by uid (SEC-008) |',
-    '| `gpu.yaml` | the GPU NodePools (GPU-002, GPU-005) |',
+    '| `gpu.yaml` | the GPU NodePools (GPU-002, GPU-005); what a warm-capacity placeholder is (GPU-007, and the exemptions of CMB-001, GPU-003, GPU-004, WL-009) |',
     '| `gitops.yaml` | the protected branch production tracks (GITOPS-002) |',
     '| `environments.yaml` | environments held to production rules |',
     '| `network.yaml` | environments allowed an internet-facing load balancer (NET-002) |',

@@ -1,3 +1,4 @@
+import { podTemplatesOf } from '../kube/pod-template.js';
 import { load } from 'js-yaml';
 import { byCodeUnit } from '../../../platform/core/compare.js';
 
@@ -25,20 +26,23 @@ function parse(text: string | undefined): Json | undefined {
   }
 }
 
-const WORKLOADS = new Set(['Deployment', 'StatefulSet', 'DaemonSet', 'Job']);
+const WORKLOADS = new Set(['Deployment', 'StatefulSet', 'DaemonSet', 'Job', 'LeaderWorkerSet']);
 
 function images(object: Json | undefined): Map<string, string> {
   const out = new Map<string, string>();
   if (!object || !WORKLOADS.has(object.kind)) return out;
-  const pod = object.spec?.template?.spec ?? {};
-  for (const container of [...(pod.initContainers ?? []), ...(pod.containers ?? [])])
-    out.set(String(container.name), String(container.image));
+  for (const { role, template } of podTemplatesOf(object as { kind: string })) {
+    const pod = (template.spec ?? {}) as Json;
+    for (const container of [...(pod.initContainers ?? []), ...(pod.containers ?? [])])
+      out.set(role ? `${role}/${String(container.name)}` : String(container.name), String(container.image));
+  }
   return out;
 }
 
 function modelVersion(object: Json | undefined): { model: string; version: string } | undefined {
   const labels = object?.metadata?.labels ?? {};
-  if (object?.kind !== 'Deployment' || labels['app.kubernetes.io/component'] !== 'model-server') return undefined;
+  if ((object?.kind !== 'Deployment' && object?.kind !== 'LeaderWorkerSet') || labels['app.kubernetes.io/component'] !== 'model-server')
+    return undefined;
   return { model: String(labels['app.kubernetes.io/instance']), version: String(labels['app.kubernetes.io/version']) };
 }
 

@@ -3,6 +3,9 @@ import { GATEWAY_NAMESPACE, GatewayChart } from '../../../apps/gateway/gateway-c
 import { GATEWAY_PODS_SECURITY_GROUP } from '../../../apps/gateway/response-cache.js';
 import { ModelServerChart, modelServerComponent } from '../../../apps/model-server/model-server-chart.js';
 import { PLATFORM_COMPONENTS } from '../../../platform/components.js';
+import { imageReference, pullFrom } from '../../../apps/model-server/images.js';
+import { WARM_CAPACITY, WarmCapacityChart } from '../../../apps/warm-capacity/warm-capacity-chart.js';
+import { gpuNodePoolFor } from '../../../platform/karpenter/karpenter.js';
 import { placeableFamilies } from '../config/cross-checks.js';
 import type { Fleet } from '../config/fleet.js';
 
@@ -41,6 +44,15 @@ export function buildEnvironmentApp(fleet: Fleet, environmentName: string): App 
       instanceFamilies: placeableFamilies(model, environment),
       clients: { namespace: GATEWAY_NAMESPACE, securityGroup: GATEWAY_PODS_SECURITY_GROUP },
     });
+  }
+  if (environment.gpu.warmNodes?.length) {
+    const imagesByPool: Record<string, string[]> = {};
+    for (const { model } of deployed) {
+      const pool = gpuNodePoolFor(model.gpu);
+      const image = imageReference({ repository: pullFrom(environment, model.engine.image), digest: model.engine.digest });
+      imagesByPool[pool] = [...new Set([...(imagesByPool[pool] ?? []), image])].sort();
+    }
+    new WarmCapacityChart(app, WARM_CAPACITY, { environment, imagesByPool });
   }
   new GatewayChart(app, 'gateway', {
     environment,

@@ -2,6 +2,7 @@ import type { DiffSummary } from '../promote/diff-summary.js';
 import { codeCell, fitToBudget, markdownTable } from '../text/markdown.js';
 import type { GateFile } from './gate-results.js';
 import type { ModelServerFacts } from './model-servers.js';
+import { formatDuration } from '../../../apps/model-server/time-to-ready.js';
 import { PRICES_FILE, type Capacity, type PriceTable } from './pricing.js';
 
 /** Marks our comment, so that the next push updates it instead of adding another. */
@@ -52,7 +53,7 @@ function render(input: ReportInput, maxRows: number): string {
   ];
   for (const env of changed) sections.push(environmentSection(env, input.prices, maxRows));
   sections.push(
-    `<sub>Cost estimates: on-demand Linux prices for ${input.prices.region}, captured ${input.prices.capturedOn} from ${input.prices.source} (\`${PRICES_FILE}\`); one node per replica, the cheapest priced instance type of the allowed families that holds the replica's GPUs. Spot, savings plans and shared nodes make the real bill lower. This comment is updated in place on every push.</sub>`,
+    `<sub>Cost estimates: on-demand Linux prices for ${input.prices.region}, captured ${input.prices.capturedOn} from ${input.prices.source} (\`${PRICES_FILE}\`); one node per replica (each node of a multi-node replica), the cheapest priced instance type of the allowed families that holds the node's GPUs. Spot, savings plans and shared nodes make the real bill lower. This comment is updated in place on every push.</sub>`,
   );
   return `${sections.join('\n\n')}\n`;
 }
@@ -102,14 +103,15 @@ function environmentSection(env: EnvironmentReport, prices: PriceTable, maxRows:
       show((s) => s.version),
       show((s) => s.image),
       show((s) => `${s.minReplicas}-${s.maxReplicas}`),
-      show((s) => String(s.gpusPerReplica)),
+      show((s) => (s.nodesPerReplica > 1 ? `${s.gpusPerReplica} (${s.nodesPerReplica} nodes)` : String(s.gpusPerReplica))),
+      show((s) => (s.timeToReady ? `${formatDuration(s.timeToReady.scaleUpSeconds)} (${s.timeToReady.loadFrom})` : '')),
     ];
     if (a && b && JSON.stringify(a) === JSON.stringify(b)) continue;
     rows.push([model, ...facts]);
   }
   const models = markdownTable(
     '#### Model servers',
-    ['model', 'version', 'image', 'replicas (min-max)', 'GPUs per replica'],
+    ['model', 'version', 'image', 'replicas (min-max)', 'GPUs per replica', 'time to ready (scale-up)'],
     rows,
     'model servers',
     maxRows,

@@ -52,18 +52,19 @@ export async function loadPriceTable(root: string): Promise<PriceTable> {
 }
 
 /**
- * The instance a replica needs: the cheapest priced type of an allowed family with at least the
- * replica's GPUs (a replica's GPUs are on one node). Undefined when none is priced.
+ * The instance each node of a replica needs: the cheapest priced type of an allowed family with
+ * at least the node's share of the replica's GPUs. Undefined when none is priced.
  */
 export function instanceFor(
-  server: Pick<ModelServerFacts, 'gpusPerReplica' | 'families'>,
+  server: Pick<ModelServerFacts, 'gpusPerReplica' | 'families'> & { readonly nodesPerReplica?: number },
   prices: PriceTable,
 ): { type: string; usdPerHour: number } | undefined {
+  const perNode = server.gpusPerReplica / (server.nodesPerReplica ?? 1);
   let best: { type: string; usdPerHour: number } | undefined;
   for (const [type, price] of Object.entries(prices.instances)) {
     const family = type.split('.')[0]!;
     if (server.families.length > 0 && !server.families.includes(family)) continue;
-    if (price.gpus < server.gpusPerReplica) continue;
+    if (price.gpus < perNode) continue;
     if (!best || price.usdPerHour < best.usdPerHour) best = { type, usdPerHour: price.usdPerHour };
   }
   return best;
@@ -94,8 +95,8 @@ export function capacity(servers: Iterable<ModelServerFacts>, prices: PriceTable
       unpriced.push(server.model);
       continue;
     }
-    usdPerHourAtMin += server.minReplicas * instance.usdPerHour;
-    usdPerHourAtMax += server.maxReplicas * instance.usdPerHour;
+    usdPerHourAtMin += server.minReplicas * server.nodesPerReplica * instance.usdPerHour;
+    usdPerHourAtMax += server.maxReplicas * server.nodesPerReplica * instance.usdPerHour;
   }
   return { gpusAtMin, gpusAtMax, usdPerHourAtMin, usdPerHourAtMax, unpriced: unpriced.sort() };
 }

@@ -1,5 +1,5 @@
 import { POD_IDENTITIES_ANNOTATION } from '../../../platform/core/helm-addon.js';
-import { podTemplateOf } from '../kube/pod-template.js';
+import { podTemplatesOf } from '../kube/pod-template.js';
 import { describe, type SourcedObject } from './folder-objects.js';
 import type { ReplayContext } from './replay-context.js';
 
@@ -32,7 +32,7 @@ const obj = (v: unknown): Json => (v && typeof v === 'object' && !Array.isArray(
 
 function podServiceAccount(item: SourcedObject): string | undefined {
   const { object } = item;
-  const template = podTemplateOf(object);
+  const template = podTemplatesOf(object)[0]?.template;
   if (!template) return undefined;
   const podSpec = obj(template.spec);
   const name = typeof podSpec.serviceAccountName === 'string' ? podSpec.serviceAccountName : 'default';

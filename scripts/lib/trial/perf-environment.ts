@@ -17,6 +17,7 @@ export const PERF_ENVIRONMENT: Readonly<Record<string, string>> = {
   'karpenter.nodeRole': 'KarpenterNodeRole-llm-perf',
   'karpenter.interruptionQueue': 'llm-perf-karpenter',
   'storage.efsFileSystemId': 'fs-05a5b5c5d5e5f5010',
+  'gpu.efa.placementGroup': 'llm-perf-efa',
   'ingress.wafAclArn': 'arn:aws:wafv2:us-west-2:555566667777:regional/webacl/llm-perf-api/55f5e5d5-c5b5-4a55-9f5e-5d5c5b5a5f55',
   'gateway.secretName': 'llm/perf/gateway',
   'edge.jwt.audience[0]': 'llm-api-perf',
