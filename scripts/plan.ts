@@ -86,6 +86,7 @@ async function main(): Promise<number> {
       model: p.model,
       instanceType: p.instanceType,
       readySeconds: p.readySeconds,
+      warm: p.warm,
       autoscaled: summary(p.autoscaled),
       atMin: summary(p.atMin),
       atMax: summary(p.atMax),
@@ -123,8 +124,11 @@ function formatPlan(p: ModelPlan, env: string): string {
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)));
   const line = (c: readonly string[]) => `  ${c.map((v, i) => (i === 0 ? v.padEnd(widths[i]!) : v.padStart(widths[i]!))).join('  ')}`;
+  const warm = p.warm
+    ? `; ${p.warm.nodes} warm ${p.warm.family} ${p.warm.nodes === 1 ? 'node' : 'nodes'} (${p.warm.replicasPerNode} ${p.warm.replicasPerNode === 1 ? 'replica' : 'replicas'} each) start replicas in ${formatDuration(p.warm.readySeconds)}, their placeholders' cost not counted`
+    : '';
   return [
-    `${env} ${p.model} on ${p.instanceType}: ${p.autoscaled.requests.toFixed(0)} requests, SLO: queueing delay <= ${p.input.queueDelayTargetSeconds} s, a new replica serves after ${formatDuration(p.readySeconds)}`,
+    `${env} ${p.model} on ${p.instanceType}: ${p.autoscaled.requests.toFixed(0)} requests, SLO: queueing delay <= ${p.input.queueDelayTargetSeconds} s, a new replica serves after ${formatDuration(p.readySeconds)}${warm}`,
     line(header),
     ...cells.map(line),
   ].join('\n');

@@ -45,6 +45,11 @@ describe('npm run plan', () => {
     expect(parseFloat(atMin![1]!)).toBeLessThan(parseFloat(autoscaled![1]!));
     expect(parseFloat(autoscaled![2]!)).toBeLessThan(parseFloat(atMax![2]!));
     expect(blocks[1]).toContain('a new replica serves after 10m 55s');
+    // prod's warm p5 node fits the 70B (not the 8B, which runs on g6e there).
+    expect(blocks[2]!.split('\n')[0]).toContain(
+      "1 warm p5 node (1 replica each) start replicas in 3m 55s, their placeholders' cost not counted",
+    );
+    expect(blocks[1]).not.toContain('warm');
     const picture = await readFile(svg, 'utf8');
     expect(picture.match(/<g class="panel"/g)).toHaveLength(3);
     // Deterministic: the same run draws the same picture.

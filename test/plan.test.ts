@@ -97,6 +97,29 @@ describe('the simulation', () => {
     expect(result.maxQueue).toBe(472.5);
   });
 
+  it('a warm node starts replicas without a node launch until its room is used; its placeholder gets a new node later', () => {
+    const stepUp = loadOf([
+      [0, 1],
+      [600, 2.5],
+      [1200, 2.5],
+      [1800, 2.5],
+      [2400, 2.5],
+    ]);
+    // One warm node with room for one replica, ready 60 s after it is taken, warm again 600 s later.
+    const warm = { nodes: 1, replicasPerNode: 1, readySeconds: 60, refillSeconds: 600 };
+    const one = simulate(input(stepUp, { replicas: { min: 1, max: 5 }, warm }));
+    // 615 adds two: the first on the warm node (ready at 675), the second on a new node (915).
+    expect([at(one, 660).ready, at(one, 675).ready]).toEqual([1, 2]);
+    // 675 adds two more: the placeholder's new node is not up until 1215, so both cold (975).
+    expect([at(one, 900).ready, at(one, 915).ready, at(one, 960).ready, at(one, 975).ready]).toEqual([2, 3, 3, 5]);
+    // Room for two on the node: both of 615 start warm.
+    const two = simulate(input(stepUp, { replicas: { min: 1, max: 5 }, warm: { ...warm, replicasPerNode: 2 } }));
+    expect([at(two, 660).ready, at(two, 675).ready, at(two, 975).ready]).toEqual([1, 3, 5]);
+    const cold = simulate(input(stepUp, { replicas: { min: 1, max: 5 } }));
+    expect(one.sloAttainment).toBeGreaterThan(cold.sloAttainment);
+    expect(two.sloAttainment).toBeGreaterThan(one.sloAttainment);
+  });
+
   it('holds replicas for the scale-down window, then removes 1 per 300 s', () => {
     // Nothing arrives; 4 replicas at the start. The HPA seeds its window with the current 4.
     const load = loadOf([

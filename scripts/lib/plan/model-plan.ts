@@ -6,7 +6,10 @@ import type { ConfigProblem } from '../config/problem.js';
 import { placeableFamilies } from '../config/cross-checks.js';
 import type { Fleet } from '../config/fleet.js';
 import { instanceFor, PRICES_FILE, type PriceTable } from '../report/pricing.js';
-import { baselines, simulate, type ScalingBehavior, type SimulationInput, type SimulationResult } from './simulate.js';
+import { baselines, simulate, type ScalingBehavior, type SimulationInput, type SimulationResult, type WarmNodes } from './simulate.js';
+import { gpuNodePoolFor } from '../../../platform/karpenter/karpenter.js';
+import type { ClusterSpec } from '../../../platform/spec/cluster-spec.js';
+import type { ModelSpec } from '../../../apps/models/model-spec.js';
 import { THROUGHPUT_FILE, throughputFor, type ThroughputTable } from './throughput.js';
 import { loadFor, type Trace } from './trace.js';
 
@@ -17,6 +20,8 @@ export interface ModelPlan {
   readonly instanceType: string;
   readonly family: string;
   readonly readySeconds: number;
+  /** The pool's warm nodes a replica fits on (cluster.yaml gpu.warmNodes), and their family. */
+  readonly warm?: WarmNodes & { readonly family: string };
   readonly input: SimulationInput;
   readonly autoscaled: SimulationResult;
   readonly atMin: SimulationResult;
@@ -101,6 +106,7 @@ export function planEnvironment(
     );
     const readySeconds = estimateTimeToReady(model, family, 'scale-up').totalSeconds;
     const instanceGpus = tables.prices.instances[instance.type]!.gpus;
+    const warm = warmNodesOf(model, env.spec, families);
     const input: SimulationInput = {
       load: loadFor(trace, name),
       replicas: deployment.replicas,
@@ -113,9 +119,50 @@ export function planEnvironment(
       queueDelayTargetSeconds: model.slo.queueDelaySeconds,
       gpusPerReplica: gpus,
       usdPerGpuHour: instance.usdPerHour / instanceGpus,
+      ...(warm ? { warm } : {}),
     };
     const { atMin, atMax } = baselines(input);
-    plans.push({ model: name, instanceType: instance.type, family, readySeconds, input, autoscaled: simulate(input), atMin, atMax });
+    plans.push({
+      model: name,
+      instanceType: instance.type,
+      family,
+      readySeconds,
+      ...(warm ? { warm } : {}),
+      input,
+      autoscaled: simulate(input),
+      atMin,
+      atMax,
+    });
   }
   return problems.length > 0 ? { ok: false, problems } : { ok: true, plans };
+}
+
+/**
+ * The warm nodes of the model's pool it fits on (one-node models: a group would need several at
+ * once), as the simulation spends them: replicas per node, the delay on a warm node, and how long
+ * a placeholder takes to hold a new node (node launch and image pull). Each model's plan counts
+ * the pool's warm nodes as its own.
+ */
+function warmNodesOf(model: ModelSpec, env: ClusterSpec, families: readonly string[]): (WarmNodes & { family: string }) | undefined {
+  if (model.gpu.nodes > 1) return undefined;
+  const pool = gpuNodePoolFor(model.gpu);
+  let nodes = 0;
+  let replicasPerNode = Infinity;
+  let family: string | undefined;
+  for (const warm of env.gpu.warmNodes ?? []) {
+    const fits = (warm.instanceFamilies ?? env.gpu.instanceFamilies).filter((f) => families.includes(f)).sort();
+    if (warm.pool !== pool || warm.gpusPerNode < model.gpu.count || fits.length === 0) continue;
+    nodes += warm.count;
+    replicasPerNode = Math.min(replicasPerNode, Math.floor(warm.gpusPerNode / model.gpu.count));
+    family ??= fits[0];
+  }
+  if (nodes === 0 || family === undefined) return undefined;
+  const newNode = estimateTimeToReady(model, family, 'scale-up').steps.filter((s) => s.step === 'node' || s.step === 'image');
+  return {
+    nodes,
+    replicasPerNode,
+    readySeconds: estimateTimeToReady(model, family, 'warm').totalSeconds,
+    refillSeconds: newNode.reduce((sum, s) => sum + s.seconds, 0),
+    family,
+  };
 }

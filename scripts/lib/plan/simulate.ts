@@ -80,6 +80,21 @@ export interface SimulationInput {
   readonly queueDelayTargetSeconds: number;
   readonly gpusPerReplica: number;
   readonly usdPerGpuHour: number;
+  /** Warm nodes (cluster.yaml gpu.warmNodes) a new replica may start on instead of a new node. */
+  readonly warm?: WarmNodes;
+}
+
+/**
+ * Warm nodes of the model's pool: each holds `replicasPerNode` replicas' GPUs behind a placeholder.
+ * A replica added while a warm node has room serves after `readySeconds` (no node launch, no
+ * image pull); the first replica to take a node evicts its placeholder, which gets a new node
+ * `refillSeconds` later (node launch and image pull), while the node's other GPUs stay usable.
+ */
+export interface WarmNodes {
+  readonly nodes: number;
+  readonly replicasPerNode: number;
+  readonly readySeconds: number;
+  readonly refillSeconds: number;
 }
 
 /** One step of the simulation, for plotting. */
@@ -164,6 +179,7 @@ function run(input: SimulationInput, mode: { scaling: boolean; replicas: number 
   const start = input.load[0]?.start ?? 0;
   const end = input.load[input.load.length - 1]?.end ?? start;
   let replicas: Replica[] = Array.from({ length: mode.replicas }, () => ({ addedAt: start, readyAt: start }));
+  const warm = warmPool(input.warm, start);
   // The HPA seeds its scale-down window with the current count (maybeInitScaleDownStabilizationWindow).
   const recommendations: Timestamped[] = [{ time: start, value: mode.replicas }];
   const scaleUps: Timestamped[] = [];
@@ -200,7 +216,7 @@ function run(input: SimulationInput, mode: { scaling: boolean; replicas: number 
         if (target > current) scaleUps.push({ time: t, value: target - current });
         if (target < current) scaleDowns.push({ time: t, value: current - target });
       }
-      replicas = resize(replicas, target, t, input.readySeconds);
+      replicas = resize(replicas, target, t, () => warm.take(t) ?? input.readySeconds);
     }
 
     const ready = replicas.filter((r) => r.readyAt <= t).length;
@@ -292,15 +308,40 @@ function changedWithin(events: readonly Timestamped[], t: number, period: number
 }
 
 /** Adds replicas (ready `readySeconds` later) or removes them: starting ones first, newest first. */
-function resize(replicas: readonly Replica[], target: number, t: number, readySeconds: number): Replica[] {
+function resize(replicas: readonly Replica[], target: number, t: number, readySeconds: () => number): Replica[] {
   if (target > replicas.length) {
-    return [...replicas, ...Array.from({ length: target - replicas.length }, () => ({ addedAt: t, readyAt: t + readySeconds }))];
+    return [...replicas, ...Array.from({ length: target - replicas.length }, () => ({ addedAt: t, readyAt: t + readySeconds() }))];
   }
   if (target < replicas.length) {
     const order = [...replicas].sort((a, b) => Number(a.readyAt > t) - Number(b.readyAt > t) || a.addedAt - b.addedAt);
     return order.slice(0, target);
   }
   return [...replicas];
+}
+
+/**
+ * The warm nodes as the simulation spends them: `take(t)` returns the delay of a replica placed
+ * on a warm node at t, or undefined when none has room. A node's first taker starts its refill.
+ */
+function warmPool(warm: WarmNodes | undefined, start: number): { take(t: number): number | undefined } {
+  // When each placeholder holds a warm node (again), and the free room on nodes whose
+  // placeholder a replica evicted (ready nodes, images pulled).
+  const warmAt = Array.from({ length: warm?.nodes ?? 0 }, () => start);
+  let leftover = 0;
+  return {
+    take(t) {
+      if (!warm) return undefined;
+      if (leftover > 0) {
+        leftover--;
+        return warm.readySeconds;
+      }
+      const node = warmAt.findIndex((at) => at <= t);
+      if (node === -1) return undefined;
+      leftover += warm.replicasPerNode - 1;
+      warmAt[node] = t + warm.refillSeconds;
+      return warm.readySeconds;
+    },
+  };
 }
 
 /** Requests arriving in [from, to), and their mean tokens (time-weighted when nothing arrives). */
@@ -341,6 +382,10 @@ function checkInput(input: SimulationInput, step: number, initial: number): void
   if (!Number.isInteger(initial) || initial < 0) wrong.push(`initial replicas must be a whole number >= 0, got ${initial}`);
   if (!(input.queuePerReplica > 0)) wrong.push(`queuePerReplica must be > 0, got ${input.queuePerReplica}`);
   if (!(input.readySeconds >= 0)) wrong.push(`readySeconds must be >= 0, got ${input.readySeconds}`);
+  const warm = input.warm;
+  if (warm && !(Number.isInteger(warm.nodes) && warm.nodes >= 0 && Number.isInteger(warm.replicasPerNode) && warm.replicasPerNode >= 1))
+    wrong.push(`warm nodes must be whole numbers (nodes >= 0, replicasPerNode >= 1), got ${warm.nodes} x ${warm.replicasPerNode}`);
+  if (warm && !(warm.readySeconds >= 0 && warm.refillSeconds >= 0)) wrong.push('warm readySeconds and refillSeconds must be >= 0');
   const t = input.throughput;
   if (!(t.prefillTokensPerSecond > 0) || !(t.outputTokensPerSecond > 0) || !(t.maxConcurrentRequests > 0))
     wrong.push('throughput rates and maxConcurrentRequests must be > 0');
