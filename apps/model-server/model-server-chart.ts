@@ -131,7 +131,7 @@ export class ModelServerChart extends NamespacedChart {
       'eks-llm-gitops.io/engine-tag': model.engine.tag,
       'eks-llm-gitops.io/parameters-billions': String(model.parametersBillions),
       // The estimate the start-up budgets come from: the policy pack checks them against it (WL-002).
-      [TIME_TO_READY_ANNOTATION]: timeToReadyAnnotation(model, props.instanceFamilies),
+      [TIME_TO_READY_ANNOTATION]: timeToReadyAnnotation(model, props.instanceFamilies, budgets),
     };
     const pod = (role: VllmPodOptions['role']) =>
       vllmPodTemplate({

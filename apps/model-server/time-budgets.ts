@@ -46,16 +46,15 @@ export function startupBudgets(model: ReadyModel, families: readonly string[]): 
 /** The annotation that carries the estimate on the server's workload, for the policy pack and the PR report. */
 export const TIME_TO_READY_ANNOTATION = 'eks-llm-gitops.io/time-to-ready';
 
-/** The annotation's value: the estimate's figures, as JSON with sorted keys. */
-export function timeToReadyAnnotation(model: ReadyModel, families: readonly string[]): string {
-  const first = worstCase(model, families, 'first');
-  const scaleUp = worstCase(model, families, 'scale-up');
+/** The annotation's value: the budgets' estimate and a scale-up's, as JSON with sorted keys. */
+export function timeToReadyAnnotation(model: ReadyModel, families: readonly string[], budgets: StartupBudgets): string {
+  const first = budgets.estimate;
   return JSON.stringify({
     engineStartSeconds: first.engineStartSeconds,
     family: first.family,
     firstReplicaSeconds: first.totalSeconds,
     loadFrom: first.from,
-    scaleUpSeconds: scaleUp.totalSeconds,
+    scaleUpSeconds: worstCase(model, families, 'scale-up').totalSeconds,
   });
 }
 

@@ -63,6 +63,17 @@ export interface VllmPodOptions {
   readonly podAffinity?: k8s.PodAffinity;
 }
 
+/** Nodes of these instance families only (Karpenter's label), sorted so the render is stable. */
+export function instanceFamilyAffinity(families: readonly string[]): k8s.NodeAffinity {
+  return {
+    requiredDuringSchedulingIgnoredDuringExecution: {
+      nodeSelectorTerms: [
+        { matchExpressions: [{ key: 'karpenter.k8s.aws/instance-family', operator: 'In', values: [...families].sort() }] },
+      ],
+    },
+  };
+}
+
 /** Shared memory: the catalogue's value, else 2 GiB per GPU (vLLM's advice for tensor parallelism). */
 export function shmBytes(model: ModelSpec): number {
   return model.resources.shm === undefined ? model.gpu.count * 2 ** 31 : (parseBytes(model.resources.shm) as number);
@@ -117,17 +128,7 @@ export function vllmPodTemplate(options: VllmPodOptions): k8s.PodTemplateSpec {
       },
       nodeSelector: { 'karpenter.sh/nodepool': options.nodePool },
       affinity: {
-        nodeAffinity: {
-          requiredDuringSchedulingIgnoredDuringExecution: {
-            nodeSelectorTerms: [
-              {
-                matchExpressions: [
-                  { key: 'karpenter.k8s.aws/instance-family', operator: 'In', values: [...options.instanceFamilies].sort() },
-                ],
-              },
-            ],
-          },
-        },
+        nodeAffinity: instanceFamilyAffinity(options.instanceFamilies),
         ...(options.podAffinity ? { podAffinity: options.podAffinity } : {}),
       },
       tolerations: [{ key: GPU_RESOURCE, operator: 'Exists', effect: 'NoSchedule' }],
@@ -259,17 +260,21 @@ export function weightsLocation(model: VllmPodOptions['model'], version: string)
   return `${model.loading.from === 'nvme' ? NVME_WEIGHTS_MOUNT : CACHE_MOUNT}/${version}`;
 }
 
+/** The API server module's command line on one node: the weights, then engineArgs. */
+export function vllmArgs(model: VllmPodOptions['model'], version: string): string[] {
+  return ['--model', weightsLocation(model, version), ...engineArgs(model, 'single')];
+}
+
 /**
- * vLLM's command line: what the catalogue says, the loader, the multi-node flags, then the
- * allow-listed extras in sorted order. A multi-node replica runs vLLM's multiprocessing backend
- * (no Ray: recent vLLM images ship none): every pod runs the server with --nnodes, its rank (the
- * LeaderWorkerSet's worker index) and the leader's address; the workers run it headless.
+ * Everything after the weights' location: what the catalogue says, the loader, the multi-node
+ * flags, then the allow-listed extras in sorted order. A multi-node replica runs vLLM's
+ * multiprocessing backend (no Ray: recent vLLM images ship none): every pod runs the server with
+ * --nnodes, its rank (the LeaderWorkerSet's worker index) and the leader's address; the workers
+ * run it headless.
  */
-export function vllmArgs(model: VllmPodOptions['model'], version: string, role: ServerRole = 'single'): string[] {
+function engineArgs(model: VllmPodOptions['model'], role: ServerRole): string[] {
   const concurrency = model.loading.streamer?.concurrency ?? DEFAULT_STREAMER_CONCURRENCY;
   return [
-    '--model',
-    weightsLocation(model, version),
     '--served-model-name',
     model.servedModelName,
     '--tensor-parallel-size',
@@ -306,9 +311,8 @@ export function vllmArgs(model: VllmPodOptions['model'], version: string, role: 
  * with the model as its positional argument.
  */
 function serverCommand(model: VllmPodOptions['model'], version: string, role: ServerRole): { command: string[]; args: string[] } {
-  const args = vllmArgs(model, version, role);
-  if (role === 'single') return { command: ['python3', '-m', 'vllm.entrypoints.openai.api_server'], args };
-  return { command: ['vllm', 'serve'], args: [args[1] as string, ...args.slice(2)] };
+  if (role === 'single') return { command: ['python3', '-m', 'vllm.entrypoints.openai.api_server'], args: vllmArgs(model, version) };
+  return { command: ['vllm', 'serve'], args: [weightsLocation(model, version), ...engineArgs(model, role)] };
 }
 
 /** Tensors the Run:ai streamer reads at once when the catalogue does not say (its file-system default). */

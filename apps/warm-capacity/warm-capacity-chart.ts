@@ -7,7 +7,7 @@ import { NamespacedChart } from '../../platform/core/namespaced-chart.js';
 import { GPU_TAINT } from '../../platform/karpenter/karpenter.js';
 import { WARM_CAPACITY_PRIORITY_CLASS } from '../../platform/scheduling/scheduling.js';
 import type { ClusterSpec } from '../../platform/spec/cluster-spec.js';
-import { containerSecurityContext, GPU_RESOURCE, RUN_AS_ID } from '../model-server/vllm-pod.js';
+import { containerSecurityContext, GPU_RESOURCE, instanceFamilyAffinity, RUN_AS_ID } from '../model-server/vllm-pod.js';
 
 /** The component (and namespace) of the placeholders. */
 export const WARM_CAPACITY = 'warm-capacity';
@@ -80,13 +80,7 @@ export class WarmCapacityChart extends NamespacedChart {
                 },
                 nodeSelector: { 'karpenter.sh/nodepool': warm.pool },
                 affinity: {
-                  nodeAffinity: {
-                    requiredDuringSchedulingIgnoredDuringExecution: {
-                      nodeSelectorTerms: [
-                        { matchExpressions: [{ key: 'karpenter.k8s.aws/instance-family', operator: 'In', values: [...families].sort() }] },
-                      ],
-                    },
-                  },
+                  nodeAffinity: instanceFamilyAffinity(families),
                   // One placeholder per node: each holds a whole node's worth of GPUs.
                   podAntiAffinity: {
                     requiredDuringSchedulingIgnoredDuringExecution: [

@@ -7,7 +7,7 @@ import { placeableFamilies } from '../config/cross-checks.js';
 import type { Fleet } from '../config/fleet.js';
 import { instanceFor, PRICES_FILE, type PriceTable } from '../report/pricing.js';
 import { baselines, simulate, type ScalingBehavior, type SimulationInput, type SimulationResult, type WarmNodes } from './simulate.js';
-import { gpuNodePoolFor } from '../../../platform/karpenter/karpenter.js';
+import { fittingWarmNodes } from '../ready/estimates.js';
 import type { ClusterSpec } from '../../../platform/spec/cluster-spec.js';
 import type { ModelSpec } from '../../../apps/models/model-spec.js';
 import { THROUGHPUT_FILE, throughputFor, type ThroughputTable } from './throughput.js';
@@ -138,29 +138,18 @@ export function planEnvironment(
 }
 
 /**
- * The warm nodes of the model's pool it fits on (one-node models: a group would need several at
- * once), as the simulation spends them: replicas per node, the delay on a warm node, and how long
- * a placeholder takes to hold a new node (node launch and image pull). Each model's plan counts
- * the pool's warm nodes as its own.
+ * The warm nodes the model fits on as the simulation spends them: the delay on a warm node, and
+ * how long a placeholder takes to hold a new node (node launch and image pull). Each model's plan
+ * counts its pool's warm nodes as its own.
  */
 function warmNodesOf(model: ModelSpec, env: ClusterSpec, families: readonly string[]): (WarmNodes & { family: string }) | undefined {
-  if (model.gpu.nodes > 1) return undefined;
-  const pool = gpuNodePoolFor(model.gpu);
-  let nodes = 0;
-  let replicasPerNode = Infinity;
-  let family: string | undefined;
-  for (const warm of env.gpu.warmNodes ?? []) {
-    const fits = (warm.instanceFamilies ?? env.gpu.instanceFamilies).filter((f) => families.includes(f)).sort();
-    if (warm.pool !== pool || warm.gpusPerNode < model.gpu.count || fits.length === 0) continue;
-    nodes += warm.count;
-    replicasPerNode = Math.min(replicasPerNode, Math.floor(warm.gpusPerNode / model.gpu.count));
-    family ??= fits[0];
-  }
-  if (nodes === 0 || family === undefined) return undefined;
+  const warm = fittingWarmNodes(model, env, families);
+  if (!warm) return undefined;
+  const family = warm.families[0]!;
   const newNode = estimateTimeToReady(model, family, 'scale-up').steps.filter((s) => s.step === 'node' || s.step === 'image');
   return {
-    nodes,
-    replicasPerNode,
+    nodes: warm.nodes,
+    replicasPerNode: warm.replicasPerNode,
     readySeconds: estimateTimeToReady(model, family, 'warm').totalSeconds,
     refillSeconds: newNode.reduce((sum, s) => sum + s.seconds, 0),
     family,

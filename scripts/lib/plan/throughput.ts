@@ -1,9 +1,5 @@
-import { readFile } from 'node:fs/promises';
-import path from 'node:path';
 import { z } from 'zod';
-import { isProblem, parseInputYaml } from '../config/parse-input.js';
-import { formatProblem, type ConfigProblem } from '../config/problem.js';
-import { zodProblems } from '../config/zod-problems.js';
+import { loadReviewedTable, parseReviewedTable, readReviewedTable, type TableResult } from '../config/reviewed-table.js';
 
 /**
  * The reviewed table of per-replica serving throughput: facts with their source, date and
@@ -36,35 +32,23 @@ const throughputTableSchema = z.strictObject({
 
 export type ThroughputTable = z.infer<typeof throughputTableSchema>;
 export type ThroughputRow = z.infer<typeof rowSchema>;
-export type ThroughputResult = { ok: true; table: ThroughputTable } | { ok: false; problems: ConfigProblem[] };
+export type ThroughputResult = TableResult<ThroughputTable>;
+
+const PURPOSE = 'the planner sizes replicas from this reviewed table';
 
 /** Checks the text of a throughput table; `file` names it in the problems. */
 export function parseThroughputTable(text: string, file: string = THROUGHPUT_FILE): ThroughputResult {
-  const parsed = parseInputYaml(text, file);
-  if (isProblem(parsed)) return { ok: false, problems: [parsed] };
-  const result = throughputTableSchema.safeParse(parsed.value, { reportInput: true });
-  if (!result.success) return { ok: false, problems: zodProblems(result.error, throughputTableSchema, file, parsed.lineOf) };
-  return { ok: true, table: result.data };
+  return parseReviewedTable(text, file, throughputTableSchema);
 }
 
 /** The throughput table of the repository at `root`, or the problems that stop the plan (file, line, field). */
-export async function readThroughputTable(root: string): Promise<ThroughputResult> {
-  let text: string;
-  try {
-    text = await readFile(path.join(root, THROUGHPUT_FILE), 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-    const message = `not found in ${root}: the planner sizes replicas from this reviewed table (copy it from the toolkit and review its figures)`;
-    return { ok: false, problems: [{ file: THROUGHPUT_FILE, line: 1, path: [], message }] };
-  }
-  return parseThroughputTable(text);
+export function readThroughputTable(root: string): Promise<ThroughputResult> {
+  return readReviewedTable(root, THROUGHPUT_FILE, throughputTableSchema, PURPOSE);
 }
 
 /** The throughput table, for callers that hold a reviewed one (tests, the toolkit itself); throws on problems. */
-export async function loadThroughputTable(root: string): Promise<ThroughputTable> {
-  const read = await readThroughputTable(root);
-  if (!read.ok) throw new Error(read.problems.map(formatProblem).join('\n'));
-  return read.table;
+export function loadThroughputTable(root: string): Promise<ThroughputTable> {
+  return loadReviewedTable(readThroughputTable(root));
 }
 
 /**

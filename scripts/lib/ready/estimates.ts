@@ -21,12 +21,34 @@ export interface ModelReadiness {
   readonly budgets: StartupBudgets;
 }
 
-/** Whether the environment keeps warm nodes a replica of the model fits on (its pool, families and GPUs per node). */
-export function warmNodesFor(model: ModelSpec, environment: ClusterSpec, families: readonly string[]): string[] {
+/** Warm nodes (cluster.yaml gpu.warmNodes) a replica of the model fits on: their count, room and families. */
+export interface FittingWarmNodes {
+  readonly nodes: number;
+  /** Replicas one warm node holds: its GPUs over the model's. */
+  readonly replicasPerNode: number;
+  /** The families of those nodes the model may use, sorted. */
+  readonly families: readonly string[];
+}
+
+/**
+ * The warm nodes of the model's pool that a replica fits on (GPUs per node, a family the model may
+ * use); undefined when none does. A replica on several nodes fits none: its group would need
+ * several at once.
+ */
+export function fittingWarmNodes(model: ModelSpec, environment: ClusterSpec, families: readonly string[]): FittingWarmNodes | undefined {
+  if (model.gpu.nodes > 1) return undefined;
   const pool = gpuNodePoolFor(model.gpu);
-  return (environment.gpu.warmNodes ?? [])
-    .filter((w) => w.pool === pool && w.gpusPerNode >= model.gpu.count)
-    .flatMap((w) => (w.instanceFamilies ?? environment.gpu.instanceFamilies).filter((f) => families.includes(f)));
+  let nodes = 0;
+  let replicasPerNode = Infinity;
+  const fits = new Set<string>();
+  for (const warm of environment.gpu.warmNodes ?? []) {
+    const usable = (warm.instanceFamilies ?? environment.gpu.instanceFamilies).filter((f) => families.includes(f));
+    if (warm.pool !== pool || warm.gpusPerNode < model.gpu.count || usable.length === 0) continue;
+    nodes += warm.count;
+    replicasPerNode = Math.min(replicasPerNode, Math.floor(warm.gpusPerNode / model.gpu.count));
+    for (const f of usable) fits.add(f);
+  }
+  return nodes === 0 ? undefined : { nodes, replicasPerNode, families: [...fits].sort() };
 }
 
 /** The readiness of every model an environment runs (or the one asked for), in name order. */
@@ -38,11 +60,11 @@ export function environmentReadiness(fleet: Fleet, environmentName: string, only
     .map((name) => {
       const model = fleet.models.get(name)!.spec;
       const families = placeableFamilies(model, environment);
-      const warmFamilies = warmNodesFor(model, environment, families);
+      const warm = fittingWarmNodes(model, environment, families);
       const estimates: Partial<Record<Situation, ReadyEstimate>> = {};
       for (const situation of SITUATIONS) {
-        if (situation === 'warm' && warmFamilies.length === 0) continue;
-        estimates[situation] = worstCase(model, situation === 'warm' ? [...new Set(warmFamilies)] : families, situation);
+        if (situation === 'warm' && !warm) continue;
+        estimates[situation] = worstCase(model, situation === 'warm' ? warm!.families : families, situation);
       }
       const alternatives = Object.fromEntries(
         WEIGHT_SOURCES.map((from) => {

@@ -1,9 +1,6 @@
-import { readFile } from 'node:fs/promises';
-import path from 'node:path';
 import { z } from 'zod';
-import { isProblem, parseInputYaml } from '../config/parse-input.js';
-import { formatProblem, type ConfigProblem } from '../config/problem.js';
-import { zodProblems } from '../config/zod-problems.js';
+import type { ConfigProblem } from '../config/problem.js';
+import { loadReviewedTable, readReviewedTable } from '../config/reviewed-table.js';
 import type { ModelServerFacts } from './model-servers.js';
 
 /** A small, dated table of on-demand prices: facts with their date, region and source. */
@@ -27,28 +24,17 @@ const priceTableSchema = z.strictObject({
 
 export type PriceTable = z.infer<typeof priceTableSchema>;
 
+const PURPOSE = 'the report prices GPU capacity from this dated table';
+
 /** The price table of the repository at `root`, or the problems that stop the report (file, line, field). */
 export async function readPriceTable(root: string): Promise<{ ok: true; prices: PriceTable } | { ok: false; problems: ConfigProblem[] }> {
-  let text: string;
-  try {
-    text = await readFile(path.join(root, PRICES_FILE), 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-    const message = `not found in ${root}: the report prices GPU capacity from this dated table (copy it from the toolkit and review its prices)`;
-    return { ok: false, problems: [{ file: PRICES_FILE, line: 1, path: [], message }] };
-  }
-  const parsed = parseInputYaml(text, PRICES_FILE);
-  if (isProblem(parsed)) return { ok: false, problems: [parsed] };
-  const result = priceTableSchema.safeParse(parsed.value, { reportInput: true });
-  if (!result.success) return { ok: false, problems: zodProblems(result.error, priceTableSchema, PRICES_FILE, parsed.lineOf) };
-  return { ok: true, prices: result.data };
+  const read = await readReviewedTable(root, PRICES_FILE, priceTableSchema, PURPOSE);
+  return read.ok ? { ok: true, prices: read.table } : read;
 }
 
 /** The price table, for callers that hold a reviewed one (tests, the toolkit itself); throws on problems. */
 export async function loadPriceTable(root: string): Promise<PriceTable> {
-  const read = await readPriceTable(root);
-  if (!read.ok) throw new Error(read.problems.map(formatProblem).join('\n'));
-  return read.prices;
+  return loadReviewedTable(readReviewedTable(root, PRICES_FILE, priceTableSchema, PURPOSE));
 }
 
 /**
