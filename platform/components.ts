@@ -8,6 +8,7 @@ import type { PlatformComponent } from './core/component.js';
 import { externalDns } from './external-dns/external-dns.js';
 import { externalSecrets } from './external-secrets/external-secrets.js';
 import { gpu } from './gpu/gpu.js';
+import { inferenceExtension } from './inference-extension/inference-extension.js';
 import { karpenter } from './karpenter/karpenter.js';
 import { keda } from './keda/keda.js';
 import { kro } from './kro/kro.js';
@@ -30,7 +31,7 @@ export const PLATFORM_STAGES: readonly (readonly PlatformComponent[])[] = [
   [externalSecrets, monitoring],
   [cloudwatch],
   [storage, karpenter, awsLoadBalancer, metricsServer],
-  [gpu, lws],
+  [gpu, lws, inferenceExtension],
   [keda],
   [externalDns],
 ];

@@ -354,12 +354,11 @@ const cases: BadInput[] = [
     },
   },
   {
-    name: 'a model that may scale to zero with nothing to wake it',
+    name: 'a model that may scale to zero whose first request would not wake it',
     breakIt: async (repo) => {
-      const text = await repo.read(DEV);
-      await repo.write(DEV, text.replace('      min: 1\n      max: 2', '      min: 0\n      max: 2'));
+      await repo.edit(SMALL, '  queueActivation: 0\n', '  queueActivation: 2\n');
       return [
-        `${DEV}:${await repo.lineOf(DEV, 'min: 0')}: models.llama-3-1-8b-instruct.replicas.min: expected at least 1, or autoscaling.cloudwatch: at 0 replicas no server exports the queue and KV-cache metrics the model scales on, so nothing would ever scale it back up; found 0`,
+        `${DEV}:${await repo.lineOf(DEV, 'min: 0')}: models.llama-3-1-8b-instruct.replicas.min: expected at least 1, or a queueActivation below 1 in apps/models/llama-3-1-8b-instruct.yaml: at 0 replicas the router holds the first request, and KEDA wakes the model only when more than queueActivation (2) requests wait; found 0`,
       ];
     },
   },

@@ -22,12 +22,14 @@ beforeAll(async () => {
 });
 
 describe('the gateway', () => {
-  test("routes exactly the models its environment runs, by served name, to each model server's Service", () => {
+  test("routes exactly the models its environment runs, by served name, to each model's router (never the server's Service)", () => {
     for (const [env, located] of fleet.environments) {
       const routes = routesOf(render(fleet, env));
       const models = Object.keys(located.spec.models).sort();
       expect(routes.map((r) => r.model_name)).toEqual(models.map((m) => fleet.models.get(m)!.spec.servedModelName));
-      expect(routes.map((r) => r.litellm_params.api_base)).toEqual(models.map((m) => `http://${m}.llm-${m}.svc.cluster.local:8000/v1`));
+      expect(routes.map((r) => r.litellm_params.api_base)).toEqual(
+        models.map((m) => `http://${m}-router.llm-${m}.svc.cluster.local:8081/v1`),
+      );
     }
   });
 

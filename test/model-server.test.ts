@@ -81,18 +81,29 @@ describe('every model server in every environment', () => {
         files.filter((f) => !f.startsWith('networkpolicy-') && !f.startsWith('triggerauthentication-')),
         server.model,
       ).toEqual([
+        `configmap-${server.model}-router.yaml`,
+        `deployment-${server.model}-router.yaml`,
         ...(fleet.models.get(server.model)!.spec.gpu.nodes > 1 ? [] : [`deployment-${server.model}.yaml`]),
+        `inferencepool-${server.model}.yaml`,
         'kustomization.yaml',
         ...(fleet.models.get(server.model)!.spec.gpu.nodes > 1 ? [`leaderworkerset-${server.model}.yaml`] : []),
         `namespace-llm-${server.model}.yaml`,
         'persistentvolumeclaim-model-cache.yaml',
+        `poddisruptionbudget-${server.model}-router.yaml`,
         `poddisruptionbudget-${server.model}.yaml`,
         `podidentityassociation-model-${server.model}.yaml`,
         'podsecuritygroup-model-server.yaml',
+        'podsecuritygroup-router.yaml',
+        `role-${server.model}-router.yaml`,
         `role-${fleet.environments.get(server.env)!.spec.aws.clusterName}-model-${server.model}.yaml`,
+        `rolebinding-${server.model}-router.yaml`,
+        `scaledobject-${server.model}-router.yaml`,
         `scaledobject-${server.model}.yaml`,
         'securitygroup-model-server.yaml',
+        'securitygroup-router.yaml',
+        `service-${server.model}-router.yaml`,
         `service-${server.model}.yaml`,
+        `serviceaccount-${server.model}-router.yaml`,
         `serviceaccount-${server.model}.yaml`,
       ]);
       const group =
@@ -101,11 +112,13 @@ describe('every model server in every environment', () => {
           : [];
       expect(files.filter((f) => f.startsWith('networkpolicy-'))).toEqual([
         'networkpolicy-allow-dns.yaml',
-        'networkpolicy-allow-gateway.yaml',
+        'networkpolicy-allow-gateway-to-router.yaml',
         ...group,
         'networkpolicy-allow-https-egress.yaml',
         'networkpolicy-allow-pod-identity-agent.yaml',
         'networkpolicy-allow-prometheus-scrape.yaml',
+        'networkpolicy-allow-router-reaches-model.yaml',
+        'networkpolicy-allow-router-to-model.yaml',
         'networkpolicy-default-deny.yaml',
       ]);
     }

@@ -141,8 +141,8 @@ describe('KEDA autoscaling', () => {
     for (const env of envs) {
       const workloads = [...objects(env, 'Deployment'), ...objects(env, 'LeaderWorkerSet')];
       const scaled = objects(env, 'ScaledObject');
-      // One per model server, and the gateway's.
-      expect(scaled.length).toBe(Object.keys(env.spec.models).length + 1);
+      // One per model server, one per model's router, and the gateway's.
+      expect(scaled.length).toBe(2 * Object.keys(env.spec.models).length + 1);
       for (const so of scaled) {
         const ref = so.spec.scaleTargetRef;
         const target = workloads.find(
@@ -161,7 +161,12 @@ describe('KEDA autoscaling', () => {
 
   test('triggers: vLLM waiting requests and KV-cache usage from Prometheus (never GPU utilisation), CPU and memory, and CloudWatch where configured', async () => {
     for (const env of envs) {
-      for (const so of objects(env, 'ScaledObject').filter((o) => o.metadata.namespace.startsWith('llm-'))) {
+      const servers = objects(env, 'ScaledObject').filter(
+        (o) => o.metadata.namespace.startsWith('llm-') && !o.metadata.name.endsWith('-router'),
+      );
+      expect(servers.length).toBe(Object.keys(env.spec.models).length);
+      for (const so of servers) {
+        const catalogue = fleet.models.get(so.metadata.name)!.spec.autoscaling;
         const byName = new Map(so.spec.triggers.map((t: Json) => [t.name ?? t.type, t]));
         expect((byName.get('request-queue') as Json).metadata.query).toBe(
           `sum(vllm:num_requests_waiting{namespace="${so.metadata.namespace}"})`,
@@ -171,7 +176,11 @@ describe('KEDA autoscaling', () => {
         );
         expect(byName.get('kv-cache')).toMatchObject({
           metricType: 'Value',
-          metadata: { query: `avg(vllm:kv_cache_usage_perc{namespace="${so.metadata.namespace}"})`, threshold: '0.8' },
+          metadata: {
+            query: `avg(vllm:kv_cache_usage_perc{namespace="${so.metadata.namespace}"})`,
+            threshold: String(catalogue.kvCacheUtilization / 100),
+            activationThreshold: String(catalogue.kvCacheActivation / 100),
+          },
         });
         expect(JSON.stringify(so.spec.triggers)).not.toContain('DCGM_');
         expect(byName.get('cpu')).toMatchObject({ metricType: 'Utilization' });
@@ -231,20 +240,38 @@ describe('network policy', () => {
     }
   });
 
-  test('each serving flow is allowed by a policy: gateway to each model server on 8000, Prometheus to metrics, model servers to S3', () => {
+  test("each serving flow is allowed by a policy: gateway to each model's router on 8081, the router to its servers on 8000, Prometheus to metrics, model servers to S3", () => {
     for (const env of envs) {
       const policies = objects(env, 'NetworkPolicy');
       for (const model of Object.keys(env.spec.models)) {
         const namespace = `llm-${model}`;
-        const fromGateway = policies.find((p) => p.metadata.namespace === namespace && p.metadata.name === 'allow-gateway')!;
+        const router = { 'app.kubernetes.io/name': 'router', 'app.kubernetes.io/instance': model };
+        const fromGateway = policies.find((p) => p.metadata.namespace === namespace && p.metadata.name === 'allow-gateway-to-router')!;
+        expect(fromGateway.spec.podSelector).toEqual({ matchLabels: router });
         expect(fromGateway.spec.ingress).toEqual([
           {
             from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'gateway' } } }],
-            ports: [{ port: 8000, protocol: 'TCP' }],
+            ports: [{ port: 8081, protocol: 'TCP' }],
           },
         ]);
+        // The gateway's egress reaches the router's pods only, never the model server's.
         const toModel = policies.find((p) => p.metadata.namespace === 'gateway' && p.metadata.name === `allow-to-${namespace}`)!;
-        expect(toModel.spec.egress[0].to).toEqual([{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': namespace } } }]);
+        expect(toModel.spec.egress).toEqual([
+          {
+            to: [
+              { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': namespace } }, podSelector: { matchLabels: router } },
+            ],
+            ports: [{ port: 8081, protocol: 'TCP' }],
+          },
+        ]);
+        const fromRouter = policies.find((p) => p.metadata.namespace === namespace && p.metadata.name === 'allow-router-to-model')!;
+        expect(fromRouter.spec.ingress).toEqual([
+          { from: [expect.objectContaining({ podSelector: { matchLabels: router } })], ports: [{ port: 8000, protocol: 'TCP' }] },
+        ]);
+        expect(fromRouter.spec.podSelector.matchLabels).toMatchObject({
+          'app.kubernetes.io/name': 'vllm',
+          'app.kubernetes.io/instance': model,
+        });
         const scrape = policies.find((p) => p.metadata.namespace === namespace && p.metadata.name === 'allow-prometheus-scrape')!;
         // Prometheus's pods only, not whatever else runs in the monitoring namespace.
         expect(scrape.spec.ingress[0].from).toEqual([
@@ -311,15 +338,21 @@ describe('storage, scheduling and observability', () => {
     }
   });
 
-  test("priority classes for serving and batch exist, and the vLLM ServiceMonitor selects the model servers' Services", () => {
+  test("priority classes for serving and batch exist, and the ServiceMonitors select the model servers' and routers' Services", () => {
     for (const env of envs) {
       expect(file(env, 'manifests/platform/scheduling/priorityclass-llm-serving.yaml').value).toBeGreaterThan(
         file(env, 'manifests/platform/scheduling/priorityclass-llm-batch.yaml').value,
       );
-      const monitor = file(env, 'manifests/platform/monitoring/servicemonitor-vllm.yaml');
-      for (const service of objects(env, 'Service').filter((s) => s.metadata.namespace.startsWith('llm-'))) {
-        for (const [key, value] of Object.entries(monitor.spec.selector.matchLabels)) expect(service.metadata.labels[key]).toBe(value);
-        expect(service.spec.ports.map((p: Json) => p.name)).toContain(monitor.spec.endpoints[0].port);
+      const monitors = ['vllm', 'router'].map((name) => file(env, `manifests/platform/monitoring/servicemonitor-${name}.yaml`));
+      const services = objects(env, 'Service').filter((s) => s.metadata.namespace.startsWith('llm-'));
+      // Each model's namespace has its server's Service and its router's; each is scraped, by one monitor.
+      expect(services.length).toBe(2 * Object.keys(env.spec.models).length);
+      for (const service of services) {
+        const selecting = monitors.filter((m) =>
+          Object.entries(m.spec.selector.matchLabels).every(([k, v]) => service.metadata.labels[k] === v),
+        );
+        expect(selecting.length, service.metadata.name).toBe(1);
+        for (const endpoint of selecting[0]!.spec.endpoints) expect(service.spec.ports.map((p: Json) => p.name)).toContain(endpoint.port);
       }
     }
   });

@@ -65,11 +65,12 @@ describe('security groups', () => {
         state.set(node, 'done');
       };
       for (const node of edges.keys()) visit(node, []);
-      expect(edges.size).toBe(3 + modelNamespaces(env).length + (env.spec.async ? 1 : 0));
+      // The gateway's three, a model server's and a router's per model, and the async route's.
+      expect(edges.size).toBe(3 + 2 * modelNamespaces(env).length + (env.spec.async ? 1 : 0));
     }
   });
 
-  test('rules are minimal: the load balancers to the gateway, the gateway to the model servers and to Redis 6379', () => {
+  test('rules are minimal: the load balancers to the gateway, the gateway to the routers, each router to its model server, and Redis 6379', () => {
     for (const env of envs) {
       const nodes = `id:${env.spec.network.clusterSecurityGroupId}`;
       expect(ingress(group(env, 'gateway', 'gateway-pods'))).toEqual(
@@ -81,7 +82,16 @@ describe('security groups', () => {
         const multiNode = env.objects.some((o) => o.kind === 'LeaderWorkerSet' && o.metadata.namespace === namespace);
         const group_ = multiNode ? [`tcp/1024-65535 from cidr:${env.spec.network.vpcCidr}`] : [];
         expect(ingress(group(env, namespace, 'model-server')), `${env.name} ${namespace}`).toEqual(
-          [`tcp/8000-8000 from ${nodes}`, 'tcp/8000-8000 from ref:gateway/gateway-pods', ...group_].sort(),
+          [`tcp/8000-8000 from ${nodes}`, `tcp/8000-8000 from ref:${namespace}/router`, ...group_].sort(),
+        );
+        // The router admits the gateway's pods, and the nodes for probes and scrapes.
+        expect(ingress(group(env, namespace, 'router')), `${env.name} ${namespace}`).toEqual(
+          [
+            'tcp/8081-8081 from ref:gateway/gateway-pods',
+            `tcp/9090-9090 from ${nodes}`,
+            `tcp/19001-19001 from ${nodes}`,
+            `tcp/9003-9003 from ${nodes}`,
+          ].sort(),
         );
       }
       expect(ingress(group(env, 'gateway', 'gateway-cache'))).toEqual(['tcp/6379-6379 from ref:gateway/gateway-pods']);
@@ -92,19 +102,28 @@ describe('security groups', () => {
         `tcp/80-80 from ${clients}`,
       ]);
       const gatewayOut = (group(env, 'gateway', 'gateway-pods').spec.egressRules as Json[]).map((r) => r.fromPort).sort();
-      expect(gatewayOut).toEqual([53, 53, 6379, 8000]);
+      expect(gatewayOut).toEqual([53, 53, 6379, 8081]);
     }
   });
 
   test('every pod security group is attached, through a PodSecurityGroup, to exactly the pods it is for', () => {
     for (const env of envs) {
       const attachments = env.objects.filter((o) => o.kind === 'PodSecurityGroup');
-      const namespaces = ['gateway', ...modelNamespaces(env)];
-      expect(attachments.map((a) => a.metadata.namespace).sort()).toEqual([...namespaces].sort());
+      // The gateway's, and each model namespace's two: its server's and its router's.
+      const expected = ['gateway/gateway-pods', ...modelNamespaces(env).flatMap((n) => [`${n}/model-server`, `${n}/router`])];
+      expect(attachments.map((a) => `${a.metadata.namespace}/${a.metadata.name}`).sort()).toEqual(expected.sort());
       for (const attachment of attachments) {
         const { namespace } = attachment.metadata;
         expect(group(env, namespace, attachment.spec.securityGroup), `${env.name} ${namespace}`).toBeDefined();
-        const workload = env.objects.find((o) => ['Deployment', 'LeaderWorkerSet'].includes(o.kind) && o.metadata.namespace === namespace)!;
+        // Only the router's pods call the API server, whose private endpoint admits the cluster group.
+        expect(attachment.spec.additionalGroupIds ?? [], attachment.metadata.name).toEqual(
+          attachment.metadata.name === 'router' ? [env.spec.network.clusterSecurityGroupId] : [],
+        );
+        const workloads = env.objects.filter(
+          (o) => ['Deployment', 'LeaderWorkerSet'].includes(o.kind) && o.metadata.namespace === namespace,
+        );
+        const router = attachment.metadata.name === 'router';
+        const workload = workloads.find((o) => o.metadata.name.endsWith('-router') === router)!;
         const templates =
           workload.kind === 'Deployment'
             ? [workload.spec.template]
@@ -159,7 +178,8 @@ describe('the PodSecurityGroup graph (kro)', () => {
           metadata: { name: '${schema.spec.securityGroup}' },
         },
       });
-      expect(write!.template.spec.securityGroups.groupIds).toEqual(['${securityGroup.status.id}']);
+      // The group's id, then the ids the instance adds (the cluster group for the routers): CEL list concatenation.
+      expect(write!.template.spec.securityGroups.groupIds).toBe('${[securityGroup.status.id] + schema.spec.additionalGroupIds}');
       const role = env.objects.find(
         (o) => o.kind === 'ClusterRole' && o.metadata.labels?.['rbac.kro.run/aggregate-to-controller'] === 'true',
       )!;
@@ -181,11 +201,17 @@ describe('the PodSecurityGroup graph (kro)', () => {
       const policies = env.objects
         .filter((o) => o.kind === 'PodSecurityGroup')
         .map((instance) => {
-          const scope: Json = { schema: instance, securityGroup: { status: { id: 'sg-0123456789abcdef0' } } };
+          // kro applies the schema's defaults (additionalGroupIds: []) before it evaluates.
+          const withDefaults = { ...instance, spec: { additionalGroupIds: [], ...instance.spec } };
+          const scope: Json = { schema: withDefaults, securityGroup: { status: { id: 'sg-0123456789abcdef0' } } };
+          const lookup = (reference: string) => reference.split('.').reduce<any>((at, part) => at?.[part], scope);
           const resolve = (value: unknown): unknown => {
             if (typeof value === 'string') {
               const match = /^\$\{([A-Za-z.]+)\}$/.exec(value);
-              return match ? match[1]!.split('.').reduce<any>((at, part) => at?.[part], scope) : value;
+              if (match) return lookup(match[1]!);
+              // "[a.b] + c.d": a one-element list concatenated with a list field.
+              const concat = /^\$\{\[([A-Za-z.]+)\] \+ ([A-Za-z.]+)\}$/.exec(value);
+              return concat ? [lookup(concat[1]!), ...(lookup(concat[2]!) as unknown[])] : value;
             }
             if (Array.isArray(value)) return value.map(resolve);
             if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, resolve(v)]));
@@ -193,7 +219,13 @@ describe('the PodSecurityGroup graph (kro)', () => {
           };
           return resolve(graph.spec.resources[1].template) as Json;
         });
-      expect(policies.map((p) => p.spec.securityGroups.groupIds)).toEqual(policies.map(() => ['sg-0123456789abcdef0']));
+      expect(policies.map((p) => p.spec.securityGroups.groupIds)).toEqual(
+        policies.map((p) =>
+          p.spec.podSelector.matchLabels['app.kubernetes.io/name'] === 'router'
+            ? ['sg-0123456789abcdef0', env.spec.network.clusterSecurityGroupId]
+            : ['sg-0123456789abcdef0'],
+        ),
+      );
       const dir = await mkdtemp(path.join(tmpdir(), 'sgp-'));
       try {
         const file = path.join(dir, 'policies.yaml');

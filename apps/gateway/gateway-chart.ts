@@ -23,7 +23,8 @@ import {
   GATEWAY_PODS_SECURITY_GROUP,
   GATEWAY_SECRET,
 } from './response-cache.js';
-import { SERVING_PORT } from '../model-server/vllm-pod.js';
+import { ROUTER_PORT } from '../router/envoy-config.js';
+import { routerSelector } from '../router/router.js';
 import { identityEnv } from '../../platform/core/container-identity.js';
 import { COMPONENT_PHASE, syncWave } from '../../platform/core/gitops-constants.js';
 import { addPodSecurityGroup, addSecurityGroup, dnsEgress, fromNodes } from '../../platform/network/security-groups.js';
@@ -57,17 +58,18 @@ export interface GatewayProps {
   readonly environment: ClusterSpec;
   /** One route per model the environment serves: the model and its server's base URL. */
   readonly routes: readonly GatewayRoute[];
-  /** The model servers' namespaces, which the gateway may reach on the serving port. */
-  readonly modelNamespaces: readonly string[];
+  /** The models' namespaces, whose routers the gateway may reach (and nothing else there). */
+  readonly models: readonly { readonly name: string; readonly namespace: string }[];
 }
 
 export class GatewayChart extends NamespacedChart {
   constructor(scope: Construct, id: string, props: GatewayProps) {
-    const { environment, routes, modelNamespaces } = props;
-    const toModels: Flow[] = modelNamespaces.map((namespace) => ({
+    const { environment, routes, models } = props;
+    const toModels: Flow[] = models.map(({ name, namespace }) => ({
       name: `to-${namespace}`,
-      peers: [{ namespace }],
-      ports: [{ port: SERVING_PORT }],
+      // The model's router, which picks the pod per request (apps/router/), never the pods themselves.
+      peers: [{ namespace, podLabels: routerSelector(name) }],
+      ports: [{ port: ROUTER_PORT }],
     }));
     super(scope, id, {
       layer: 'apps',
@@ -353,7 +355,7 @@ function addGatewaySecurityGroups(
     name: GATEWAY_PODS_SECURITY_GROUP,
     namespace: GATEWAY_NAMESPACE,
     awsName: `${environment.aws.clusterName}-gateway-pods`,
-    description: `Gateway pods of ${environment.name}: the load balancers in; model servers, the cache and DNS out`,
+    description: `Gateway pods of ${environment.name}: the load balancers in; model routers, the cache and DNS out`,
     ingress: [
       {
         port: GATEWAY_PORT,
@@ -363,7 +365,7 @@ function addGatewaySecurityGroups(
       fromNodes(environment, GATEWAY_PORT),
     ],
     egress: [
-      { port: SERVING_PORT, peer: vpc, description: 'model servers' },
+      { port: ROUTER_PORT, peer: vpc, description: 'model routers' },
       { port: CACHE_PORT, peer: vpc, description: 'response cache' },
       ...dnsEgress(environment),
     ],

@@ -5,10 +5,6 @@ import type { ModelSpec } from '../models/model-spec.js';
 import { PROMETHEUS_URL } from '../../platform/monitoring/monitoring.js';
 import type { StartupBudgets } from './time-budgets.js';
 
-/** Waiting requests per replica before scaling out, when cluster.yaml does not say. */
-export const DEFAULT_QUEUE_PER_REPLICA = 4;
-/** Average KV-cache usage (percent of the GPU's KV-cache blocks) to scale to, when cluster.yaml does not say. */
-export const DEFAULT_KV_CACHE_UTILIZATION = 80;
 /** CPU and memory utilisation (percent of requests) to scale to: the seed's HPA signals. */
 const RESOURCE_UTILIZATION = '80';
 
@@ -24,7 +20,15 @@ export interface ScalingOptions {
   readonly budgets: StartupBudgets;
   /** What KEDA scales: the Deployment, or the LeaderWorkerSet of a multi-node model (its scale subresource). */
   readonly target: { readonly apiVersion: string; readonly kind: string };
+  /**
+   * The router holds requests while no replica can take them: its queue is a trigger too, the
+   * one signal that exists while the model runs no replica (apps/router/).
+   */
+  readonly routerHolds: boolean;
 }
+
+/** The metric the endpoint picker reports its held requests by (Inference Extension v1.5.0, pkg/epp/metrics). */
+export const ROUTER_QUEUE_METRIC = 'inference_extension_flow_control_queue_size';
 
 /** The name of the TriggerAuthentication a model's CloudWatch trigger uses. */
 export const CLOUDWATCH_AUTH = 'keda-aws';
@@ -40,9 +44,10 @@ export const CLOUDWATCH_AUTH = 'keda-aws';
  */
 export function scaledObject(options: ScalingOptions): Record<string, unknown> {
   const { autoscaling, namespace } = options;
-  const queue = autoscaling?.queuePerReplica ?? DEFAULT_QUEUE_PER_REPLICA;
-  const kvCache = autoscaling?.kvCacheUtilization ?? DEFAULT_KV_CACHE_UTILIZATION;
-  const scaleDownWindow = Math.max(600, options.budgets.startupSeconds);
+  const scaling = options.model.autoscaling;
+  const queue = autoscaling?.queuePerReplica ?? scaling.queuePerReplica;
+  const kvCache = autoscaling?.kvCacheUtilization ?? scaling.kvCacheUtilization;
+  const scaleDownWindow = scaling.scaleDown.stabilizationSeconds ?? Math.max(600, options.budgets.startupSeconds);
   const triggers: NonNullable<IScaledObject['spec']>['triggers'] = [
     {
       type: 'prometheus',
@@ -52,7 +57,7 @@ export function scaledObject(options: ScalingOptions): Record<string, unknown> {
         // Summed over replicas; KEDA's default AverageValue divides it per replica.
         query: `sum(vllm:num_requests_waiting{namespace="${namespace}"})`,
         threshold: String(queue),
-        activationThreshold: '0',
+        activationThreshold: String(scaling.queueActivation),
       },
     },
     {
@@ -65,8 +70,25 @@ export function scaledObject(options: ScalingOptions): Record<string, unknown> {
         serverAddress: PROMETHEUS_URL,
         query: `avg(vllm:kv_cache_usage_perc{namespace="${namespace}"})`,
         threshold: String(kvCache / 100),
+        activationThreshold: String(scaling.kvCacheActivation / 100),
       },
     },
+    ...(options.routerHolds
+      ? [
+          {
+            type: 'prometheus',
+            name: 'router-queue',
+            metadata: {
+              serverAddress: PROMETHEUS_URL,
+              // Requests the router holds because no replica can take them: at zero replicas the
+              // first request is held here, and this wakes the model.
+              query: `sum(${ROUTER_QUEUE_METRIC}{namespace="${namespace}"})`,
+              threshold: String(queue),
+              activationThreshold: String(scaling.queueActivation),
+            },
+          },
+        ]
+      : []),
     { type: 'cpu', metricType: 'Utilization', metadata: { value: RESOURCE_UTILIZATION, containerName: 'vllm' } },
     { type: 'memory', metricType: 'Utilization', metadata: { value: RESOURCE_UTILIZATION, containerName: 'vllm' } },
   ];
@@ -102,8 +124,14 @@ export function scaledObject(options: ScalingOptions): Record<string, unknown> {
       advanced: {
         horizontalPodAutoscalerConfig: {
           behavior: {
-            scaleUp: { stabilizationWindowSeconds: 0, policies: [{ type: 'Pods', value: 2, periodSeconds: 60 }] },
-            scaleDown: { stabilizationWindowSeconds: scaleDownWindow, policies: [{ type: 'Pods', value: 1, periodSeconds: 300 }] },
+            scaleUp: {
+              stabilizationWindowSeconds: scaling.scaleUp.stabilizationSeconds ?? 0,
+              policies: [{ type: 'Pods', value: scaling.scaleUp.replicas, periodSeconds: scaling.scaleUp.periodSeconds }],
+            },
+            scaleDown: {
+              stabilizationWindowSeconds: scaleDownWindow,
+              policies: [{ type: 'Pods', value: scaling.scaleDown.replicas, periodSeconds: scaling.scaleDown.periodSeconds }],
+            },
           },
         },
       },

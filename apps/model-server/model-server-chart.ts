@@ -4,7 +4,7 @@ import { k8s } from 'cdk8s-plus-27';
 import type { Construct } from 'constructs';
 import { asApiObject } from '../../platform/core/api-object.js';
 import { kindsOf, type ComponentDeclaration } from '../../platform/core/component.js';
-import { recommendedLabels } from '../../platform/core/labels.js';
+import { recommendedLabels, selectorLabels } from '../../platform/core/labels.js';
 import { COMPONENT_PHASE, syncWave } from '../../platform/core/gitops-constants.js';
 import { NamespacedChart } from '../../platform/core/namespaced-chart.js';
 import { HTTPS_ANYWHERE, POD_IDENTITY_AGENT, scrapedBy } from '../../platform/core/network-policies.js';
@@ -13,7 +13,7 @@ import { addWorkloadIdentity, CALLS_AWS_ANNOTATION } from '../../platform/identi
 import { gpuNodePoolFor } from '../../platform/karpenter/karpenter.js';
 import { MAX_SURGE_REPLICAS, startupBudgets, TIME_TO_READY_ANNOTATION, timeToReadyAnnotation } from './time-budgets.js';
 import { leaderWorkerSet, LWS_API_VERSION, LWS_KIND, multiNodeFlows, multiNodeSecurityRule } from './multi-node.js';
-import { pullFrom } from './images.js';
+import { pullFrom } from '../../platform/core/images.js';
 import { addPodSecurityGroup, dnsEgress, fromNodes } from '../../platform/network/security-groups.js';
 import { SERVING_PRIORITY_CLASS } from '../../platform/scheduling/scheduling.js';
 import type { ClusterSpec } from '../../platform/spec/cluster-spec.js';
@@ -21,6 +21,7 @@ import type { AutoscalingSpec } from '../../platform/spec/platform-spec.js';
 import { MODEL_CACHE_STORAGE_CLASS } from '../../platform/storage/storage.js';
 import type { ModelSpec } from '../models/model-spec.js';
 import { cloudwatchAuthentication, scaledObject } from './autoscaling.js';
+import { addRouter, fromRouter, ROUTER_SCRAPE_PORTS, routerFlows } from '../router/router.js';
 import { SERVING_PORT, SERVING_PORT_NAME, preStopSleep, vllmPodTemplate, type VllmPodOptions } from './vllm-pod.js';
 
 export interface ModelServerProps {
@@ -41,6 +42,8 @@ export interface ModelServerProps {
   readonly instanceFamilies: readonly string[];
   /** Where the server's only clients run (the gateway): their namespace and pods' security group. */
   readonly clients: { readonly namespace: string; readonly securityGroup: string };
+  /** Replica bounds of the model's router (apps/router/). */
+  readonly routerReplicas: { readonly min: number; readonly max: number };
   /**
    * The Karpenter NodePool whose GPU nodes the pods select.
    * @default 'gpu' ('gpu-efa' for models that need EFA)
@@ -68,6 +71,12 @@ export class ModelServerChart extends NamespacedChart {
     const { model, version, clients } = props;
     const identity = { name: 'vllm', instance: model.name, component: 'model-server' };
     const group = multiNodeFlows(model, id, model.name);
+    // The pods the router sends requests to: the serving pods (a multi-node model's leaders).
+    const servingSelector = {
+      ...selectorLabels(identity),
+      ...(model.gpu.nodes > 1 ? leaderWorkerSet.leaderSelector : {}),
+    };
+    const routing = routerFlows({ model: model.name, namespace: id, servingSelector, servingPort: SERVING_PORT, clients });
     super(scope, id, {
       layer: 'apps',
       environment: props.environment,
@@ -77,13 +86,15 @@ export class ModelServerChart extends NamespacedChart {
       pinPodSecurityVersion: true,
       network: {
         ingress: [
-          { name: 'gateway', peers: [{ namespace: clients.namespace }], ports: [{ port: SERVING_PORT }] },
-          scrapedBy([{ port: SERVING_PORT }]),
+          // The gateway reaches the router only; the router reaches the model's serving pods.
+          ...routing.ingress,
+          scrapedBy([{ port: SERVING_PORT }, ...ROUTER_SCRAPE_PORTS]),
           ...group.ingress,
         ],
-        // Weights from S3 (HTTPS) with credentials from EKS Pod Identity; nothing else leaves
-        // (but a multi-node replica's pods talk to each other).
-        egress: [HTTPS_ANYWHERE, POD_IDENTITY_AGENT, ...group.egress],
+        // Weights from S3 (HTTPS) with credentials from EKS Pod Identity, and the router's watch
+        // of the API server; nothing else leaves (but a multi-node replica's pods talk to each
+        // other, and the router to the model's pods).
+        egress: [HTTPS_ANYWHERE, POD_IDENTITY_AGENT, ...routing.egress, ...group.egress],
       },
     });
     const name = model.name;
@@ -195,6 +206,19 @@ export class ModelServerChart extends NamespacedChart {
     // Only a group's leader serves the API; its workers hold the other pipeline stages.
     if (multiNode) for (const [key, value] of Object.entries(leaderWorkerSet.leaderSelector)) service.selectLabel(key, value);
 
+    // A model that may run no replica: the router holds its first requests, and their count wakes it.
+    const routerHolds = props.replicas.min === 0;
+    addRouter(this, {
+      environment: props.environment,
+      model: name,
+      namespace,
+      servingSelector,
+      servingPort: SERVING_PORT,
+      clients,
+      replicas: props.routerReplicas,
+      holdWhenSaturated: routerHolds,
+    });
+
     new ApiObject(
       this,
       'scaled-object',
@@ -209,6 +233,7 @@ export class ModelServerChart extends NamespacedChart {
           awsRegion: props.environment.aws.region,
           budgets,
           target: multiNode ? { apiVersion: LWS_API_VERSION, kind: LWS_KIND } : { apiVersion: 'apps/v1', kind: 'Deployment' },
+          routerHolds,
         }),
       ),
     );
@@ -220,9 +245,9 @@ export class ModelServerChart extends NamespacedChart {
       name: 'model-server',
       namespace,
       awsName: `${props.environment.aws.clusterName}-${name}-pods`,
-      description: `Model server ${name} of ${props.environment.name}: the gateway in; HTTPS and DNS out`,
+      description: `Model server ${name} of ${props.environment.name}: its router in; HTTPS and DNS out`,
       ingress: [
-        { port: SERVING_PORT, peer: { group: { name: clients.securityGroup, namespace: clients.namespace } }, description: 'gateway pods' },
+        fromRouter(namespace, SERVING_PORT),
         fromNodes(props.environment, SERVING_PORT),
         ...multiNodeSecurityRule(props.environment, model),
       ],
@@ -252,6 +277,7 @@ export const modelServer: ComponentDeclaration = {
   needs: [
     ...kindsOf('keda.sh', 'ScaledObject', 'TriggerAuthentication'),
     ...kindsOf('leaderworkerset.x-k8s.io', 'LeaderWorkerSet'),
+    ...kindsOf('inference.networking.k8s.io', 'InferencePool'),
     ...kindsOf('iam.services.k8s.aws', 'Role'),
     ...kindsOf('eks.services.k8s.aws', 'PodIdentityAssociation'),
     ...kindsOf('ec2.services.k8s.aws', 'SecurityGroup'),

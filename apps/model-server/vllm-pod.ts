@@ -2,7 +2,7 @@ import { k8s } from 'cdk8s-plus-27';
 import { nvmeCopyBytes, type ModelSpec } from '../models/model-spec.js';
 import { formatBytes, parseBytes } from '../../platform/spec/quantity.js';
 import { CACHE_FILL_SCRIPT } from './cache-fill.js';
-import { AWS_CLI_IMAGE, imageReference } from './images.js';
+import { AWS_CLI_IMAGE, imageReference } from '../../platform/core/images.js';
 import { STARTUP_PERIOD_SECONDS, stopTimings, type StartupBudgets } from './time-budgets.js';
 import { CACHE_FILL_CPUS, usesStreamer } from './time-to-ready.js';
 import { vllmFlagArgs } from '../models/vllm-flags.js';

@@ -30,6 +30,68 @@ export type WeightSource = (typeof WEIGHT_SOURCES)[number];
 /** The queueing-delay target when the catalogue gives none. */
 export const DEFAULT_QUEUE_DELAY_SECONDS = 2;
 
+const seconds = (what: string, min: number, max: number) =>
+  z
+    .number({ error: `expected ${what}: whole seconds from ${min} to ${max}` })
+    .int({ error: `expected ${what}: whole seconds from ${min} to ${max}` })
+    .min(min, { error: `expected ${what}: whole seconds from ${min} to ${max}` })
+    .max(max, { error: `expected ${what}: whole seconds from ${min} to ${max}` });
+
+/** How fast the HPA (that KEDA drives) may add or remove replicas, one direction. */
+const scalingStep = (defaults: { replicas: number; periodSeconds: number }) =>
+  z
+    .strictObject({
+      /** At most this many replicas per period. */
+      replicas: positiveInt('replicas added or removed per period', 100).default(defaults.replicas),
+      periodSeconds: seconds('the period', 15, 1800).default(defaults.periodSeconds),
+      /**
+       * The HPA acts on the highest (scale-down: lowest) recommendation of this window.
+       * Scale-down's default is the longer of 600 s and the start-up budget.
+       */
+      stabilizationSeconds: seconds('the stabilisation window', 0, 3600).optional(),
+    })
+    .prefault({});
+
+/**
+ * A model's autoscaling on vLLM's serving signals (apps/model-server/autoscaling.ts): the
+ * thresholds, the activation values (what wakes a model at zero replicas, or counts as load at
+ * all) and the HPA's pace. cluster.yaml's per-environment `autoscaling` overrides the thresholds.
+ */
+export const modelAutoscalingSchema = z
+  .strictObject({
+    /** vllm:num_requests_waiting per replica that adds a replica (KEDA AverageValue). */
+    queuePerReplica: z
+      .number({ error: 'expected a number of waiting requests > 0' })
+      .positive({ error: 'expected a number of waiting requests > 0' })
+      .default(4),
+    /** Waiting requests (in the model's servers and its router's queue) above which the model is active. */
+    queueActivation: z
+      .number({ error: 'expected a number of waiting requests >= 0' })
+      .min(0, { error: 'expected a number of waiting requests >= 0' })
+      .default(0),
+    /** Average vllm:kv_cache_usage_perc, in percent, the replicas are scaled to. */
+    kvCacheUtilization: z
+      .number({ error: 'expected a percentage from 10 to 100' })
+      .min(10, { error: 'expected a percentage from 10 to 100' })
+      .max(100, { error: 'expected a percentage from 10 to 100' })
+      .default(80),
+    /** KV-cache usage, in percent, below which it does not count as load. */
+    kvCacheActivation: z
+      .number({ error: 'expected a percentage from 0 to 100' })
+      .min(0, { error: 'expected a percentage from 0 to 100' })
+      .max(100, { error: 'expected a percentage from 0 to 100' })
+      .default(5),
+    scaleUp: scalingStep({ replicas: 2, periodSeconds: 60 }),
+    scaleDown: scalingStep({ replicas: 1, periodSeconds: 300 }),
+  })
+  .refine((a) => a.kvCacheActivation < a.kvCacheUtilization, {
+    error: 'expected kvCacheActivation below kvCacheUtilization: KEDA would never count a replica busy before its target',
+    path: ['kvCacheActivation'],
+  })
+  .prefault({});
+
+export type ModelAutoscaling = z.infer<typeof modelAutoscalingSchema>;
+
 /** One entry of the model catalogue: `apps/models/<name>.yaml`. */
 export const modelSchema = z
   .strictObject({
@@ -101,6 +163,7 @@ export const modelSchema = z
           .max(600, { error: 'expected at most 600 seconds' }),
       })
       .default({ queueDelaySeconds: DEFAULT_QUEUE_DELAY_SECONDS }),
+    autoscaling: modelAutoscalingSchema,
     maxModelLen: z
       .number({ error: 'expected the context length in tokens, an integer' })
       .int({ error: 'expected an integer number of tokens' })

@@ -21,6 +21,8 @@ const INSTANCE_SPEC = {
   securityGroup:
     'string | required=true minLength=1 description="Name of the ACK SecurityGroup (ec2.services.k8s.aws) in the same namespace"',
   podSelector: 'map[string]string | required=true description="Labels of the pods that get the security group"',
+  additionalGroupIds:
+    '[]string | default=[] description="Security group ids the pods also carry (the cluster security group, for pods that call the API server)"',
 };
 
 /** The ResourceGraphDefinition's spec: kro generates the PodSecurityGroup CRD from spec.schema. */
@@ -52,7 +54,7 @@ export function podSecurityGroupGraphSpec(): Record<string, unknown> {
           spec: {
             podSelector: { matchLabels: '${schema.spec.podSelector}' },
             // Not applied until the ACK controller has written the group's id.
-            securityGroups: { groupIds: ['${securityGroup.status.id}'] },
+            securityGroups: { groupIds: '${[securityGroup.status.id] + schema.spec.additionalGroupIds}' },
           },
         },
       },

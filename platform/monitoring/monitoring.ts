@@ -37,6 +37,26 @@ export class MonitoringChart extends AddonChart {
     });
     monitor.validate();
     new ApiObject(this, 'vllm-service-monitor', asApiObject(monitor.toJSON() as Record<string, unknown>));
+    // Every model's router (apps/router/): the endpoint picker's metrics (its held requests wake
+    // a model at zero replicas) and Envoy's.
+    const routers = new ServiceMonitor({
+      metadata: {
+        name: 'router',
+        namespace: MONITORING_NAMESPACE,
+        labels: { 'app.kubernetes.io/part-of': 'llm-platform', 'app.kubernetes.io/component': 'observability' },
+        annotations: { ...AFTER_OWN_CHART },
+      },
+      spec: {
+        selector: { matchLabels: { 'app.kubernetes.io/name': 'router', 'app.kubernetes.io/component': 'router' } },
+        namespaceSelector: { any: true },
+        endpoints: [
+          { port: 'metrics', path: '/metrics', interval: '15s', scrapeTimeout: '10s' },
+          { port: 'envoy-metrics', path: '/stats/prometheus', interval: '15s', scrapeTimeout: '10s' },
+        ],
+      },
+    });
+    routers.validate();
+    new ApiObject(this, 'router-service-monitor', asApiObject(routers.toJSON() as Record<string, unknown>));
   }
 }
 
@@ -68,7 +88,18 @@ function prometheusAddon(environment: ClusterSpec): HelmAddon {
           name: 'scrape-targets',
           podLabels: PROMETHEUS_POD_LABELS,
           peers: [{ cidr: vpc }],
-          ports: [{ port: 8000 }, { port: 8080 }, { port: 9100 }, { port: 9400 }, { port: 10250 }, { port: 7979 }],
+          // 9090 and 19001: each model router's endpoint picker and Envoy (apps/router/); the
+          // network-flow gate checks every ServiceMonitor target against this list.
+          ports: [
+            { port: 8000 },
+            { port: 8080 },
+            { port: 9100 },
+            { port: 9400 },
+            { port: 10250 },
+            { port: 7979 },
+            { port: 9090 },
+            { port: 19001 },
+          ],
         },
         HTTPS_ANYWHERE,
       ],

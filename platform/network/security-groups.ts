@@ -105,7 +105,15 @@ export function addSecurityGroup(scope: Construct, environment: ClusterSpec, pro
 export function addPodSecurityGroup(
   scope: Construct,
   environment: ClusterSpec,
-  props: SecurityGroupProps & { readonly podSelector: Readonly<Record<string, string>> },
+  props: SecurityGroupProps & {
+    readonly podSelector: Readonly<Record<string, string>>;
+    /**
+     * Also put the EKS cluster security group on the pods: only for pods that call the API
+     * server, whose private endpoint admits the cluster security group and nothing else.
+     * @default false
+     */
+    readonly withClusterSecurityGroup?: boolean;
+  },
 ): void {
   addSecurityGroup(scope, environment, props);
   new ApiObject(scope, `pod-security-group-${props.name}`, {
@@ -118,6 +126,10 @@ export function addPodSecurityGroup(
       // kro creates this kind once the platform's graph is in; skip the dry run until then.
       annotations: { ...EARLY, ...SKIP_DRY_RUN_UNTIL_KIND_EXISTS },
     },
-    spec: { securityGroup: props.name, podSelector: { ...props.podSelector } },
+    spec: {
+      securityGroup: props.name,
+      podSelector: { ...props.podSelector },
+      ...(props.withClusterSecurityGroup ? { additionalGroupIds: [environment.network.clusterSecurityGroupId] } : {}),
+    },
   });
 }

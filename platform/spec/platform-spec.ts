@@ -170,6 +170,20 @@ export const gatewaySchema = z.strictObject({
     })
     .refine((r) => r.min <= r.max, { error: 'expected replicas.min <= replicas.max' }),
   /**
+   * Each model's inference router (apps/router/): replica bounds; KEDA scales between them on the
+   * router's CPU. Default: 1 to 3, and at least 2 where the environment is highly available.
+   */
+  routers: z
+    .strictObject({
+      replicas: z
+        .strictObject({
+          min: z.number().int().min(1, { error: 'expected at least 1 router replica: every request of a model passes its router' }),
+          max: z.number().int().min(1).max(50, { error: 'expected at most 50 router replicas' }),
+        })
+        .refine((r) => r.min <= r.max, { error: 'expected replicas.min <= replicas.max' }),
+    })
+    .optional(),
+  /**
    * The Secrets Manager secret holding the gateway's keys, a JSON object with `master_key`,
    * `redis_auth_token` and `api_keys` (a list of { alias, sha256, rpm_limit, tpm_limit }); only
    * External Secrets Operator reads it, nothing of it is in git.

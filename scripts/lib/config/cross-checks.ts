@@ -146,7 +146,7 @@ function checkModels(env: Located<ClusterSpec>, fleet: Fleet, unchecked: Uncheck
     }
     minimumNeeds.push({ name, replicas: deployment.replicas.min, gpus: gpusPerReplica(model) });
     problems.push(...checkQueueTrigger(env, name));
-    problems.push(...checkWakeFromZero(env, name));
+    problems.push(...checkWakeFromZero(env, name, model));
 
     const families = placeableFamilies(model, spec);
     if (families.length === 0) {
@@ -266,21 +266,21 @@ function checkQueueTrigger({ spec, file, lineOf }: Located<ClusterSpec>, model: 
 }
 
 /**
- * A model whose replicas may reach 0 must be woken by something that is not its own pods: the
- * queue and KV-cache triggers read the server's /metrics, which nothing exports at 0 replicas,
- * so without another trigger KEDA would never scale it back up.
+ * A model whose replicas may reach 0 is woken by the requests its router holds (the only signal
+ * that exists with no server running: the queue and KV-cache triggers read the servers' own
+ * /metrics). That works only if one held request counts: a queueActivation of 1 or more leaves
+ * the first requests waiting until more arrive, or for ever.
  */
-function checkWakeFromZero({ spec, file, lineOf }: Located<ClusterSpec>, model: string): ConfigProblem[] {
-  const deployment = spec.models[model];
-  if (deployment === undefined || deployment.replicas.min > 0 || deployment.autoscaling?.cloudwatch) return [];
-  const at = ['models', model, 'replicas', 'min'];
+function checkWakeFromZero({ spec, file, lineOf }: Located<ClusterSpec>, name: string, model: ModelSpec): ConfigProblem[] {
+  const deployment = spec.models[name];
+  if (deployment === undefined || deployment.replicas.min > 0 || model.autoscaling.queueActivation < 1) return [];
+  const at = ['models', name, 'replicas', 'min'];
   return [
     {
       file,
       line: lineOf(at),
       path: at,
-      message:
-        'expected at least 1, or autoscaling.cloudwatch: at 0 replicas no server exports the queue and KV-cache metrics the model scales on, so nothing would ever scale it back up; found 0',
+      message: `expected at least 1, or a queueActivation below 1 in apps/models/${name}.yaml: at 0 replicas the router holds the first request, and KEDA wakes the model only when more than queueActivation (${model.autoscaling.queueActivation}) requests wait; found 0`,
     },
   ];
 }

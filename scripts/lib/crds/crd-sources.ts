@@ -29,6 +29,12 @@ const lockSchema = z.strictObject({
   gitops: z.array(z.strictObject({ engine: z.enum(['argocd', 'flux']), release: moduleVersion, ...moduleSource, version: moduleVersion })),
   cluster: z.array(z.strictObject({ provider: z.literal('eks'), ...moduleSource, version: moduleVersion })),
   charts: z.array(chartEntry),
+  /**
+   * CRDs a platform component renders itself from a file committed beside it (a project that
+   * publishes its CRDs as release manifests, in no chart): the module and file that file must
+   * equal, byte for byte.
+   */
+  manifests: z.array(z.strictObject({ component: z.string().min(1), ...moduleSource, version: moduleVersion })).default([]),
 });
 
 export type CrdLock = z.infer<typeof lockSchema>;
@@ -65,6 +71,7 @@ export function lockedModules(lock: CrdLock): ModuleFiles[] {
     ...lock.gitops.map((e) => ({ module: e.module, version: e.version, sum: e.sum, files: e.files })),
     ...lock.cluster.map((e) => ({ module: e.module, version: e.version, sum: e.sum, files: e.files })),
     ...lock.charts.flatMap((e) => ('module' in e ? [{ module: e.module, version: e.moduleVersion, sum: e.sum, files: e.files }] : [])),
+    ...lock.manifests.map((e) => ({ module: e.module, version: e.version, sum: e.sum, files: e.files })),
   ];
   return modules;
 }

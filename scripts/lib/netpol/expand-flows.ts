@@ -101,6 +101,7 @@ export function expandFlow(model: ClusterModel, flow: FlowSpec): FlowCheck[] {
   const checks: FlowCheck[] = [];
   const add = (source: Endpoint, to: Endpoint, port: number, portName: string, via?: string) => {
     if (samePod(source, to) || (flow.acrossNamespaces && sameNamespace(source, to))) return;
+    if (flow.withinNamespace && !sameNamespace(source, to)) return;
     checks.push({ flow, from: source, to, port, portName, protocol, ...(via ? { via } : {}) });
   };
   if ('scraped' in flow.to) {

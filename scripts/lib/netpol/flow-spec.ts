@@ -32,18 +32,25 @@ const peerSchema = z.union([
   }),
 ]);
 
-const flowSchema = z.strictObject({
-  name: z.string().min(1),
-  from: peerSchema,
-  to: peerSchema,
-  /** The port on the destination; absent with `to: {scraped: true}` (each target's own port). */
-  port: z.number().int().min(1).max(65535).optional(),
-  protocol: z.enum(['TCP', 'UDP', 'SCTP']).optional(),
-  /** Only pairs in different namespaces (a namespace is the unit of isolation). */
-  acrossNamespaces: z.boolean().optional(),
-  /** Why the flow is needed (allow) or must never happen (deny), for the report. */
-  why: z.string().min(1),
-});
+const flowSchema = z
+  .strictObject({
+    name: z.string().min(1),
+    from: peerSchema,
+    to: peerSchema,
+    /** The port on the destination; absent with `to: {scraped: true}` (each target's own port). */
+    port: z.number().int().min(1).max(65535).optional(),
+    protocol: z.enum(['TCP', 'UDP', 'SCTP']).optional(),
+    /** Only pairs in different namespaces (a namespace is the unit of isolation). */
+    acrossNamespaces: z.boolean().optional(),
+    /** Only pairs in the same namespace (a model's router and its own servers). */
+    withinNamespace: z.boolean().optional(),
+    /** Why the flow is needed (allow) or must never happen (deny), for the report. */
+    why: z.string().min(1),
+  })
+  .refine((f) => !(f.acrossNamespaces && f.withinNamespace), {
+    error: 'expected acrossNamespaces or withinNamespace, not both: no pair is in both',
+    path: ['withinNamespace'],
+  });
 
 const chartPodSchema = z.strictObject({
   pod: z.string().regex(/^[a-z0-9-]+\/[a-z0-9-]+$/, 'expected namespace/name, such as "keda/keda-operator"'),

@@ -98,6 +98,7 @@ export function planEnvironment(
         labels: {},
         model,
         replicas: deployment.replicas,
+        routerHolds: deployment.replicas.min === 0,
         autoscaling: deployment.autoscaling,
         awsRegion: env.spec.aws.region,
         budgets,

@@ -3,9 +3,10 @@ import { GATEWAY_NAMESPACE, GatewayChart } from '../../../apps/gateway/gateway-c
 import { GATEWAY_PODS_SECURITY_GROUP } from '../../../apps/gateway/response-cache.js';
 import { ModelServerChart, modelServerComponent } from '../../../apps/model-server/model-server-chart.js';
 import { PLATFORM_COMPONENTS } from '../../../platform/components.js';
-import { imageReference, pullFrom } from '../../../apps/model-server/images.js';
+import { imageReference, pullFrom } from '../../../platform/core/images.js';
 import { WARM_CAPACITY, WarmCapacityChart } from '../../../apps/warm-capacity/warm-capacity-chart.js';
 import { gpuNodePoolFor } from '../../../platform/karpenter/karpenter.js';
+import { routerReplicas, routerUrl } from '../../../apps/router/router.js';
 import { placeableFamilies } from '../config/cross-checks.js';
 import type { Fleet } from '../config/fleet.js';
 
@@ -43,6 +44,7 @@ export function buildEnvironmentApp(fleet: Fleet, environmentName: string): App 
       autoscaling: deployment.autoscaling,
       instanceFamilies: placeableFamilies(model, environment),
       clients: { namespace: GATEWAY_NAMESPACE, securityGroup: GATEWAY_PODS_SECURITY_GROUP },
+      routerReplicas: routerReplicas(environment),
     });
   }
   if (environment.gpu.warmNodes?.length) {
@@ -58,9 +60,10 @@ export function buildEnvironmentApp(fleet: Fleet, environmentName: string): App 
     environment,
     routes: deployed.map(({ model }) => ({
       model,
-      apiBase: `http://${model.name}.${modelServerComponent(model.name)}.svc.cluster.local:8000/v1`,
+      // Every request goes through the model's router, which picks the pod (apps/router/).
+      apiBase: routerUrl(model.name, modelServerComponent(model.name)),
     })),
-    modelNamespaces: deployed.map((d) => modelServerComponent(d.model.name)),
+    models: deployed.map((d) => ({ name: d.model.name, namespace: modelServerComponent(d.model.name) })),
   });
   return app;
 }

@@ -21,8 +21,10 @@ export interface Engine {
    * .goreleaser file), so that the binary reports the version it is. `version` is "v1.2.3".
    */
   ldflags(version: string): string[];
-  /** Arguments that make the binary print its version. */
+  /** Arguments that make the binary print its version (and exit 0). */
   readonly versionArgs: readonly string[];
+  /** Where the binary prints it. @default 'stdout' */
+  readonly versionOn?: 'stdout' | 'stderr';
   /** The version ("v1.2.3") in what `versionArgs` printed, undefined when it is not there. */
   parseVersion(output: string): string | undefined;
   /** What the gates use it for (for --help and the README). */
@@ -119,9 +121,37 @@ export const ENGINES: readonly Engine[] = [
     parseVersion: semver(/^netpol-analyzer \(cyclonus v(\d+\.\d+\.\d+)\)$/m),
     purpose: 'decides which flows the NetworkPolicies allow (npm run netpol, check)',
   },
+  {
+    name: 'epp',
+    module: 'sigs.k8s.io/gateway-api-inference-extension',
+    pkg: 'sigs.k8s.io/gateway-api-inference-extension/cmd/epp',
+    variable: 'EPP',
+    // As the release image is built (its Dockerfile's -X flags, BUILD_REF being the release tag);
+    // the commit SHA it also stamps is not known from the version alone, and is left empty.
+    ldflags: (version) => [`-X sigs.k8s.io/gateway-api-inference-extension/version.BuildRef=${version}`],
+    // The EPP has no --version: its first act is to log its build (before parsing flags), then
+    // --help prints the flags and exits 0, both on stderr, without touching a cluster.
+    versionArgs: ['--help'],
+    versionOn: 'stderr',
+    parseVersion: semver(/"msg":"GIE build".*"build-ref":"v(\d+\.\d+\.\d+)"/),
+    purpose: "the Gateway API Inference Extension's endpoint picker, run by the routing test (test/routing.test.ts)",
+  },
+  {
+    name: 'ext-proc-client',
+    module: 'github.com/envoyproxy/go-control-plane/envoy',
+    // tools/ext-proc-client/main.go: plays Envoy's side of ext-proc against the endpoint picker
+    // (headers, then the body FULL_DUPLEX_STREAMED) and prints the endpoint it picked per request.
+    pkg: '.',
+    variable: 'EXT_PROC_CLIENT',
+    ldflags: (version) => [`-X main.version=${version}`],
+    versionArgs: ['--version'],
+    parseVersion: semver(/^ext-proc-client \(go-control-plane envoy v(\d+\.\d+\.\d+)\)$/m),
+    purpose: "asks the endpoint picker where each request goes, as Envoy's ext_proc filter does (the routing test)",
+  },
 ];
 
-export type EngineName = 'conftest' | 'opa' | 'kubeconform' | 'actionlint' | 'kube-apiserver' | 'etcd' | 'netpol-analyzer';
+export type EngineName =
+  'conftest' | 'opa' | 'kubeconform' | 'actionlint' | 'kube-apiserver' | 'etcd' | 'netpol-analyzer' | 'epp' | 'ext-proc-client';
 
 export function engineNamed(name: EngineName): Engine {
   const engine = ENGINES.find((e) => e.name === name);

@@ -54,7 +54,7 @@ export async function locateEngine(name: EngineName, env: NodeJS.ProcessEnv = pr
 /** What the binary reports of its version, or undefined. */
 export async function probeVersion(engine: Engine, binary: string): Promise<string | undefined> {
   const result = await $({ nothrow: true, quiet: true, timeout: '20s' })`${binary} ${engine.versionArgs}`;
-  return result.exitCode === 0 ? engine.parseVersion(result.stdout) : undefined;
+  return result.exitCode === 0 ? engine.parseVersion(engine.versionOn === 'stderr' ? result.stderr : result.stdout) : undefined;
 }
 
 export const isPinned = (located: LocatedEngine): boolean => located.version === located.pinned;

@@ -172,6 +172,8 @@ function checkLabels(value: unknown): ValidationError[] {
     const object = asObject(node);
     if (!object) return;
     for (const [key, child] of Object.entries(object)) {
+      // A CRD's schema names fields, not labels: its "matchLabels" is a property's definition.
+      if (key === 'openAPIV3Schema') continue;
       const childPath = [...path, key];
       const labels = asObject(child);
       const isStringMap = labels !== undefined && Object.values(labels).every((v) => typeof v === 'string');
