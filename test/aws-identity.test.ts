@@ -30,6 +30,8 @@ beforeAll(async () => {
 
 const list = (value: string | string[] | undefined) => (value === undefined ? [] : Array.isArray(value) ? value : [value]);
 const of = (objects: Json[], kind: string) => objects.filter((o) => o.kind === kind);
+/** IAM roles (ACK), not the Kubernetes RBAC Roles of the same kind name. */
+const iamRoles = (objects: Json[]) => objects.filter((o) => o.kind === 'Role' && o.apiVersion.startsWith('iam.services.k8s.aws/'));
 const statements = (document: string): Statement[] => {
   const s = JSON.parse(document).Statement as Statement | Statement[];
   return Array.isArray(s) ? s : [s];
@@ -48,7 +50,7 @@ describe('AWS identities', () => {
         );
         expect(association, `${env.name} ${sa.metadata.namespace}/${sa.metadata.name}`).toBeDefined();
         expect(association!.spec.clusterName).toBe(env.cluster);
-        const role = of(env.objects, 'Role').find(
+        const role = iamRoles(env.objects).find(
           (r) => r.metadata.name === association!.spec.roleRef.from.name && r.metadata.namespace === association!.metadata.namespace,
         );
         expect(role, `${env.name}: role ${association!.spec.roleRef.from.name}`).toBeDefined();
@@ -69,7 +71,7 @@ describe('AWS identities', () => {
       expect(associated.filter((a) => !a.startsWith('llm-')).sort(), env.name).toEqual(wanted);
       for (const association of of(env.objects, 'PodIdentityAssociation')) {
         expect(
-          of(env.objects, 'Role').some(
+          iamRoles(env.objects).some(
             (r) => r.metadata.name === association.spec.roleRef.from.name && r.metadata.namespace === association.metadata.namespace,
           ),
           association.metadata.name,
@@ -81,7 +83,7 @@ describe('AWS identities', () => {
   test('each role trusts Pod Identity for exactly its service account, in its cluster, under the permissions boundary', () => {
     for (const env of envs) {
       for (const association of of(env.objects, 'PodIdentityAssociation')) {
-        const role = of(env.objects, 'Role').find((r) => r.metadata.name === association.spec.roleRef.from.name)!;
+        const role = iamRoles(env.objects).find((r) => r.metadata.name === association.spec.roleRef.from.name)!;
         expect(role.spec.name.length).toBeLessThanOrEqual(64);
         expect(role.spec.name.startsWith(`${env.cluster}-`)).toBe(true);
         expect(role.spec.permissionsBoundary).toBe(`arn:aws:iam::${env.account}:policy/${env.cluster}-workload-boundary`);
@@ -102,7 +104,7 @@ describe('AWS identities', () => {
       /^[a-z0-9-]+:(Describe|List)[A-Za-z0-9*]*$/.test(action) || /^(cloudwatch|ec2|pricing):Get[A-Za-z0-9*]*$/.test(action);
     const findings: string[] = [];
     for (const env of envs) {
-      for (const role of of(env.objects, 'Role')) {
+      for (const role of iamRoles(env.objects)) {
         for (const [name, document] of Object.entries(role.spec.inlinePolicies as Record<string, string>)) {
           for (const s of statements(document)) {
             const where = `${env.name} ${role.spec.name} ${name} ${s.Sid}`;
@@ -121,7 +123,7 @@ describe('AWS identities', () => {
 
   test("a model server reads its own model's prefix and nothing else", () => {
     const prod = envs.find((e) => e.name === 'prod')!;
-    const role = of(prod.objects, 'Role').find((r) => r.metadata.name === 'llm-prod-model-llama-3-3-70b-instruct')!;
+    const role = iamRoles(prod.objects).find((r) => r.metadata.name === 'llm-prod-model-llama-3-3-70b-instruct')!;
     expect(statements(role.spec.inlinePolicies['model-llama-3-3-70b-instruct'])).toEqual([
       {
         Sid: 'ListOnlyTheModelPrefix',
@@ -143,11 +145,11 @@ describe('AWS identities', () => {
     for (const env of envs) {
       const spec = fleet.environments.get(env.name)!.spec;
       const dns = statements(
-        of(env.objects, 'Role').find((r) => r.spec.name === `${env.cluster}-external-dns`)!.spec.inlinePolicies['external-dns'],
+        iamRoles(env.objects).find((r) => r.spec.name === `${env.cluster}-external-dns`)!.spec.inlinePolicies['external-dns'],
       );
       expect(dns.find((s) => s.Sid === 'ChangeRecordsInOneZone')!.Resource).toBe(`arn:aws:route53:::hostedzone/${spec.dns.hostedZoneId}`);
       const karpenter = statements(
-        of(env.objects, 'Role').find((r) => r.spec.name === `${env.cluster}-karpenter`)!.spec.inlinePolicies.karpenter,
+        iamRoles(env.objects).find((r) => r.spec.name === `${env.cluster}-karpenter`)!.spec.inlinePolicies.karpenter,
       );
       expect(karpenter.find((s) => s.Sid === 'AllowPassingInstanceRole')!.Resource).toBe(
         `arn:aws:iam::${env.account}:role/${spec.karpenter.nodeRole}`,

@@ -201,7 +201,7 @@ describe.concurrent('value errors describe the value wanted and say what was fou
     const limit = /gpus: (\d+)/.exec(await repo.read(DEV))![0];
     await repo.edit(DEV, limit, 'gpus: 16');
     expect(await renderProblems(repo)).toEqual([
-      `${DEV}:${await repo.lineOf(DEV, 'gpus: 16')}: gpu.limits.gpus: expected at least 33 GPUs, what the models' minimum replicas need together (llama-3-1-405b-instruct: 1 replica x 16 GPUs = 16, llama-3-3-70b-instruct: 2 replicas x 8 GPUs = 16, llama-3-1-8b-instruct: 1 replica x 1 GPU = 1); found 16`,
+      `${DEV}:${await repo.lineOf(DEV, 'gpus: 16')}: gpu.limits.gpus: expected at least 32 GPUs, what the models' minimum replicas need together (llama-3-1-405b-instruct: 1 replica x 16 GPUs = 16, llama-3-3-70b-instruct: 2 replicas x 8 GPUs = 16); found 16`,
     ]);
   });
 });

@@ -107,7 +107,12 @@ live(`the sample fleet${analyzer.skipReason ? ` — skipped: ${analyzer.skipReas
     const leaks = report!.environments[0]!.findings;
     expect(leaks.length).toBeGreaterThan(0);
     for (const leak of leaks) {
-      expect(leak).toMatchObject({ kind: 'deny', flow: 'nothing but the gateway and Prometheus reaches a model server', file, line: 2 });
+      expect(leak).toMatchObject({
+        kind: 'deny',
+        flow: 'nothing but Prometheus reaches a model server from outside its namespace',
+        file,
+        line: 2,
+      });
       expect(leak.message).toMatch(/^must be denied .* but is allowed: any pod in monitoring -> /);
       expect(leak.message).toContain('ingress to');
       expect(leak.message).toContain('allowed by llm-llama-3-1-8b-instruct/allow-prometheus-scrape');

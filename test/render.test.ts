@@ -142,7 +142,7 @@ describe.concurrent('npm run render', () => {
 
   test('--env renders only the environments named', async ({ onTestFinished }) => {
     const repo = await fixture(onTestFinished);
-    await repo.edit('clusters/dev/cluster.yaml', '      min: 1\n      max: 2', '      min: 2\n      max: 2');
+    await repo.edit('clusters/dev/cluster.yaml', '      min: 0\n      max: 2', '      min: 1\n      max: 2');
     await repo.edit('clusters/staging/cluster.yaml', '      min: 1\n      max: 4', '      min: 2\n      max: 4');
     const before = await repo.clustersTree();
 
