@@ -164,7 +164,7 @@ describe('npm run tools', () => {
     const result = await runScript('tools', ['kubectl'], REPO_ROOT);
     expect(result.code).toBe(2);
     expect(result.stderr).toContain(
-      'unknown tool "kubectl"; expected one of: conftest, opa, kubeconform, actionlint, kube-apiserver, etcd, netpol-analyzer, epp, ext-proc-client, crds',
+      'unknown tool "kubectl"; expected one of: conftest, opa, kubeconform, actionlint, kube-apiserver, etcd, netpol-analyzer, epp, ext-proc-client, prometheus, promtool, crds',
     );
   });
 });

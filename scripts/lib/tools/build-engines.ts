@@ -15,6 +15,8 @@ interface Stamp {
   readonly go: string;
   readonly modules: string;
   readonly ldflags: string;
+  /** Build tags, comma-separated ("" for none; stamps written before tags existed have none). */
+  readonly tags?: string;
   readonly size: number;
   readonly mtimeMs: number;
 }
@@ -49,7 +51,7 @@ async function wanted(go: string, engine: Engine): Promise<Omit<Stamp, 'size' | 
   for (const file of (await readdir(dir)).filter((f) => f.endsWith('.go')).sort(byCodeUnit))
     hash.update(`\0${file}\0`).update(await readFile(path.join(dir, file)));
   const modules = hash.digest('hex');
-  return { version, go: await goVersionFor(go, dir), modules, ldflags: ldflagsOf(engine, version) };
+  return { version, go: await goVersionFor(go, dir), modules, ldflags: ldflagsOf(engine, version), tags: (engine.tags ?? []).join(',') };
 }
 
 const ldflagsOf = (engine: Engine, version: string) => ['-s', '-w', ...engine.ldflags(version)].join(' ');
@@ -64,6 +66,7 @@ async function isCurrent(bin: string, engine: Engine, want: Omit<Stamp, 'size' |
       stamp.go === want.go &&
       stamp.modules === want.modules &&
       stamp.ldflags === want.ldflags &&
+      (stamp.tags ?? '') === want.tags &&
       stamp.size === info.size &&
       stamp.mtimeMs === info.mtimeMs
     );
@@ -114,7 +117,7 @@ export async function buildEngine(go: string, bin: string, engine: Engine, force
       nothrow: true,
       cwd: engineModuleDir(engine),
       env: { ...process.env, CGO_ENABLED: '0' },
-    })`${go} build -trimpath -mod=readonly -ldflags ${want.ldflags} -o ${partial} ${engine.pkg}`;
+    })`${go} build -trimpath -mod=readonly -tags=${want.tags ?? ''} -ldflags ${want.ldflags} -o ${partial} ${engine.pkg}`;
     if (result.exitCode !== 0) throw new BuildError(`go build of ${engine.name} ${want.version} failed:\n${result.stderr.trim()}`);
     const reported = await probeVersion(engine, partial);
     if (reported !== want.version)

@@ -27,9 +27,37 @@ export interface Engine {
   readonly versionOn?: 'stdout' | 'stderr';
   /** The version ("v1.2.3") in what `versionArgs` printed, undefined when it is not there. */
   parseVersion(output: string): string | undefined;
+  /** Go build tags, as the project's release build or a documented slim build sets them. */
+  readonly tags?: readonly string[];
   /** What the gates use it for (for --help and the README). */
   readonly purpose: string;
 }
+
+/**
+ * Prometheus's Go module versions its 3.x releases as v0.3XX.Y (3.16.0 is v0.316.0): the
+ * release version its binaries report, from the module version that pins it, and back.
+ */
+const prometheusRelease = (version: string) => {
+  const [minor, patch] = version.replace(/^v0\./, '').split('.').map(Number) as [number, number];
+  return `${Math.floor(minor / 100)}.${minor % 100}.${patch}`;
+};
+const prometheusModuleVersion = (pattern: RegExp) => (output: string) => {
+  const found = pattern.exec(output);
+  return found === null ? undefined : `v0.${Number(found[1]) * 100 + Number(found[2])}.${found[3]}`;
+};
+/** As Prometheus's .promu.yml stamps a release; the revision, branch, user and date left fixed so that builds are reproducible. */
+const prometheusLdflags = (version: string) => [
+  `-X github.com/prometheus/common/version.Version=${prometheusRelease(version)}`,
+  '-X github.com/prometheus/common/version.Branch=HEAD',
+  '-X github.com/prometheus/common/version.BuildUser=eks-llm-gitops',
+  '-X github.com/prometheus/common/version.BuildDate=19700101-00:00:00',
+];
+/**
+ * remove_all_sd: no service-discovery plugin (AWS, Azure, GCE, Kubernetes...) is linked in, a
+ * build Prometheus documents (plugins/*.go, "enable_<name>_sd" adds one back); the tests give
+ * Prometheus blocks and static targets only, and the build takes minutes less.
+ */
+const PROMETHEUS_TAGS = ['remove_all_sd'];
 
 const semver = (pattern: RegExp) => (output: string) => {
   const found = pattern.exec(output)?.[1];
@@ -148,10 +176,42 @@ export const ENGINES: readonly Engine[] = [
     parseVersion: semver(/^ext-proc-client \(go-control-plane envoy v(\d+\.\d+\.\d+)\)$/m),
     purpose: "asks the endpoint picker where each request goes, as Envoy's ext_proc filter does (the routing test)",
   },
+  {
+    name: 'prometheus',
+    module: 'github.com/prometheus/prometheus',
+    pkg: 'github.com/prometheus/prometheus/cmd/prometheus',
+    variable: 'PROMETHEUS',
+    ldflags: prometheusLdflags,
+    tags: PROMETHEUS_TAGS,
+    versionArgs: ['--version'],
+    parseVersion: prometheusModuleVersion(/^prometheus, version (\d+)\.(\d+)\.(\d+)/m),
+    purpose: 'answers every PromQL query the render and npm run promote use over a backfilled soak window (the SLO tests)',
+  },
+  {
+    name: 'promtool',
+    module: 'github.com/prometheus/prometheus',
+    pkg: 'github.com/prometheus/prometheus/cmd/promtool',
+    variable: 'PROMTOOL',
+    ldflags: prometheusLdflags,
+    tags: PROMETHEUS_TAGS,
+    versionArgs: ['--version'],
+    parseVersion: prometheusModuleVersion(/^promtool, version (\d+)\.(\d+)\.(\d+)/m),
+    purpose: 'backfills synthetic metrics into Prometheus blocks (tsdb create-blocks-from openmetrics) for the SLO tests',
+  },
 ];
 
 export type EngineName =
-  'conftest' | 'opa' | 'kubeconform' | 'actionlint' | 'kube-apiserver' | 'etcd' | 'netpol-analyzer' | 'epp' | 'ext-proc-client';
+  | 'conftest'
+  | 'opa'
+  | 'kubeconform'
+  | 'actionlint'
+  | 'kube-apiserver'
+  | 'etcd'
+  | 'netpol-analyzer'
+  | 'epp'
+  | 'ext-proc-client'
+  | 'prometheus'
+  | 'promtool';
 
 export function engineNamed(name: EngineName): Engine {
   const engine = ENGINES.find((e) => e.name === name);
