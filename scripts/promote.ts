@@ -13,10 +13,13 @@ import { formatProblem } from './lib/config/problem.js';
 import { Git, GitError } from './lib/promote/git.js';
 import { gitHubClient, timeLimitsFromEnv } from './lib/github/client.js';
 import { PromotionError } from './lib/promote/errors.js';
-import { promoteModel, type PromotionContext } from './lib/promote/promotion.js';
+import { promoteModel, rollbackModel, type PromotionContext } from './lib/promote/promotion.js';
+import type { ClusterSpec } from '../platform/spec/cluster-spec.js';
+import type { Fleet } from './lib/config/fleet.js';
 
 const USAGE = `Usage: npm run promote -- --to ENV [--model NAME [--version V] [--min-replicas N --max-replicas N] | --all] [--dry-run]
                               [--repo OWNER/NAME] [--base BRANCH] [--now ISO-8601]
+       npm run promote -- --to ENV --model NAME --rollback [--dry-run] [--repo OWNER/NAME] [--base BRANCH]
        npm run promote -- --list-targets
 
 For each model whose version in ENV's promotion source (promotion.from) differs from ENV's and
@@ -31,6 +34,11 @@ open one). Merging the PR is the deployment.
                     with --model, for a first rollout (a model the source runs and ENV does not
                     yet): its replica bounds in ENV; default: the source's. The PR adds the
                     model with the source's other settings for it (autoscaling)
+  --rollback        with --to and --model: open (or refresh) the PR on rollback/ENV/NAME that
+                    restores the version ENV ran before its current one (from ENV's history on
+                    the base branch; no soak needed to go back), with the current version's SLO
+                    figures in ENV over the last 24 h (from ENV's monitoring.queryUrl; the PR
+                    says so when they cannot be read)
   --dry-run         print what would be done; change nothing locally or on GitHub
   --repo OWNER/NAME GitHub repository (default: $GITHUB_REPOSITORY)
   --base BRANCH     branch the environments track and PRs target (default: main)
@@ -38,7 +46,14 @@ open one). Merging the PR is the deployment.
   --list-targets    print the environments that have a promotion source, as a JSON array (for
                     the workflow's matrix), and do nothing else
 
-Environment: GITHUB_TOKEN (required unless --dry-run; never printed), GITHUB_API_URL (GitHub
+SLO evidence: when the source's cluster.yaml sets monitoring.queryUrl, the candidate's SLOs (the
+catalogue's slo: time to first token p95, inter-token latency p95, error rate) are read from that
+Prometheus over the last soakHours, per promotion.sloWindowMinutes window; a version that missed
+one in any window, or served no requests, gets no PR, and the run says which SLO, by how much and
+when. The PR body shows the figures beside the soak, with a link to each query.
+
+Environment: GITHUB_TOKEN (required unless --dry-run; never printed), PROMETHEUS_TOKEN (bearer
+token for monitoring.queryUrl, optional; never printed), GITHUB_API_URL (GitHub
 Enterprise; default https://api.github.com), GITHUB_API_TIMEOUT (seconds one GitHub response may
 take; default 30), GITHUB_API_DEADLINE (seconds from the run's first GitHub call to its last,
 waits included; default 600). The git remote is "origin".
@@ -47,8 +62,9 @@ Faults: GitHub reads and edits are retried (5xx, timeouts, rate limits as GitHub
 create whose answer was lost, or that GitHub says exists, is looked up and adopted; a branch that
 moved while the run worked is never overwritten. Rerunning after any failure converges: one PR
 per model and environment. See "Faults" in scripts/README.md.
-Exit codes: 0 done (including nothing to do), 1 a remote (GitHub, git) failed: rerun later,
-2 bad input (flags, inputs, token or repository).
+Exit codes: 0 done (including nothing to do), 1 a version missed its SLOs (no PR for it; the others
+are done) or a remote (GitHub, git, Prometheus) failed: rerun later, 2 bad input (flags, inputs,
+token or repository).
 `;
 
 async function main(): Promise<number> {
@@ -64,10 +80,13 @@ async function main(): Promise<number> {
     base: { type: 'string' },
     now: { type: 'string' },
     'list-targets': { type: 'boolean', default: false },
+    rollback: { type: 'boolean', default: false },
   });
   if (values['list-targets']) return listTargets();
   if (!values.to) throw new UsageError('--to ENV is required');
   if (values.model && values.all) throw new UsageError('give --model NAME or --all, not both');
+  if (values.rollback && (!values.model || values.version || values.all || values['min-replicas'] || values['max-replicas']))
+    throw new UsageError('--rollback takes --to ENV --model NAME only: it restores the version ENV ran before its current one');
   if (values.version && !values.model) throw new UsageError('--version needs --model: a specific version is promoted one model at a time');
   const replicas = replicaFlags(values['min-replicas'], values['max-replicas']);
   if (replicas && !values.model) throw new UsageError("--min-replicas and --max-replicas need --model: they set a first rollout's bounds");
@@ -78,6 +97,7 @@ async function main(): Promise<number> {
   const base = values.base ?? 'main';
 
   const token = process.env.GITHUB_TOKEN ?? '';
+  const prometheusToken = process.env.PROMETHEUS_TOKEN ?? '';
   if (token === '' && !dryRun)
     throw new PromotionError(
       'GITHUB_TOKEN is not set: promotion opens pull requests and needs a token with contents and pull-requests write access (or use --dry-run)',
@@ -116,6 +136,24 @@ async function main(): Promise<number> {
     const target = environments.get(values.to);
     if (!target)
       throw new PromotionError(`unknown environment "${values.to}"; expected one of: ${[...environments.keys()].join(', ')}`, 'input');
+    const context: PromotionContext = {
+      git: repository,
+      worktree: new Git(worktreeDir),
+      baseBranch: base,
+      baseCommit,
+      now,
+      dryRun,
+      github:
+        token === '' || !repoMatch
+          ? undefined
+          : {
+              client: gitHubClient({ token, baseUrl: process.env.GITHUB_API_URL || 'https://api.github.com', log, ...limits }),
+              repository: { owner: repoMatch[1] as string, repo: repoMatch[2] as string },
+            },
+      cacheDir: path.join(top, '.cache/validate'),
+      log,
+    };
+    if (values.rollback) return await rollback(context, values.to, values.model!, environments, loaded.fleet, prometheusToken);
     if (!target.promotion)
       throw new PromotionError(
         `${values.to} has no promotion source (promotion.from in clusters/${values.to}/cluster.yaml): its versions are set by hand`,
@@ -139,24 +177,7 @@ async function main(): Promise<number> {
           'input',
         );
     }
-    const context: PromotionContext = {
-      git: repository,
-      worktree: new Git(worktreeDir),
-      baseBranch: base,
-      baseCommit,
-      now,
-      dryRun,
-      github:
-        token === '' || !repoMatch
-          ? undefined
-          : {
-              client: gitHubClient({ token, baseUrl: process.env.GITHUB_API_URL || 'https://api.github.com', log, ...limits }),
-              repository: { owner: repoMatch[1] as string, repo: repoMatch[2] as string },
-            },
-      cacheDir: path.join(top, '.cache/validate'),
-      log,
-    };
-    if (dryRun) process.stdout.write(`dry run: nothing will be committed, pushed or sent to GitHub\n`);
+    if (dryRun) process.stdout.write(DRY_RUN_NOTE);
     if (!values.model) {
       const newer = Object.keys(source.models).filter((m) => !target.models[m]);
       for (const model of newer.sort())
@@ -164,24 +185,86 @@ async function main(): Promise<number> {
           `${values.to}: ${model}: runs in ${source.name} only; its first rollout is explicit: npm run promote -- --to ${values.to} --model ${model}\n`,
         );
     }
+    const queryUrl = source.monitoring?.queryUrl;
+    if (!queryUrl)
+      process.stdout.write(
+        `${values.to}: no SLO evidence: clusters/${source.name}/cluster.yaml sets no monitoring.queryUrl, so soak time alone decides\n`,
+      );
+    let refused = 0;
     for (const model of models) {
       if (!source.models[model]) {
         process.stdout.write(`${values.to}: ${model}: not run in ${source.name}, nothing to promote\n`);
         continue;
       }
+      const evidence = queryUrl
+        ? {
+            endpoint: { url: queryUrl, token: prometheusToken || undefined, timeoutMs: 30_000 },
+            windowMinutes: target.promotion.sloWindowMinutes,
+            slo: loaded.fleet.models.get(model)!.spec.slo,
+          }
+        : undefined;
       const outcome = await promoteModel(
         context,
-        { target: values.to, source: source.name, soakHours: target.promotion.soakHours, model, version: values.version, replicas },
+        {
+          target: values.to,
+          source: source.name,
+          soakHours: target.promotion.soakHours,
+          model,
+          version: values.version,
+          replicas,
+          evidence,
+        },
         environments,
       );
-      process.stdout.write(`${redact(outcome.message, token)}\n`);
+      if (outcome.refused) refused++;
+      process.stdout.write(`${redact(redact(outcome.message, token), prometheusToken)}\n`);
     }
-    return EXIT.ok;
+    return refused > 0 ? EXIT.gateFailed : EXIT.ok;
   } finally {
     await repository.run(['worktree', 'remove', '--force', worktreeDir]).catch(() => undefined);
     await rm(worktreeDir, { recursive: true, force: true });
     await repository.run(['worktree', 'prune']).catch(() => undefined);
   }
+}
+
+const DRY_RUN_NOTE = 'dry run: nothing will be committed, pushed or sent to GitHub\n';
+
+/** --rollback: one PR restoring the model's previous version in the environment, with its SLO figures there. */
+async function rollback(
+  context: PromotionContext,
+  environment: string,
+  model: string,
+  environments: ReadonlyMap<string, ClusterSpec>,
+  fleet: Fleet,
+  prometheusToken: string,
+): Promise<number> {
+  const spec = environments.get(environment)!;
+  const catalogue = fleet.models.get(model);
+  if (!spec.models[model] || !catalogue)
+    throw new PromotionError(
+      `${environment} does not run "${model}": nothing to roll back; it runs: ${Object.keys(spec.models).join(', ')}`,
+      'input',
+    );
+  if (context.dryRun) process.stdout.write(DRY_RUN_NOTE);
+  const queryUrl = spec.monitoring?.queryUrl;
+  if (!queryUrl) process.stdout.write(`${environment}: no SLO figures: clusters/${environment}/cluster.yaml sets no monitoring.queryUrl\n`);
+  const outcome = await rollbackModel(
+    context,
+    {
+      environment,
+      model,
+      evidence: queryUrl
+        ? {
+            endpoint: { url: queryUrl, token: prometheusToken || undefined, timeoutMs: 30_000 },
+            windowMinutes: spec.promotion?.sloWindowMinutes ?? 60,
+            slo: catalogue.spec.slo,
+          }
+        : undefined,
+    },
+    environments,
+  );
+  process.stdout.write(`${redact(redact(outcome.message, process.env.GITHUB_TOKEN ?? ''), prometheusToken)}\n`);
+  return EXIT.ok;
 }
 
 /** --min-replicas and --max-replicas, both or neither, as whole numbers with min <= max. */

@@ -112,6 +112,23 @@ const cases: BadInput[] = [
     },
   },
   {
+    name: 'a Prometheus query URL in clear text across the network, a window out of range, an SLO of zero',
+    breakIt: async (repo) => {
+      await repo.edit(
+        STAGING,
+        'queryUrl: https://prometheus.staging.llm.example.com',
+        'queryUrl: http://prometheus.staging.llm.example.com',
+      );
+      await repo.edit(PROD, '  soakHours: 72\n', '  soakHours: 72\n  sloWindowMinutes: 2\n');
+      await repo.edit(SMALL, 'maxModelLen: 16384', 'slo:\n  timeToFirstTokenP95Seconds: 0\nmaxModelLen: 16384');
+      return [
+        `${SMALL}:${await repo.lineOf(SMALL, 'timeToFirstTokenP95Seconds')}: slo.timeToFirstTokenP95Seconds: expected the p95 time to first token in seconds, a number > 0, found number 0`,
+        `${PROD}:${await repo.lineOf(PROD, 'sloWindowMinutes')}: promotion.sloWindowMinutes: expected at least 5 minutes, found number 2`,
+        `${STAGING}:${await repo.lineOf(STAGING, 'queryUrl')}: monitoring.queryUrl: expected the https:// base URL of a Prometheus HTTP API, such as "https://prometheus.staging.example.com" (http:// only to 127.0.0.1 or localhost), found "http://prometheus.staging.llm.example.com"`,
+      ];
+    },
+  },
+  {
     name: 'invalid model name',
     breakIt: async (repo) => {
       await repo.edit(SMALL, 'name: llama-3-1-8b-instruct', 'name: Llama_3.1');

@@ -41,7 +41,9 @@ describe.concurrent('npm run sandbox', { timeout: 240_000 }, () => {
     onTestFinished(() => rm(kept!, { recursive: true, force: true }));
     const out = result.stdout;
 
-    expect(out).toMatch(/^Sandbox: the fleet of \S+ at HEAD [0-9a-f]{12}, 1 uncommitted change under clusters\/ and apps\/models\/$/m);
+    expect(out).toMatch(
+      /^Sandbox: the fleet of \S+ at HEAD [0-9a-f]{12}, 1 uncommitted change under clusters\/ and apps\/models\/; monitoring\.queryUrl removed \(no Prometheus here: soak time alone decides\)$/m,
+    );
     expect(out).toMatch(/^ {2}GitHub: the stand-in at http:\/\/127\.0\.0\.1:\d+ for sandbox\/fleet/m);
     expect(out).toMatch(/^ {2}now: {4}\S+ \(the commit plus 73h: every soak has passed\)$/m);
     expect(out).toContain('$ npm run promote -- --list-targets\n  ["prod","staging"]\n');
@@ -102,7 +104,7 @@ describe.concurrent('npm run sandbox', { timeout: 240_000 }, () => {
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
     expect(result.stdout).toContain(
-      `Sandbox: the fleet of clusters/ and apps/models/ of ${repo.root} as they are on disk (not a git checkout)\n`,
+      `Sandbox: the fleet of clusters/ and apps/models/ of ${repo.root} as they are on disk (not a git checkout); monitoring.queryUrl removed (no Prometheus here: soak time alone decides)\n`,
     );
     expect(result.stdout).toContain(`  staging: ${SMALL}: already at v2026.11.2; nothing to do\n`);
     expect(result.stdout).toContain('No pull request was opened.\n');

@@ -117,7 +117,7 @@ describe('GitHub Actions workflows', () => {
   test('promotion runs hourly and on demand, one environment at a time', () => {
     const { doc } = byName('promote.yaml');
     expect(doc.on.schedule).toEqual([{ cron: '23 * * * *' }]);
-    expect(Object.keys(doc.on.workflow_dispatch.inputs)).toEqual(['target', 'model', 'version']);
+    expect(Object.keys(doc.on.workflow_dispatch.inputs)).toEqual(['target', 'model', 'version', 'rollback']);
     const job = doc.jobs.promote;
     expect(job.concurrency).toEqual({ group: 'promote-${{ matrix.target }}', 'cancel-in-progress': false });
     expect(job.strategy.matrix.target).toBe('${{ fromJSON(needs.targets.outputs.names) }}');
@@ -125,6 +125,10 @@ describe('GitHub Actions workflows', () => {
       .map((s) => String(s.run ?? ''))
       .find((r) => r.includes('npm run promote'))!;
     expect(run).toContain('--to "$TARGET"');
+    expect(run).toContain('if [ "$ROLLBACK" = "true" ]; then args+=(--rollback); fi');
+    // The SLO evidence's token comes from a secret, into the environment, never the command line.
+    const promoteStep = stepsOf(job).find((s) => String(s.run ?? '').includes('npm run promote'))!;
+    expect(promoteStep.env.PROMETHEUS_TOKEN).toBe('${{ secrets.PROMETHEUS_TOKEN }}');
     const targets = stepsOf(doc.jobs.targets)
       .map((s) => String(s.run ?? ''))
       .join('\n');

@@ -4,6 +4,7 @@ import type { AutoscalingSpec } from '../../platform/spec/platform-spec.js';
 import type { ModelSpec } from '../models/model-spec.js';
 import { PROMETHEUS_URL } from '../../platform/monitoring/monitoring.js';
 import type { StartupBudgets } from './time-budgets.js';
+import { VLLM_METRICS } from './slo-queries.js';
 
 /** CPU and memory utilisation (percent of requests) to scale to: the seed's HPA signals. */
 const RESOURCE_UTILIZATION = '80';
@@ -55,7 +56,7 @@ export function scaledObject(options: ScalingOptions): Record<string, unknown> {
       metadata: {
         serverAddress: PROMETHEUS_URL,
         // Summed over replicas; KEDA's default AverageValue divides it per replica.
-        query: `sum(vllm:num_requests_waiting{namespace="${namespace}"})`,
+        query: `sum(${VLLM_METRICS.waiting}{namespace="${namespace}"})`,
         threshold: String(queue),
         activationThreshold: String(scaling.queueActivation),
       },
@@ -68,7 +69,7 @@ export function scaledObject(options: ScalingOptions): Record<string, unknown> {
       metricType: 'Value',
       metadata: {
         serverAddress: PROMETHEUS_URL,
-        query: `avg(vllm:kv_cache_usage_perc{namespace="${namespace}"})`,
+        query: `avg(${VLLM_METRICS.kvCacheUsage}{namespace="${namespace}"})`,
         threshold: String(kvCache / 100),
         activationThreshold: String(scaling.kvCacheActivation / 100),
       },

@@ -92,6 +92,39 @@ export const modelAutoscalingSchema = z
 
 export type ModelAutoscaling = z.infer<typeof modelAutoscalingSchema>;
 
+/** The SLO defaults (apps/models/README.md, "SLOs"). */
+export const DEFAULT_SLO = {
+  timeToFirstTokenP95Seconds: 2,
+  interTokenLatencyP95Seconds: 0.1,
+  errorRatePercent: 1,
+} as const;
+
+const positiveSeconds = (what: string, max: number) =>
+  z
+    .number({ error: `expected ${what} in seconds, a number > 0` })
+    .positive({ error: `expected ${what} in seconds, a number > 0` })
+    .max(max, { error: `expected ${what} of at most ${max} seconds` });
+
+/** A model's service-level objectives, each judged per evaluation window (a canary step, an hour of soak). */
+export const modelSloSchema = z
+  .strictObject({
+    /** Longest a request may wait in the server's queue before it is scheduled (the capacity planner's target). */
+    queueDelaySeconds: positiveSeconds('the queueing delay', 600).default(DEFAULT_QUEUE_DELAY_SECONDS),
+    /** 95th percentile of the time to the first streamed token (vllm:time_to_first_token_seconds). */
+    timeToFirstTokenP95Seconds: positiveSeconds('the p95 time to first token', 600).default(DEFAULT_SLO.timeToFirstTokenP95Seconds),
+    /** 95th percentile of the time between streamed tokens (vllm:inter_token_latency_seconds). */
+    interTokenLatencyP95Seconds: positiveSeconds('the p95 inter-token latency', 60).default(DEFAULT_SLO.interTokenLatencyP95Seconds),
+    /** Share of completion requests answered with a 5xx, in percent. */
+    errorRatePercent: z
+      .number({ error: 'expected a percentage from 0 to 100' })
+      .min(0, { error: 'expected a percentage from 0 to 100' })
+      .max(100, { error: 'expected a percentage from 0 to 100' })
+      .default(DEFAULT_SLO.errorRatePercent),
+  })
+  .prefault({});
+
+export type ModelSlo = z.infer<typeof modelSloSchema>;
+
 /** One entry of the model catalogue: `apps/models/<name>.yaml`. */
 export const modelSchema = z
   .strictObject({
@@ -153,16 +186,11 @@ export const modelSchema = z
         streamer: z.strictObject({ concurrency: positiveInt('tensors read at once', 64) }).optional(),
       })
       .default({ from: 'efs' }),
-    /** What users are promised: the capacity planner measures against it. */
-    slo: z
-      .strictObject({
-        /** Longest a request may wait in the server's queue before it is scheduled. */
-        queueDelaySeconds: z
-          .number({ error: 'expected seconds, a number > 0' })
-          .positive({ error: 'expected seconds, a number > 0' })
-          .max(600, { error: 'expected at most 600 seconds' }),
-      })
-      .default({ queueDelaySeconds: DEFAULT_QUEUE_DELAY_SECONDS }),
+    /**
+     * What users are promised: the capacity planner measures against the queueing delay; the
+     * canary analysis and the promotion evidence against the rest (apps/model-server/slo-queries.ts).
+     */
+    slo: modelSloSchema,
     autoscaling: modelAutoscalingSchema,
     maxModelLen: z
       .number({ error: 'expected the context length in tokens, an integer' })

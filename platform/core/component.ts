@@ -14,6 +14,12 @@ export interface PlatformComponentProps {
    * @default false
    */
   readonly efa?: boolean;
+  /**
+   * The longest soak window a promotion out of this environment reads from its Prometheus
+   * (npm run promote's SLO evidence): its history must reach that far back.
+   * @default 0
+   */
+  readonly evidenceHours?: number;
 }
 
 /**

@@ -13,13 +13,24 @@ import { ADMISSION_WEBHOOKS, CLUSTER_RBAC, CUSTOM_RESOURCE_DEFINITIONS } from '.
 export const PROMETHEUS_URL = `http://kube-prometheus-stack-prometheus.${MONITORING_NAMESPACE}.svc:9090`;
 
 /**
+ * The model server's pod labels Prometheus copies onto every series it scrapes from it (the
+ * vllm ServiceMonitor's podTargetLabels), by the label name they get in Prometheus.
+ */
+export const POD_TARGET_LABELS = {
+  /** app.kubernetes.io/version: the model version a pod serves. */
+  version: { pod: 'app.kubernetes.io/version', prometheus: 'app_kubernetes_io_version' },
+  /** rollouts-pod-template-hash: which ReplicaSet of a Rollout (canary or stable) a pod is in. */
+  podTemplateHash: { pod: 'rollouts-pod-template-hash', prometheus: 'rollouts_pod_template_hash' },
+} as const;
+
+/**
  * Metrics: kube-prometheus-stack (the Prometheus operator and one Prometheus that scrapes the
  * model servers and the DCGM exporter, and that KEDA queries) and a ServiceMonitor for every
  * model server.
  */
 export class MonitoringChart extends AddonChart {
   constructor(scope: Construct, id: string, props: PlatformComponentProps) {
-    super(scope, id, { gitops: props.gitops, addons: [prometheusAddon(props.environment)] });
+    super(scope, id, { gitops: props.gitops, addons: [prometheusAddon(props.environment, props.evidenceHours ?? 0)] });
     const monitor = new ServiceMonitor({
       metadata: {
         name: 'vllm',
@@ -32,6 +43,9 @@ export class MonitoringChart extends AddonChart {
         // Every model server, in whatever namespace: their Services carry these labels.
         selector: { matchLabels: { 'app.kubernetes.io/name': 'vllm', 'app.kubernetes.io/component': 'model-server' } },
         namespaceSelector: { any: true },
+        // Each series says which model version (and which Rollout ReplicaSet) served it: the
+        // canary analysis and the promotion evidence judge one version by these.
+        podTargetLabels: Object.values(POD_TARGET_LABELS).map((l) => l.pod),
         endpoints: [{ port: 'http', path: '/metrics', interval: '15s', scrapeTimeout: '10s' }],
       },
     });
@@ -60,7 +74,15 @@ export class MonitoringChart extends AddonChart {
   }
 }
 
-function prometheusAddon(environment: ClusterSpec): HelmAddon {
+/**
+ * How long Prometheus keeps samples: two days for autoscaling and debugging, or the longest soak
+ * a promotion reads here plus a day (so a soak that ended overnight is still all there).
+ */
+export function prometheusRetention(evidenceHours: number): string {
+  return `${Math.max(2, Math.ceil(evidenceHours / 24) + 1)}d`;
+}
+
+function prometheusAddon(environment: ClusterSpec, evidenceHours: number): HelmAddon {
   const vpc = environment.network.vpcCidr;
   return {
     name: 'kube-prometheus-stack',
@@ -112,8 +134,9 @@ function prometheusAddon(environment: ClusterSpec): HelmAddon {
           // Select every ServiceMonitor and PodMonitor, not only those labelled for this release.
           serviceMonitorSelectorNilUsesHelmValues: false,
           podMonitorSelectorNilUsesHelmValues: false,
-          // Enough history for autoscaling and debugging; long-term metrics go to CloudWatch.
-          retention: '2d',
+          // Enough history for autoscaling, debugging and the promotion evidence of every soak
+          // read here; long-term metrics go to CloudWatch.
+          retention: prometheusRetention(evidenceHours),
           replicas: environment.highAvailability ? 2 : 1,
           resources: { requests: { cpu: '500m', memory: '2Gi' }, limits: { cpu: '2', memory: '4Gi' } },
         },

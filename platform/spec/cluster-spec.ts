@@ -25,6 +25,14 @@ import {
 /** Newest Kubernetes minor with offline schemas here; older EKS standard-support versions are accepted. */
 const KUBERNETES_VERSIONS = ['1.29', '1.30', '1.31', '1.32', '1.33', '1.34'];
 
+/** https, or plain http to this machine only (a tunnel, a test): a bearer token never crosses a network in clear. */
+const prometheusQueryUrl = z
+  .string()
+  .regex(/^(https:\/\/[A-Za-z0-9.-]+(:\d+)?|http:\/\/(127\.0\.0\.1|localhost|\[::1\])(:\d+)?)(\/[A-Za-z0-9._~/-]*)?$/, {
+    error:
+      'expected the https:// base URL of a Prometheus HTTP API, such as "https://prometheus.staging.example.com" (http:// only to 127.0.0.1 or localhost)',
+  });
+
 export const environmentName = objectName(20, 'it names the environment folder and labels its objects');
 
 const replicas = z
@@ -94,6 +102,16 @@ export const clusterSchema = z.strictObject({
   ingress: ingressSchema,
   gateway: gatewaySchema,
   edge: edgeSchema,
+  /** The environment's Prometheus as seen from outside the cluster (npm run promote reads SLO figures there). */
+  monitoring: z
+    .strictObject({
+      /**
+       * The base URL of its HTTP API (/api/v1/...), reachable from the promotion job, such as an
+       * authenticating proxy in front of it (PROMETHEUS_TOKEN is sent as a bearer token).
+       */
+      queryUrl: prometheusQueryUrl,
+    })
+    .optional(),
   async: asyncSchema.optional(),
   /**
    * Where nodes pull Docker Hub images from: an ECR pull-through cache rule of the cluster's
@@ -186,6 +204,16 @@ export const clusterSchema = z.strictObject({
         .number({ error: 'expected hours, a number from 0 to 2160' })
         .min(0, { error: 'expected hours >= 0' })
         .max(2160, { error: 'expected at most 2160 hours (90 days)' }),
+      /**
+       * The SLO evidence is judged per window of this many minutes over the soak (each must meet
+       * every SLO); read from the source's monitoring.queryUrl.
+       */
+      sloWindowMinutes: z
+        .number({ error: 'expected minutes, an integer from 5 to 1440' })
+        .int({ error: 'expected minutes, an integer from 5 to 1440' })
+        .min(5, { error: 'expected at least 5 minutes' })
+        .max(1440, { error: 'expected at most 1440 minutes (a day)' })
+        .default(60),
     })
     .optional(),
 });

@@ -1,9 +1,11 @@
-import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { $ } from 'zx';
 import type { TestContext } from 'vitest';
 import { FakeGitHub } from './fake-github.js';
+import { removeTopLevelKey } from '../../scripts/lib/yaml/remove-key.js';
+import { setScalars } from '../../scripts/lib/yaml/edit-scalars.js';
 import { FLEET_ROOT, runScript, type CliResult } from './fixture-repo.js';
 
 /**
@@ -27,7 +29,11 @@ export interface PromotionRepo {
 
 const IDENTITY = ['-c', 'user.name=Fleet Maintainer', '-c', 'user.email=maintainer@example.com'];
 
-export async function promotionRepo(initialDate: Date): Promise<PromotionRepo> {
+/**
+ * `queryUrl`: every environment's monitoring.queryUrl (a test's Prometheus); without it the
+ * copies have none, and promotion judges soak time alone.
+ */
+export async function promotionRepo(initialDate: Date, options: { queryUrl?: string } = {}): Promise<PromotionRepo> {
   const dir = await mkdtemp(path.join(tmpdir(), 'promotion-'));
   const origin = path.join(dir, 'origin.git');
   const work = path.join(dir, 'work');
@@ -42,6 +48,16 @@ export async function promotionRepo(initialDate: Date): Promise<PromotionRepo> {
     recursive: true,
     filter: (s) => !path.basename(s).startsWith('.render-'),
   });
+  for (const env of await readdir(path.join(work, 'clusters'))) {
+    const file = path.join(work, 'clusters', env, 'cluster.yaml');
+    const text = await readFile(file, 'utf8');
+    await writeFile(
+      file,
+      options.queryUrl === undefined
+        ? removeTopLevelKey(text, 'monitoring')
+        : setScalars(text, file, [{ path: ['monitoring', 'queryUrl'], value: options.queryUrl }]),
+    );
+  }
   await writeFile(path.join(work, '.gitignore'), 'node_modules/\n.cache/\n');
   await git(['add', '--all']);
   await git([...IDENTITY, 'commit', '--quiet', '-m', 'initial fleet'], dated(initialDate));
@@ -87,8 +103,9 @@ export interface PromotionSetup {
 export async function promotionSetup(
   onTestFinished: TestContext['onTestFinished'],
   extraEnv: Record<string, string> = {},
+  options: { queryUrl?: string } = {},
 ): Promise<PromotionSetup> {
-  const repo = await promotionRepo(T0);
+  const repo = await promotionRepo(T0, options);
   const github = await new FakeGitHub('acme', 'llm-fleet', TOKEN).start();
   onTestFinished(async () => {
     await github.stop();

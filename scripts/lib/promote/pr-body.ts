@@ -1,5 +1,6 @@
 import { codeCell as cell, fitToBudget, markdownTable as table } from '../text/markdown.js';
 import type { DiffSummary } from './diff-summary.js';
+import { formatFigure, type Evidence } from './slo-evidence.js';
 
 export { GITHUB_BODY_LIMIT } from '../text/markdown.js';
 
@@ -16,6 +17,15 @@ export interface PromotionFacts {
   readonly rollback: boolean;
   /** The model did not run in the environment: the PR adds it. */
   readonly firstRollout?: boolean;
+  /**
+   * SLO figures of one version in one environment: the candidate's over its soak in the source,
+   * or a rollback's current version where it runs (absent: that environment has no monitoring.queryUrl).
+   */
+  readonly evidence?: { readonly version: string; readonly environment: string; readonly figures: Evidence } | undefined;
+  /** Why the figures could not be read (a rollback goes ahead without them). */
+  readonly evidenceUnavailable?: string | undefined;
+  /** A rollback (npm run promote -- --rollback): the version it replaces, and since when that ran. */
+  readonly restore?: { readonly since: Date; readonly previousRun: { readonly since: Date; readonly until: Date } } | undefined;
 }
 
 export interface GateResult {
@@ -25,7 +35,10 @@ export interface GateResult {
 }
 
 /** `promote <model> <old> -> <new> to <env>` */
-export function pullRequestTitle(facts: Pick<PromotionFacts, 'model' | 'from' | 'to' | 'environment' | 'firstRollout'>): string {
+export function pullRequestTitle(
+  facts: Pick<PromotionFacts, 'model' | 'from' | 'to' | 'environment' | 'firstRollout' | 'restore'>,
+): string {
+  if (facts.restore) return `roll back ${facts.model} ${facts.from} -> ${facts.to} in ${facts.environment}`;
   if (facts.firstRollout) return `add ${facts.model} ${facts.to} to ${facts.environment} (first rollout)`;
   return `promote ${facts.model} ${facts.from} -> ${facts.to} to ${facts.environment}`;
 }
@@ -42,21 +55,8 @@ export function pullRequestBody(facts: PromotionFacts, diff: DiffSummary, gates:
 
 function render(facts: PromotionFacts, diff: DiffSummary, gates: readonly GateResult[], maxRows: number): string {
   const sections = [
-    [
-      `## ${facts.firstRollout ? 'First rollout of' : facts.rollback ? 'Roll back' : 'Promote'} \`${facts.model}\` to **${facts.environment}**`,
-      '',
-      `This version has run in **${facts.source}** (on the base branch) since ${facts.soakedSince.toISOString()}, at least the required ${facts.soakHours} h soak. Merging this PR deploys it to ${facts.environment}.`,
-      ...(facts.firstRollout
-        ? [
-            '',
-            `${facts.model} does not run in ${facts.environment} yet: this PR adds it to \`clusters/${facts.environment}/cluster.yaml\` with ${facts.source}'s settings for it (replica bounds and autoscaling, unless the promotion was given others). Check they suit ${facts.environment}, and its GPU capacity (\`gpu.limits\`), before merging.`,
-          ]
-        : []),
-      '',
-      '| model | from | to | soaked since | source commit |',
-      '| --- | --- | --- | --- | --- |',
-      `| ${facts.model} | ${cell(facts.from)} | ${cell(facts.to)} | ${facts.soakedSince.toISOString()} in ${facts.source} | ${facts.sourceCommit.slice(0, 12)} |`,
-    ].join('\n'),
+    facts.restore ? restoreIntro(facts, facts.restore) : promotionIntro(facts),
+    evidenceSection(facts),
     table(
       `### Rendered changes in \`clusters/${facts.environment}/\``,
       ['kind', 'added', 'changed', 'removed'],
@@ -84,4 +84,60 @@ function render(facts: PromotionFacts, diff: DiffSummary, gates: readonly GateRe
     '<sub>Opened by `npm run promote`. A newer soaked version refreshes this PR in place; closing it without merging stops this version from being proposed again.</sub>',
   ];
   return `${sections.join('\n\n')}\n`;
+}
+
+/** The SLO table: each objective, the worst window of the soak, how many windows missed it, and the query behind it. */
+function evidenceSection(facts: PromotionFacts): string {
+  if (!facts.evidence && facts.evidenceUnavailable)
+    return `### SLOs in ${facts.environment}\n\nCould not be read: ${facts.evidenceUnavailable}`;
+  if (!facts.evidence)
+    return facts.restore
+      ? `### SLOs in ${facts.environment}\n\nNot read: \`clusters/${facts.environment}/cluster.yaml\` sets no \`monitoring.queryUrl\`.`
+      : `### SLOs in ${facts.source}\n\nNot read: \`clusters/${facts.source}/cluster.yaml\` sets no \`monitoring.queryUrl\`, so soak time alone decided this promotion.`;
+  const { version, environment, figures: e } = facts.evidence;
+  const rows = e.figures.map((f) => {
+    const worst = f.worst ? `${formatFigure(f.worst.value, f.slo.unit)} (window to ${f.worst.windowEnd.toISOString()})` : 'no data';
+    const status = f.worst === undefined ? '**no data**' : f.missed === 0 ? 'met' : `**missed in ${f.missed} of ${f.windows}**`;
+    return `| ${f.slo.title} | ${formatFigure(f.slo.target, f.slo.unit)} | ${worst} | ${status} | [query](${f.link}) |`;
+  });
+  return [
+    `### SLOs of ${version} in ${environment}`,
+    '',
+    `${version} finished ${e.requests} requests in ${environment} from ${e.start.toISOString()} to ${e.end.toISOString()}, judged in ${e.windowMinutes}-minute windows (each must meet every objective).`,
+    '',
+    '| objective | target | worst window | status | Prometheus |',
+    '| --- | --- | --- | --- | --- |',
+    ...rows,
+  ].join('\n');
+}
+
+function promotionIntro(facts: PromotionFacts): string {
+  return [
+    `## ${facts.firstRollout ? 'First rollout of' : facts.rollback ? 'Roll back' : 'Promote'} \`${facts.model}\` to **${facts.environment}**`,
+    '',
+    `This version has run in **${facts.source}** (on the base branch) since ${facts.soakedSince.toISOString()}, at least the required ${facts.soakHours} h soak. Merging this PR deploys it to ${facts.environment}.`,
+    ...(facts.firstRollout
+      ? [
+          '',
+          `${facts.model} does not run in ${facts.environment} yet: this PR adds it to \`clusters/${facts.environment}/cluster.yaml\` with ${facts.source}'s settings for it (replica bounds and autoscaling, unless the promotion was given others). Check they suit ${facts.environment}, and its GPU capacity (\`gpu.limits\`), before merging.`,
+        ]
+      : []),
+    '',
+    '| model | from | to | soaked since | source commit |',
+    '| --- | --- | --- | --- | --- |',
+    `| ${facts.model} | ${cell(facts.from)} | ${cell(facts.to)} | ${facts.soakedSince.toISOString()} in ${facts.source} | ${facts.sourceCommit.slice(0, 12)} |`,
+  ].join('\n');
+}
+
+/** A rollback: what runs now and since when, what comes back and when it ran; no soak gates going back. */
+function restoreIntro(facts: PromotionFacts, restore: NonNullable<PromotionFacts['restore']>): string {
+  return [
+    `## Roll back \`${facts.model}\` in **${facts.environment}**`,
+    '',
+    `${facts.environment} has run ${cell(facts.from)} since ${restore.since.toISOString()} (commit ${facts.sourceCommit.slice(0, 12)}). This PR restores ${cell(facts.to)}, which it ran from ${restore.previousRun.since.toISOString()} to ${restore.previousRun.until.toISOString()}. Going back to a version the environment ran needs no soak: merging this PR deploys it.`,
+    '',
+    '| model | from | to | running since | back to the version of |',
+    '| --- | --- | --- | --- | --- |',
+    `| ${facts.model} | ${cell(facts.from)} | ${cell(facts.to)} | ${restore.since.toISOString()} | ${restore.previousRun.since.toISOString()} |`,
+  ].join('\n');
 }

@@ -12,6 +12,10 @@ import { GitHubCallError } from '../github/calls.js';
 import type { GitHubClient, Repository } from '../github/client.js';
 import { openPull, refreshPull } from '../github/reconcile.js';
 import { PromotionError } from './errors.js';
+import type { ModelSlo } from '../../../apps/models/model-spec.js';
+import { POD_TARGET_LABELS } from '../../../apps/model-server/slo-queries.js';
+import { PrometheusError, type PrometheusEndpoint } from './prometheus-api.js';
+import { evidenceProblems, gatherEvidence, type Evidence } from './slo-evidence.js';
 import { pushPromotion } from './push.js';
 import { pullRequestBody, pullRequestTitle, type PromotionFacts } from './pr-body.js';
 import { renderedFiles, rerender, validationGate } from './render-gate.js';
@@ -42,6 +46,14 @@ export interface PromotionRequest {
   readonly version: string | undefined;
   /** A first rollout's replica bounds; the source environment's otherwise. */
   readonly replicas?: { readonly min: number; readonly max: number } | undefined;
+  /** Where the source's SLO figures are read, and the model's SLOs; absent: soak time alone decides. */
+  readonly evidence?: EvidenceSource | undefined;
+}
+
+export interface EvidenceSource {
+  readonly endpoint: PrometheusEndpoint;
+  readonly windowMinutes: number;
+  readonly slo: ModelSlo;
 }
 
 /** Deterministic branch of a model's promotion into an environment. */
@@ -51,8 +63,11 @@ export function promotionBranch(target: string, model: string): string {
 
 export const PROMOTION_LABELS = (target: string) => ['promotion', `env:${target}`];
 
-/** What happened to one model; a line of the command's output. */
-export type Outcome = { readonly changed: boolean; readonly message: string };
+/**
+ * What happened to one model; a line of the command's output. `refused`: the version missed an
+ * SLO (or served nothing) where it soaked, so no PR was opened.
+ */
+export type Outcome = { readonly changed: boolean; readonly message: string; readonly refused?: boolean };
 
 /**
  * Promotes one model into one environment, idempotently: opens a PR, refreshes the open one, or
@@ -92,26 +107,16 @@ export async function promoteModel(
     };
   }
 
-  // Edit and re-render in the worktree, starting from the base commit every time.
-  await context.worktree.run(['reset', '--hard', '--quiet', context.baseCommit]);
-  await context.worktree.run(['clean', '-fdq']);
-  const root = context.worktree.dir;
-  const targetFile = path.join(root, CLUSTERS_DIR, target, CLUSTER_FILE);
-  const targetName = `${CLUSTERS_DIR}/${target}/${CLUSTER_FILE}`;
-  const targetText = await readFile(targetFile, 'utf8');
-  await writeFile(
-    targetFile,
-    current === undefined
-      ? addModelEntry(targetText, targetName, model, await firstRolloutEntry(root, source, model, candidate, request.replicas))
-      : setModelVersion(targetText, targetName, model, candidate),
-  );
-  const before = await renderedFiles(root, target);
-  const loaded = await loadFleet(root);
-  if (!loaded.ok)
-    throw new PromotionError(`${prefix}: the edited inputs do not load:\n${loaded.problems.map(formatProblem).join('\n')}`, 'input');
-  await rerender(root, loaded.fleet, target);
-  const after = await renderedFiles(root, target);
-  const gate = await validationGate(after, target, targetSpec.aws.kubernetesVersion, context.cacheDir);
+  const evidence = request.evidence && request.soakHours > 0 ? await readEvidence(request, candidate, context.now) : undefined;
+  if (evidence) {
+    const problems = evidenceProblems(evidence, `${candidate} in ${source}`);
+    if (problems.length > 0)
+      return {
+        changed: false,
+        refused: true,
+        message: `${prefix}: not promoting ${candidate}: it missed its SLOs in ${source} over the last ${request.soakHours}h soak, no PR:\n${problems.map((p) => `  - ${p}`).join('\n')}`,
+      };
+  }
 
   const facts: PromotionFacts = {
     model,
@@ -124,12 +129,142 @@ export async function promoteModel(
     sourceCommit: run.since.commit,
     soakHours: request.soakHours,
     rollback: request.version !== undefined,
+    evidence: evidence && { version: candidate, environment: source, figures: evidence },
   };
+  const what = `${prefix} ${fromLabel} -> ${candidate} (in ${source} since ${run.since.time.toISOString()}, ${formatDuration(soaked)} >= ${request.soakHours}h)`;
+  return propose(context, {
+    facts,
+    branch: promotionBranch(target, model),
+    what,
+    commitMessage: `${candidate} has run in ${source} since ${run.since.time.toISOString()} (commit ${run.since.commit}).`,
+    edit: async (root, text, file) =>
+      current === undefined
+        ? addModelEntry(text, file, model, await firstRolloutEntry(root, source, model, candidate, request.replicas))
+        : setModelVersion(text, file, model, candidate),
+  });
+}
+
+/** Deterministic branch of a model's rollback in an environment (apart from its promotion's). */
+export function rollbackBranch(environment: string, model: string): string {
+  return `rollback/${environment}/${model}`;
+}
+
+/** How far back a rollback's report reads the current version's SLO figures. */
+export const ROLLBACK_REPORT_HOURS = 24;
+
+export interface RollbackRequest {
+  readonly environment: string;
+  readonly model: string;
+  /** Where the environment's SLO figures are read (its own monitoring.queryUrl), and the model's SLOs. */
+  readonly evidence?: EvidenceSource | undefined;
+}
+
+/**
+ * Opens (or refreshes) the PR that restores the version an environment ran before its current
+ * one, from its own history on the base branch, with the current version's SLO figures there.
+ * Never refused on SLOs (that is why one rolls back) and never blocked by Prometheus: without
+ * figures the PR says why.
+ */
+export async function rollbackModel(
+  context: PromotionContext,
+  request: RollbackRequest,
+  environments: ReadonlyMap<string, ClusterSpec>,
+): Promise<Outcome> {
+  const { environment, model } = request;
+  const prefix = `${environment}: ${model}`;
+  const current = environments.get(environment)?.models[model]?.version;
+  if (current === undefined)
+    throw new PromotionError(`${prefix}: ${environment} does not run ${model} on ${context.baseBranch}: nothing to roll back`, 'input');
+  const history = await versionHistory(context.git, context.baseCommit, `${CLUSTERS_DIR}/${environment}/${CLUSTER_FILE}`, model);
+  const currentRun = lastRun(history, current);
+  const start = currentRun ? history.indexOf(currentRun.since) : -1;
+  const before = history.slice(0, Math.max(0, start));
+  const previous = [...before].reverse().find((r) => r.version !== undefined && r.version !== current)?.version;
+  if (!currentRun || previous === undefined)
+    throw new PromotionError(
+      `${prefix}: ${current} is the first version ${environment} ran on ${context.baseBranch}; there is no earlier version to roll back to`,
+      'input',
+    );
+  const previousRun = lastRun(before, previous)!;
+  let evidence: Evidence | undefined;
+  let evidenceUnavailable: string | undefined;
+  if (request.evidence) {
+    try {
+      evidence = await gatherEvidence({
+        endpoint: request.evidence.endpoint,
+        slo: request.evidence.slo,
+        matchers: { namespace: `llm-${model}`, [POD_TARGET_LABELS.version.prometheus]: current },
+        start: new Date(Math.max(currentRun.since.time.getTime(), context.now.getTime() - ROLLBACK_REPORT_HOURS * 3_600_000)),
+        end: context.now,
+        windowMinutes: request.evidence.windowMinutes,
+      });
+    } catch (error) {
+      if (!(error instanceof PrometheusError)) throw error;
+      evidenceUnavailable = error.message;
+      context.log(`${prefix}: rolling back without SLO figures: ${error.message}`);
+    }
+  }
+  const facts: PromotionFacts = {
+    model,
+    environment,
+    source: environment,
+    from: current,
+    to: previous,
+    soakedSince: currentRun.since.time,
+    sourceCommit: currentRun.since.commit,
+    soakHours: 0,
+    rollback: true,
+    restore: { since: currentRun.since.time, previousRun: { since: previousRun.since.time, until: currentRun.since.time } },
+    evidence: evidence && { version: current, environment, figures: evidence },
+    evidenceUnavailable,
+  };
+  return propose(context, {
+    facts,
+    branch: rollbackBranch(environment, model),
+    what: `${prefix} ${current} -> ${previous} (rollback; ${current} since ${currentRun.since.time.toISOString()})`,
+    commitMessage: `${environment} ran ${previous} from ${previousRun.since.time.toISOString()} to ${currentRun.since.time.toISOString()}; ${current} since then (commit ${currentRun.since.commit}).`,
+    edit: async (_root, text, file) => setModelVersion(text, file, model, previous),
+  });
+}
+
+/** A change to one model's entry in one environment's cluster.yaml, proposed by a PR. */
+interface Proposal {
+  readonly facts: PromotionFacts;
+  readonly branch: string;
+  /** The change in one line, for the command's output. */
+  readonly what: string;
+  /** The commit message's body (its subject is the PR title). */
+  readonly commitMessage: string;
+  /** The edited cluster.yaml of the environment (`file` is its repository path). */
+  edit(root: string, text: string, file: string): Promise<string>;
+}
+
+/**
+ * Edits the environment's cluster.yaml in the worktree (from the base commit every time),
+ * re-renders and validates it, and pushes the branch and opens or refreshes its PR, idempotently.
+ */
+async function propose(context: PromotionContext, proposal: Proposal): Promise<Outcome> {
+  const { facts, branch, what } = proposal;
+  const target = facts.environment;
+  const prefix = `${target}: ${facts.model}`;
+  await context.worktree.run(['reset', '--hard', '--quiet', context.baseCommit]);
+  await context.worktree.run(['clean', '-fdq']);
+  const root = context.worktree.dir;
+  const targetFile = path.join(root, CLUSTERS_DIR, target, CLUSTER_FILE);
+  const targetName = `${CLUSTERS_DIR}/${target}/${CLUSTER_FILE}`;
+  await writeFile(targetFile, await proposal.edit(root, await readFile(targetFile, 'utf8'), targetName));
+  const before = await renderedFiles(root, target);
+  const loaded = await loadFleet(root);
+  if (!loaded.ok)
+    throw new PromotionError(`${prefix}: the edited inputs do not load:\n${loaded.problems.map(formatProblem).join('\n')}`, 'input');
+  await rerender(root, loaded.fleet, target);
+  const after = await renderedFiles(root, target);
+  const targetSpec = loaded.fleet.environments.get(target)!.spec;
+  const gate = await validationGate(after, target, targetSpec.aws.kubernetesVersion, context.cacheDir);
+
   const title = pullRequestTitle(facts);
   const body = pullRequestBody(facts, summarizeDiff(before, after), [gate]);
-  const branch = promotionBranch(target, model);
-  const what = `${prefix} ${fromLabel} -> ${candidate} (in ${source} since ${run.since.time.toISOString()}, ${formatDuration(soaked)} >= ${request.soakHours}h)`;
-
+  const labels = [...PROMOTION_LABELS(target), ...(facts.restore ? ['rollback'] : [])];
   if (!context.github) {
     return {
       changed: false,
@@ -150,7 +285,7 @@ export async function promoteModel(
       message: `${what}: PR #${closedSame.number} proposing this version was closed without merging; not reopening (a newer version will open a new PR)`,
     };
   }
-  const commit = await commitPromotion(context.worktree, target, title, facts);
+  const commit = await commitPromotion(context.worktree, target, title, proposal.commitMessage);
   const branchCurrent = remoteCommit !== undefined && (await sameTree(context, remoteCommit, commit));
   if (open !== undefined && branchCurrent && open.title === title && open.body === body)
     return { changed: false, message: `${what}: PR #${open.number} is up to date (${open.url})` };
@@ -158,7 +293,7 @@ export async function promoteModel(
   if (context.dryRun) {
     const action = open
       ? `${branchCurrent ? '' : `force-push ${branch} and `}update PR #${open.number}`
-      : `${branchCurrent ? '' : `push ${branch} and `}open a PR titled "${title}" with labels ${PROMOTION_LABELS(target).join(', ')}`;
+      : `${branchCurrent ? '' : `push ${branch} and `}open a PR titled "${title}" with labels ${labels.join(', ')}`;
     return { changed: false, message: `${what}: would ${action}\n${indent(body)}` };
   }
   if (!branchCurrent) {
@@ -175,20 +310,42 @@ export async function promoteModel(
   const pull = { head: branch, base: context.baseBranch, title, body };
   const result = await remote(() => (open ? refreshPull(client, repository, open, pull) : openPull(client, repository, pull)));
   if (result.action !== 'updated' && result.action !== 'unchanged')
-    await remote(() => client.addLabels(repository, result.value.number, PROMOTION_LABELS(target)));
+    await remote(() => client.addLabels(repository, result.value.number, labels));
   const verb = { created: 'opened', adopted: 'adopted the open', updated: 'refreshed', unchanged: 'refreshed the branch of' }[
     result.action
   ];
   return { changed: true, message: `${what}: ${verb} PR #${result.value.number} (${result.value.url})` };
 }
 
-async function commitPromotion(worktree: Git, target: string, title: string, facts: PromotionFacts): Promise<string> {
+/** The candidate's SLO figures over the soak window that ends now, from the source's Prometheus. */
+async function readEvidence(request: PromotionRequest, version: string, now: Date): Promise<Evidence> {
+  const source = request.evidence!;
+  try {
+    return await gatherEvidence({
+      endpoint: source.endpoint,
+      slo: source.slo,
+      matchers: { namespace: `llm-${request.model}`, [POD_TARGET_LABELS.version.prometheus]: version },
+      start: new Date(now.getTime() - request.soakHours * 3_600_000),
+      end: now,
+      windowMinutes: source.windowMinutes,
+    });
+  } catch (error) {
+    if (error instanceof PrometheusError)
+      throw new PromotionError(
+        `${request.target}: ${request.model}: reading the SLO evidence in ${request.source}: ${error.message}`,
+        error.kind,
+      );
+    throw error;
+  }
+}
+
+async function commitPromotion(worktree: Git, target: string, title: string, body: string): Promise<string> {
   await worktree.run(['add', '--all', '--', `${CLUSTERS_DIR}/${target}`]);
   const identity =
     (await worktree.run(['config', 'user.email']).catch(() => '')) === ''
       ? ['-c', 'user.name=eks-llm-gitops promotion', '-c', 'user.email=eks-llm-gitops@users.noreply.github.com']
       : [];
-  const message = `${title}\n\n${facts.to} has run in ${facts.source} since ${facts.soakedSince.toISOString()} (commit ${facts.sourceCommit}).`;
+  const message = `${title}\n\n${body}`;
   await worktree.run([...identity, 'commit', '--quiet', '--no-verify', '-m', message]);
   return worktree.run(['rev-parse', 'HEAD']);
 }

@@ -33,7 +33,12 @@ export function buildEnvironmentApp(fleet: Fleet, environmentName: string): App 
     });
 
   const efa = deployed.some(({ model }) => model.gpu.efa);
-  for (const component of PLATFORM_COMPONENTS) component.build(app, { environment, gitops, efa });
+  // The longest soak a promotion out of this environment judges on its Prometheus's history.
+  const evidenceHours = Math.max(
+    0,
+    ...[...fleet.environments.values()].filter((e) => e.spec.promotion?.from === environmentName).map((e) => e.spec.promotion!.soakHours),
+  );
+  for (const component of PLATFORM_COMPONENTS) component.build(app, { environment, gitops, efa, evidenceHours });
 
   for (const { model, deployment } of deployed) {
     new ModelServerChart(app, modelServerComponent(model.name), {

@@ -1,7 +1,8 @@
-import { cp, mkdir, stat, writeFile } from 'node:fs/promises';
+import { cp, mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { TOOL_ROOT } from '../cli/tool-root.js';
-import { CLUSTERS_DIR, MODELS_DIR } from '../config/load-fleet.js';
+import { CLUSTER_FILE, CLUSTERS_DIR, MODELS_DIR } from '../config/load-fleet.js';
+import { removeTopLevelKey } from '../yaml/remove-key.js';
 import { Git } from '../promote/git.js';
 import { PRICES_FILE } from '../report/pricing.js';
 
@@ -38,7 +39,7 @@ export async function createSandboxRepositories(root: string, dir: string, commi
   const work = path.join(dir, 'fleet');
   const origin = path.join(dir, 'origin.git');
   await mkdir(work, { recursive: true });
-  const source = await copyFleet(root, work);
+  const source = `${await copyFleet(root, work)}; ${await withoutEvidence(work)}`;
   const prices = (await exists(path.join(root, PRICES_FILE))) ? root : TOOL_ROOT;
   await copyFile(path.join(prices, PRICES_FILE), path.join(work, PRICES_FILE));
   // promote keeps its schema cache in .cache/ of the checkout; a dirty tree would stop it.
@@ -98,6 +99,21 @@ async function copyFleet(root: string, work: string): Promise<string> {
   const changed =
     changes.length === 0 ? 'no uncommitted changes' : `${changes.length} uncommitted change${changes.length === 1 ? '' : 's'}`;
   return `${where}, ${changed} under ${FLEET_DIRS.map((f) => `${f}/`).join(' and ')}`;
+}
+
+/**
+ * No Prometheus holds the fleet's metrics here: the snapshot's environments lose
+ * monitoring.queryUrl, so promotion judges soak time alone (and says so in each PR).
+ */
+async function withoutEvidence(work: string): Promise<string> {
+  const dir = path.join(work, CLUSTERS_DIR);
+  const envs = await readdir(dir).catch(() => [] as string[]);
+  for (const env of envs) {
+    const file = path.join(dir, env, CLUSTER_FILE);
+    const text = await readFile(file, 'utf8').catch(() => undefined);
+    if (text !== undefined) await writeFile(file, removeTopLevelKey(text, 'monitoring'));
+  }
+  return 'monitoring.queryUrl removed (no Prometheus here: soak time alone decides)';
 }
 
 async function copyFile(from: string, to: string): Promise<void> {
