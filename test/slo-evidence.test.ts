@@ -194,6 +194,22 @@ test('the model servers are scraped with the pod labels the queries select on', 
   }
 });
 
+test('each Prometheus keeps the longest soak a promotion reads from it, plus a day', () => {
+  const soaks: Record<string, number> = {};
+  for (const env of rendered.envs) {
+    const from = env.spec.promotion?.from as string | undefined;
+    if (from) soaks[from] = Math.max(soaks[from] ?? 0, env.spec.promotion.soakHours);
+  }
+  expect(soaks).toEqual({ dev: 24, staging: 72 });
+  for (const env of rendered.envs) {
+    const app = env.objects.find((o: Json) => o.kind === 'Application' && o.metadata.name === 'kube-prometheus-stack')!;
+    const retention = String(app.spec.source.helm.valuesObject.prometheus.prometheusSpec.retention);
+    const days = Number(/^(\d+)d$/.exec(retention)![1]);
+    expect(days * 24, env.name).toBeGreaterThanOrEqual((soaks[env.name] ?? 0) + 24);
+    expect(days, env.name).toBeGreaterThanOrEqual(2);
+  }
+});
+
 live('on a real Prometheus', { timeout: 120_000 }, () => {
   test("every KEDA trigger's query of every environment parses and gives the hand-computed value", async () => {
     const expected: Record<string, number> = { 'request-queue': 8, 'kv-cache': 0.6, 'router-queue': 2 };
@@ -294,6 +310,24 @@ live('on a real Prometheus', { timeout: 120_000 }, () => {
       expect(github.writes()).toEqual([]);
     });
 
+    test('a version promoted from history (--version) is judged on its last soak before it was replaced', async ({ onTestFinished }) => {
+      const { repo, github, promote } = await promotionSetup(onTestFinished, {}, { queryUrl: prometheus.url });
+      // Staging moved on at T0 + 77 h, just after the regression: the 72 h before that hold it.
+      await repo.commitEdit(
+        'clusters/staging/cluster.yaml',
+        `  ${SMALL}:\n    version: ${VERSION}`,
+        `  ${SMALL}:\n    version: v2026.11.2`,
+        at(77),
+        'bump',
+      );
+      const result = await promote('--to', 'prod', '--model', SMALL, '--version', VERSION, '--now', at(100).toISOString());
+      expect(result.code, result.stdout + result.stderr).toBe(1);
+      expect(result.stdout).toContain(
+        `prod: ${SMALL}: not promoting ${VERSION}: it missed its SLOs in staging over its last 72h there, to ${at(77).toISOString()}, no PR:`,
+      );
+      expect(github.pulls).toHaveLength(0);
+    });
+
     test('a Prometheus that does not answer stops the promotion (exit 1, rerun later); nothing is pushed', async ({ onTestFinished }) => {
       const closed = `http://127.0.0.1:${await freePort()}`;
       const { repo, github, promote } = await promotionSetup(onTestFinished, {}, { queryUrl: closed });
@@ -323,7 +357,8 @@ live('on a real Prometheus', { timeout: 120_000 }, () => {
         at(60),
         'promote (merged)',
       );
-      const result = await promote('--to', 'prod', '--model', SMALL, '--rollback', '--now', at(77).toISOString());
+      // The history ends at T0 + 78 h: the last two hours' windows have no requests, and say so.
+      const result = await promote('--to', 'prod', '--model', SMALL, '--rollback', '--now', at(80).toISOString());
       expect(result.code, result.stderr).toBe(0);
       expect(result.stdout).toContain(`prod: ${SMALL} ${VERSION} -> v2026.10.3 (rollback; ${VERSION} since ${at(60).toISOString()})`);
       expect(github.pulls).toHaveLength(1);
@@ -334,7 +369,9 @@ live('on a real Prometheus', { timeout: 120_000 }, () => {
       expect(pull.body).toContain(`## Roll back \`${SMALL}\` in **prod**`);
       expect(pull.body).toContain(`This PR restores \`v2026.10.3\`, which it ran from ${T0.toISOString()} to ${at(60).toISOString()}`);
       expect(pull.body).toContain(`### SLOs of ${VERSION} in prod`);
-      expect(pull.body).toMatch(/\| time to first token p95 \| 2 s \| 3\.111 s \(window to [^)]+\) \| \*\*missed in 3 of 17\*\* \|/);
+      expect(pull.body).toMatch(
+        /\| time to first token p95 \| 2 s \| 3\.111 s \(window to [^)]+\) \| \*\*missed in 3 of 18\*\* \(2 of 20 windows without requests\) \|/,
+      );
       await repo.git(['fetch', '--quiet', 'origin']);
       expect(await repo.git(['show', `origin/rollback/prod/${SMALL}:clusters/prod/cluster.yaml`])).toContain(
         `  ${SMALL}:\n    version: v2026.10.3`,

@@ -125,7 +125,10 @@ describe('GitHub Actions workflows', () => {
       .map((s) => String(s.run ?? ''))
       .find((r) => r.includes('npm run promote'))!;
     expect(run).toContain('--to "$TARGET"');
-    expect(run).toContain('if [ "$ROLLBACK" = "true" ]; then args+=(--rollback); fi');
+    // A rollback names its environment and model: never every promotion target at once.
+    expect(run).toMatch(
+      /if \[ "\$ROLLBACK" = "true" \]; then\n\s+.*\n\s+if \[ -z "\$REQUESTED_TARGET" \] \|\| \[ -z "\$MODEL" \]; then\n\s+echo "::error::.*"\n\s+exit 2/,
+    );
     // The SLO evidence's token comes from a secret, into the environment, never the command line.
     const promoteStep = stepsOf(job).find((s) => String(s.run ?? '').includes('npm run promote'))!;
     expect(promoteStep.env.PROMETHEUS_TOKEN).toBe('${{ secrets.PROMETHEUS_TOKEN }}');

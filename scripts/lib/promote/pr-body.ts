@@ -97,7 +97,10 @@ function evidenceSection(facts: PromotionFacts): string {
   const { version, environment, figures: e } = facts.evidence;
   const rows = e.figures.map((f) => {
     const worst = f.worst ? `${formatFigure(f.worst.value, f.slo.unit)} (window to ${f.worst.windowEnd.toISOString()})` : 'no data';
-    const status = f.worst === undefined ? '**no data**' : f.missed === 0 ? 'met' : `**missed in ${f.missed} of ${f.windows}**`;
+    // Windows without requests have no value: say how much of the soak the verdict covers.
+    const covered = f.windows < e.windowCount ? ` (${e.windowCount - f.windows} of ${e.windowCount} windows without requests)` : '';
+    const status =
+      f.worst === undefined ? '**no data**' : f.missed === 0 ? `met${covered}` : `**missed in ${f.missed} of ${f.windows}**${covered}`;
     return `| ${f.slo.title} | ${formatFigure(f.slo.target, f.slo.unit)} | ${worst} | ${status} | [query](${f.link}) |`;
   });
   return [

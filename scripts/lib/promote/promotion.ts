@@ -107,14 +107,18 @@ export async function promoteModel(
     };
   }
 
-  const evidence = request.evidence && request.soakHours > 0 ? await readEvidence(request, candidate, context.now) : undefined;
+  // The soak judged is the last soakHours the version ran in the source: up to now, or up to
+  // when another version replaced it there (a version promoted from history, --version).
+  const soakEnd = run.until ?? context.now;
+  const evidence = request.evidence && request.soakHours > 0 ? await readEvidence(request, candidate, soakEnd) : undefined;
   if (evidence) {
     const problems = evidenceProblems(evidence, `${candidate} in ${source}`);
+    const over = run.until ? `its last ${request.soakHours}h there, to ${run.until.toISOString()}` : `the last ${request.soakHours}h soak`;
     if (problems.length > 0)
       return {
         changed: false,
         refused: true,
-        message: `${prefix}: not promoting ${candidate}: it missed its SLOs in ${source} over the last ${request.soakHours}h soak, no PR:\n${problems.map((p) => `  - ${p}`).join('\n')}`,
+        message: `${prefix}: not promoting ${candidate}: it missed its SLOs in ${source} over ${over}, no PR:\n${problems.map((p) => `  - ${p}`).join('\n')}`,
       };
   }
 
@@ -317,16 +321,16 @@ async function propose(context: PromotionContext, proposal: Proposal): Promise<O
   return { changed: true, message: `${what}: ${verb} PR #${result.value.number} (${result.value.url})` };
 }
 
-/** The candidate's SLO figures over the soak window that ends now, from the source's Prometheus. */
-async function readEvidence(request: PromotionRequest, version: string, now: Date): Promise<Evidence> {
+/** The candidate's SLO figures over the soak window that ends at `end`, from the source's Prometheus. */
+async function readEvidence(request: PromotionRequest, version: string, end: Date): Promise<Evidence> {
   const source = request.evidence!;
   try {
     return await gatherEvidence({
       endpoint: source.endpoint,
       slo: source.slo,
       matchers: { namespace: `llm-${request.model}`, [POD_TARGET_LABELS.version.prometheus]: version },
-      start: new Date(now.getTime() - request.soakHours * 3_600_000),
-      end: now,
+      start: new Date(end.getTime() - request.soakHours * 3_600_000),
+      end,
       windowMinutes: source.windowMinutes,
     });
   } catch (error) {

@@ -34,6 +34,8 @@ export interface Evidence {
   readonly windowMinutes: number;
   /** Requests the version finished over the soak. */
   readonly requests: number;
+  /** Windows the soak holds; a window without requests has no value and is not judged. */
+  readonly windowCount: number;
   readonly figures: readonly SloFigure[];
 }
 
@@ -74,6 +76,7 @@ export async function gatherEvidence(request: EvidenceRequest): Promise<Evidence
     end: request.end,
     windowMinutes: windowSeconds(request) / 60,
     requests: Math.round(finite(count).reduce((sum, p) => sum + p.value, 0)),
+    windowCount: Math.floor((request.end.getTime() - request.start.getTime()) / 1000 / windowSeconds(request)),
     figures,
   };
 }
