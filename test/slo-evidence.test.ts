@@ -276,6 +276,15 @@ live('on a real Prometheus', { timeout: 120_000 }, () => {
     });
   });
 
+  test('a URL that does not lead to the query API (a wrong path prefix) is an input error that names the setting', async () => {
+    await expect(
+      queryRange({ url: `${prometheus.url}/no-such-prefix`, timeoutMs: 30_000 }, { query: 'up', start: T0, end: at(1), stepSeconds: 60 }),
+    ).rejects.toMatchObject({
+      kind: 'input',
+      message: expect.stringContaining('answered HTTP 404 with something other than a range query result (check monitoring.queryUrl)'),
+    });
+  });
+
   describe.concurrent('npm run promote with the evidence', { timeout: 240_000 }, () => {
     test('a soak that met its SLOs opens the PR, with the figures beside the soak time and a link to each query', async ({
       onTestFinished,

@@ -103,9 +103,10 @@ export async function queryRange(endpoint: PrometheusEndpoint, q: RangeQuery): P
         last = `${where} answered HTTP ${response.status}`;
         continue;
       }
+      // A 4xx that is not Prometheus's own answer: the URL is wrong (a path, a proxy's page).
       throw new PrometheusError(
-        `${where} answered HTTP ${response.status} with something other than a range query result: ${text.slice(0, 200)}`,
-        'remote',
+        `${where} answered HTTP ${response.status} with something other than a range query result (check monitoring.queryUrl): ${text.slice(0, 200)}`,
+        response.status >= 400 ? 'input' : 'remote',
       );
     }
     if (parsed.status === 'error') {
