@@ -110,7 +110,7 @@ async function main(): Promise<number> {
 
   const limits = timeLimitsFromEnv(process.env);
   if (limits.problem) throw new PromotionError(limits.problem, 'input');
-  const log = (line: string) => process.stderr.write(`${redact(line, token)}\n`);
+  const log = (line: string) => process.stderr.write(`${redact(line, token, prometheusToken)}\n`);
   const git = new Git(process.cwd());
   const top = await git.run(['rev-parse', '--show-toplevel']).catch(() => {
     throw new PromotionError('promote must run inside the git checkout of the repository', 'input');
@@ -217,7 +217,7 @@ async function main(): Promise<number> {
         environments,
       );
       if (outcome.refused) refused++;
-      process.stdout.write(`${redact(redact(outcome.message, token), prometheusToken)}\n`);
+      process.stdout.write(`${redact(outcome.message, token, prometheusToken)}\n`);
     }
     return refused > 0 ? EXIT.gateFailed : EXIT.ok;
   } finally {
@@ -263,7 +263,7 @@ async function rollback(
     },
     environments,
   );
-  process.stdout.write(`${redact(redact(outcome.message, process.env.GITHUB_TOKEN ?? ''), prometheusToken)}\n`);
+  process.stdout.write(`${redact(outcome.message, process.env.GITHUB_TOKEN ?? '', prometheusToken)}\n`);
   return EXIT.ok;
 }
 
@@ -295,11 +295,11 @@ await runCli(USAGE, async () => {
     return await main();
   } catch (error) {
     if (error instanceof PromotionError) {
-      process.stderr.write(`error: ${redact(error.message, process.env.GITHUB_TOKEN ?? '')}\n`);
+      process.stderr.write(`error: ${redact(error.message, process.env.GITHUB_TOKEN ?? '', process.env.PROMETHEUS_TOKEN ?? '')}\n`);
       return error.kind === 'input' ? EXIT.badInput : EXIT.gateFailed;
     }
     if (error instanceof GitError) {
-      process.stderr.write(`error: ${redact(error.message, process.env.GITHUB_TOKEN ?? '')}\n`);
+      process.stderr.write(`error: ${redact(error.message, process.env.GITHUB_TOKEN ?? '', process.env.PROMETHEUS_TOKEN ?? '')}\n`);
       return EXIT.gateFailed;
     }
     throw error;

@@ -1,6 +1,6 @@
-/** The token never reaches output, whatever a library put in a message. */
-export function redact(text: string, token: string): string {
-  return token === '' ? text : text.split(token).join('***');
+/** The tokens never reach output, whatever a library put in a message. */
+export function redact(text: string, ...tokens: string[]): string {
+  return tokens.reduce((out, token) => (token === '' ? out : out.split(token).join('***')), text);
 }
 
 /**

@@ -48,9 +48,12 @@ const answer = z.discriminatedUnion('status', [
   z.object({ status: z.literal('error'), errorType: z.string(), error: z.string() }),
 ]);
 
+/** A path under the endpoint's base URL (a path prefix kept, a trailing slash not doubled). */
+const under = (endpoint: Pick<PrometheusEndpoint, 'url'>, path: string) => new URL(`${endpoint.url.replace(/\/+$/, '')}${path}`);
+
 /** The URL of a range query, with its parameters (also the link a PR body gives). */
 export function queryRangeUrl(endpoint: Pick<PrometheusEndpoint, 'url'>, q: RangeQuery): string {
-  const url = new URL(`${endpoint.url.replace(/\/+$/, '')}/api/v1/query_range`);
+  const url = under(endpoint, '/api/v1/query_range');
   url.searchParams.set('query', q.query);
   url.searchParams.set('start', (q.start.getTime() / 1000).toString());
   url.searchParams.set('end', (q.end.getTime() / 1000).toString());
@@ -63,7 +66,7 @@ export function queryRangeUrl(endpoint: Pick<PrometheusEndpoint, 'url'>, q: Rang
  * /query; /graph redirects there), for a person to look at.
  */
 export function graphUrl(endpoint: Pick<PrometheusEndpoint, 'url'>, q: RangeQuery): string {
-  const url = new URL(`${endpoint.url.replace(/\/+$/, '')}/query`);
+  const url = under(endpoint, '/query');
   url.searchParams.set('g0.expr', q.query);
   url.searchParams.set('g0.tab', 'graph');
   url.searchParams.set('g0.range_input', `${Math.round((q.end.getTime() - q.start.getTime()) / 1000)}s`);

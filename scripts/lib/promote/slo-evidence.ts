@@ -81,13 +81,9 @@ export async function gatherEvidence(request: EvidenceRequest): Promise<Evidence
   };
 }
 
-const amount = (value: number, unit: SloQuery['unit']) =>
-  unit === 's' ? (value < 1 ? `${+(value * 1000).toPrecision(4)} ms` : `${+value.toPrecision(4)} s`) : `${+value.toPrecision(4)}%`;
-
 /** "2.43 s" or "85 ms" or "1.5%": a figure as the PR body and the refusal print it. */
-export function formatFigure(value: number, unit: SloQuery['unit']): string {
-  return amount(value, unit);
-}
+export const formatFigure = (value: number, unit: SloQuery['unit']): string =>
+  unit === 's' ? (value < 1 ? `${+(value * 1000).toPrecision(4)} ms` : `${+value.toPrecision(4)} s`) : `${+value.toPrecision(4)}%`;
 
 /**
  * Why the evidence does not support a promotion: each SLO missed (which, by how much, where),
@@ -108,8 +104,8 @@ export function evidenceProblems(evidence: Evidence, what: string): string[] {
     const over = f.worst.value - f.slo.target;
     const share = f.slo.target > 0 ? ` (${+((over / f.slo.target) * 100).toFixed(1)}%)` : '';
     problems.push(
-      `${f.slo.title} was ${amount(f.worst.value, f.slo.unit)} in the ${evidence.windowMinutes}-minute window to ${f.worst.windowEnd.toISOString()}, ` +
-        `${amount(over, f.slo.unit)}${share} over its ${amount(f.slo.target, f.slo.unit)} target; ${f.missed} of ${f.windows} windows missed it`,
+      `${f.slo.title} was ${formatFigure(f.worst.value, f.slo.unit)} in the ${evidence.windowMinutes}-minute window to ${f.worst.windowEnd.toISOString()}, ` +
+        `${formatFigure(over, f.slo.unit)}${share} over its ${formatFigure(f.slo.target, f.slo.unit)} target; ${f.missed} of ${f.windows} windows missed it`,
     );
   }
   return problems;

@@ -7,7 +7,8 @@ export function removeTopLevelKey(text: string, key: string): string {
   const at = lines.findIndex((line) => line.startsWith(`${key}:`) && /^[^:]+:\s*(#.*)?$/.test(line));
   if (at === -1) return text;
   let end = at + 1;
-  while (end < lines.length && (lines[end] === '' || /^[\s#]/.test(lines[end]!)) && !/^#/.test(lines[end]!)) end++;
+  // The key's block: blank and indented lines, up to the next top-level key or comment.
+  while (end < lines.length && (lines[end] === '' || /^\s/.test(lines[end]!))) end++;
   let start = at;
   while (start > 0 && lines[start - 1]!.startsWith('#')) start--;
   const kept = [...lines.slice(0, start), ...lines.slice(end)].join('\n');
