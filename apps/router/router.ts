@@ -9,29 +9,17 @@ import { SERVING_PRIORITY_CLASS } from '../../platform/scheduling/scheduling.js'
 import type { ClusterSpec } from '../../platform/spec/cluster-spec.js';
 import { GATEWAY_REQUEST_TIMEOUT_SECONDS } from '../../platform/spec/platform-spec.js';
 import { imageReference, pullFrom, type PinnedImage } from '../../platform/core/images.js';
+import { EPP_CONFIG_FILE, EPP_GRPC_PORT, EPP_HEALTH_PORT, EPP_METRICS_PORT, EPP_VERSION, endpointPickerConfig } from './endpoint-picker.js';
 import {
-  EPP_CONFIG_DIR,
-  EPP_CONFIG_FILE,
-  EPP_GRPC_PORT,
-  EPP_HEALTH_PORT,
-  EPP_HEALTH_SERVICE,
-  EPP_METRICS_PORT,
-  EPP_VERSION,
-  endpointPickerArgs,
-  endpointPickerConfig,
-} from './endpoint-picker.js';
+  addPickerAccess,
+  API_TOKEN_VOLUME,
+  GRPC_PORT_NAME,
+  NONROOT_POD,
+  pickerContainer,
+  RESTRICTED,
+  ROUTER_METRICS_PORT_NAME,
+} from './picker-pod.js';
 import { ENVOY_READY_PORT, ROUTER_PORT, envoyConfig } from './envoy-config.js';
-
-/**
- * The endpoint picker's image. Digest as published for v1.5.0 (registry.k8s.io), not pulled on
- * this machine: `crane digest registry.k8s.io/gateway-api-inference-extension/epp:v1.5.0`
- * before a first deploy, like every digest here.
- */
-export const EPP_IMAGE: PinnedImage = {
-  repository: 'registry.k8s.io/gateway-api-inference-extension/epp',
-  tag: EPP_VERSION,
-  digest: 'sha256:86c679b057298e68c6e65ff5603e92066d432e77b11f1f81f0a06399694810bc',
-};
 
 /** Envoy, distroless (runs as nonroot 65532), the proxy half of the router; Docker Hub, through the ECR cache. */
 export const ENVOY_IMAGE: PinnedImage = {
@@ -41,11 +29,7 @@ export const ENVOY_IMAGE: PinnedImage = {
 };
 
 export const ROUTER_PORT_NAME = 'http';
-export const ROUTER_METRICS_PORT_NAME = 'metrics';
 export const ENVOY_METRICS_PORT_NAME = 'envoy-metrics';
-const GRPC_PORT_NAME = 'grpc';
-/** The distroless images' nonroot user. */
-const NONROOT = 65532;
 /** How long a router pod keeps serving after it is told to stop: the Service drops it meanwhile. */
 const ROUTER_DRAIN_SECONDS = 15;
 
@@ -165,39 +149,9 @@ export function addRouter(scope: Construct, props: RouterProps): void {
     metadata: metadata(name),
     data: { [EPP_CONFIG_FILE]: pickerConfig, 'envoy.yaml': proxyConfig },
   });
-  new ApiObject(scope, 'router-service-account', {
-    apiVersion: 'v1',
-    kind: 'ServiceAccount',
-    metadata: metadata(name),
-    automountServiceAccountToken: false,
-  });
-  // The picker watches its pool and the pods it selects, in this namespace only.
-  new ApiObject(scope, 'router-role', {
-    apiVersion: 'rbac.authorization.k8s.io/v1',
-    kind: 'Role',
-    metadata: metadata(name),
-    rules: [
-      { apiGroups: [''], resources: ['pods'], verbs: ['get', 'list', 'watch'] },
-      { apiGroups: ['inference.networking.k8s.io'], resources: ['inferencepools'], verbs: ['get', 'list', 'watch'] },
-    ],
-  });
-  new ApiObject(scope, 'router-role-binding', {
-    apiVersion: 'rbac.authorization.k8s.io/v1',
-    kind: 'RoleBinding',
-    metadata: metadata(name),
-    roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name },
-    subjects: [{ kind: 'ServiceAccount', name, namespace }],
-  });
+  addPickerAccess(scope, 'router', metadata(name));
 
-  const restricted = { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] }, readOnlyRootFilesystem: true, runAsNonRoot: true };
-  const pickerResources = { cpu: '1', memory: '1Gi' };
   const proxyResources = { cpu: '1', memory: '512Mi' };
-  const grpcProbe = (period: number, failures: number) => ({
-    grpc: { port: EPP_HEALTH_PORT, service: EPP_HEALTH_SERVICE },
-    periodSeconds: period,
-    failureThreshold: failures,
-    timeoutSeconds: 2,
-  });
   const readyProbe = (period: number, failures: number) => ({
     httpGet: { path: '/ready', port: ENVOY_METRICS_PORT_NAME },
     periodSeconds: period,
@@ -224,7 +178,7 @@ export function addRouter(scope: Construct, props: RouterProps): void {
           automountServiceAccountToken: false,
           enableServiceLinks: false,
           priorityClassName: SERVING_PRIORITY_CLASS,
-          securityContext: { runAsNonRoot: true, runAsUser: NONROOT, runAsGroup: NONROOT, seccompProfile: { type: 'RuntimeDefault' } },
+          securityContext: NONROOT_POD,
           terminationGracePeriodSeconds: GATEWAY_REQUEST_TIMEOUT_SECONDS + ROUTER_DRAIN_SECONDS,
           topologySpreadConstraints: [
             {
@@ -259,37 +213,10 @@ export function addRouter(scope: Construct, props: RouterProps): void {
               livenessProbe: readyProbe(10, 3),
               // The Service removes the pod before Envoy stops taking connections.
               lifecycle: { preStop: { sleep: { seconds: ROUTER_DRAIN_SECONDS } } },
-              securityContext: restricted,
+              securityContext: RESTRICTED,
               volumeMounts: [{ name: 'config', mountPath: '/etc/envoy', readOnly: true }],
             },
-            {
-              name: 'endpoint-picker',
-              image: imageReference(EPP_IMAGE),
-              imagePullPolicy: 'IfNotPresent',
-              args: endpointPickerArgs(model, namespace),
-              env: [
-                { name: 'NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
-                { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
-              ],
-              ports: [
-                { name: GRPC_PORT_NAME, containerPort: EPP_GRPC_PORT, protocol: 'TCP' },
-                { name: 'grpc-health', containerPort: EPP_HEALTH_PORT, protocol: 'TCP' },
-                { name: ROUTER_METRICS_PORT_NAME, containerPort: EPP_METRICS_PORT, protocol: 'TCP' },
-              ],
-              resources: { requests: pickerResources, limits: pickerResources },
-              readinessProbe: grpcProbe(2, 3),
-              livenessProbe: grpcProbe(10, 3),
-              // Until the ext-proc port listens: the health service says SERVING once the pool
-              // has synced, up to a second before the picker has made its certificate and
-              // listens (seen in the routing test), and Envoy would fail those requests.
-              startupProbe: { tcpSocket: { port: EPP_GRPC_PORT }, periodSeconds: 2, failureThreshold: 30, timeoutSeconds: 2 },
-              lifecycle: { preStop: { sleep: { seconds: ROUTER_DRAIN_SECONDS } } },
-              securityContext: restricted,
-              volumeMounts: [
-                { name: 'config', mountPath: EPP_CONFIG_DIR, readOnly: true },
-                { name: 'api-token', mountPath: '/var/run/secrets/kubernetes.io/serviceaccount', readOnly: true },
-              ],
-            },
+            pickerContainer(model, namespace, ROUTER_DRAIN_SECONDS),
           ],
           volumes: [
             {
@@ -302,16 +229,7 @@ export function addRouter(scope: Construct, props: RouterProps): void {
                 ],
               },
             },
-            {
-              name: 'api-token',
-              projected: {
-                sources: [
-                  { serviceAccountToken: { path: 'token', expirationSeconds: 3607 } },
-                  { configMap: { name: 'kube-root-ca.crt', items: [{ key: 'ca.crt', path: 'ca.crt' }] } },
-                  { downwardAPI: { items: [{ path: 'namespace', fieldRef: { fieldPath: 'metadata.namespace' } }] } },
-                ],
-              },
-            },
+            API_TOKEN_VOLUME,
           ],
         },
       },
