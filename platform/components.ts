@@ -1,4 +1,5 @@
 import { ack } from './ack/ack.js';
+import { argoRollouts } from './argo-rollouts/argo-rollouts.js';
 import { ackServices } from './ack-services/ack-services.js';
 import { aws } from './aws/aws.js';
 import { awsLoadBalancer } from './aws-load-balancer/aws-load-balancer.js';
@@ -7,8 +8,10 @@ import type { Layer } from './core/component-chart.js';
 import type { PlatformComponent } from './core/component.js';
 import { externalDns } from './external-dns/external-dns.js';
 import { externalSecrets } from './external-secrets/external-secrets.js';
+import { gatewayApi } from './gateway-api/gateway-api.js';
 import { gpu } from './gpu/gpu.js';
 import { inferenceExtension } from './inference-extension/inference-extension.js';
+import { istio } from './istio/istio.js';
 import { karpenter } from './karpenter/karpenter.js';
 import { keda } from './keda/keda.js';
 import { kro } from './kro/kro.js';
@@ -31,8 +34,8 @@ export const PLATFORM_STAGES: readonly (readonly PlatformComponent[])[] = [
   [externalSecrets, monitoring],
   [cloudwatch],
   [storage, karpenter, awsLoadBalancer, metricsServer],
-  [gpu, lws, inferenceExtension],
-  [keda],
+  [gpu, lws, inferenceExtension, gatewayApi],
+  [keda, istio, argoRollouts],
   [externalDns],
 ];
 

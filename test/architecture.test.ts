@@ -157,8 +157,12 @@ describe('platform/ mirrors the render', () => {
   });
 });
 
-/** The GitOps engine's own kinds exist before anything syncs: they are nobody's need. */
-const GITOPS_GROUPS = ['argoproj.io', 'helm.toolkit.fluxcd.io', 'source.toolkit.fluxcd.io', 'kustomize.toolkit.fluxcd.io'];
+/**
+ * The GitOps engine's own kinds exist before anything syncs: they are nobody's need. Argo CD's
+ * by kind: Argo Rollouts shares its API group and arrives with a platform component.
+ */
+const GITOPS_GROUPS = ['helm.toolkit.fluxcd.io', 'source.toolkit.fluxcd.io', 'kustomize.toolkit.fluxcd.io'];
+const ARGO_CD_KINDS = ['argoproj.io/Application', 'argoproj.io/AppProject', 'argoproj.io/ApplicationSet'];
 /** API groups the API server serves itself. */
 const BUILT_IN_GROUPS = [
   '',
@@ -187,7 +191,7 @@ function renderedCustomKinds(layer: 'platform' | 'apps'): Map<string, Set<string
       const apiVersion = /^apiVersion: (\S+)$/m.exec(text)![1]!;
       const kind = /^kind: (\S+)$/m.exec(text)![1]!;
       const group = apiVersion.includes('/') ? apiVersion.slice(0, apiVersion.lastIndexOf('/')) : '';
-      if (BUILT_IN_GROUPS.includes(group) || GITOPS_GROUPS.includes(group)) continue;
+      if (BUILT_IN_GROUPS.includes(group) || GITOPS_GROUPS.includes(group) || ARGO_CD_KINDS.includes(`${group}/${kind}`)) continue;
       const component = layer === 'apps' && parts[2]!.startsWith('llm-') ? modelServer.name : parts[2]!;
       kinds.set(component, (kinds.get(component) ?? new Set()).add(`${group}/${kind}`));
     }

@@ -292,7 +292,30 @@ const cases: BadInput[] = [
       // (a surge group of the 405B is 16 GPUs) in 40.
       await repo.edit(STAGING, 'gpus: 64', 'gpus: 30');
       return [
-        `${STAGING}:${await repo.lineOf(STAGING, 'gpus: 30')}: gpu.limits.gpus: expected at least 40 GPUs for NodePool gpu-efa to roll out: 32 for the minimum replicas plus one surge replica of [llama-3-1-405b-instruct], and 8 for a node Karpenter replaces while the old one drains; found 30`,
+        `${STAGING}:${await repo.lineOf(STAGING, 'gpus: 30')}: gpu.limits.gpus: expected at least 40 GPUs for NodePool gpu-efa to roll out: 32 for the minimum replicas plus the upgrade surge replicas of [llama-3-1-405b-instruct], and 8 for a node Karpenter replaces while the old one drains; found 30`,
+      ];
+    },
+  },
+  {
+    name: 'a GPU limit a rolling update would fit but a canary does not',
+    breakIt: async (repo) => {
+      // The 8B's canary (1 to 4 replicas, checkpoints 10% and 50%) runs two replicas over its
+      // desired count while 50% moves to 75% (canary 3 of 4 up before the stable's 2 go):
+      // (1 + 2) x 1 + (1 + 1) x 8 = 19 GPUs, and 8 for a replaced node, where a rolling update needed 26.
+      await repo.edit(STAGING, 'gpus: 64', 'gpus: 26');
+      const line = await repo.lineOf(STAGING, 'gpus: 26');
+      return [
+        `${STAGING}:${line}: gpu.limits.gpus: expected at least 27 GPUs for NodePool gpu to roll out: 19 for the minimum replicas plus the upgrade surge replicas of [llama-3-1-8b-instruct (2 during its canary), llama-3-3-70b-instruct], and 8 for a node Karpenter replaces while the old one drains; found 26`,
+        `${STAGING}:${line}: gpu.limits.gpus: expected at least 40 GPUs for NodePool gpu-efa to roll out: 32 for the minimum replicas plus the upgrade surge replicas of [llama-3-1-405b-instruct], and 8 for a node Karpenter replaces while the old one drains; found 26`,
+      ];
+    },
+  },
+  {
+    name: 'a canary in an environment that Flux reconciles',
+    breakIt: async (repo) => {
+      await repo.edit(STAGING, '  engine: argocd', '  engine: flux');
+      return [
+        `${STAGING}:${await repo.lineOf(STAGING, 'canary:')}: canary: expected no canary with gitops.engine "flux": canaries run on Argo Rollouts with Argo CD; remove the canary block (upgrades are rolling updates) or use gitops.engine "argocd"`,
       ];
     },
   },

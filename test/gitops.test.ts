@@ -11,7 +11,7 @@ import type { Fleet } from '../scripts/lib/config/fleet.js';
 import { renderEnvironment } from '../scripts/lib/render/render-environment.js';
 import { writeEnvironment } from '../scripts/lib/render/write-environment.js';
 import { App } from 'cdk8s';
-import { FLEET_ROOT, makeFixtureRepo, runScript, type FixtureRepo } from './helpers/fixture-repo.js';
+import { FLEET_ROOT, makeFixtureRepo, runScript, useEngine, type FixtureRepo } from './helpers/fixture-repo.js';
 import { MIRROR_LOCATIONS } from './helpers/schema-mirror.js';
 
 type Json = Record<string, any>;
@@ -57,10 +57,7 @@ function objects(r: Rendered, kind: string): Json[] {
 /** A throwaway repository whose every environment uses `engine`. */
 async function withEngine(engine: 'argocd' | 'flux'): Promise<{ repo: FixtureRepo; fleet: Fleet }> {
   const repo = await makeFixtureRepo();
-  for (const env of ['dev', 'staging', 'prod']) {
-    const file = `clusters/${env}/cluster.yaml`;
-    await repo.write(file, (await repo.read(file)).replace(/engine: (argocd|flux)/, `engine: ${engine}`));
-  }
+  await useEngine(repo, engine);
   return { repo, fleet: await fleetOf(repo.root) };
 }
 
@@ -194,8 +191,10 @@ describe('GitOps wiring', () => {
         ),
       ];
       expect(reconciled.sort()).toEqual(folders.sort());
-      // The platform syncs stage by stage: keda only after the stage before it, external-dns after keda.
-      expect(byName.get(`${r.env}-platform-external-dns`)!.spec.dependsOn).toEqual([{ name: `${r.env}-platform-keda` }]);
+      // The platform syncs stage by stage: external-dns only after every component of the stage before it.
+      expect(byName.get(`${r.env}-platform-external-dns`)!.spec.dependsOn).toEqual(
+        ['argo-rollouts', 'istio', 'keda'].map((c) => ({ name: `${r.env}-platform-${c}` })),
+      );
       // Karpenter's NodePools sync in a Kustomization of their own, after the chart that defines their kind.
       expect(byName.get(`${r.env}-platform-karpenter-custom-resources`)!.spec.dependsOn).toEqual([{ name: `${r.env}-platform-karpenter` }]);
       expect([...r.files.keys()].filter((f) => f.startsWith('manifests/platform/karpenter/custom-resources/nodepool-'))).not.toEqual([]);

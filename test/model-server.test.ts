@@ -36,15 +36,18 @@ const cases = () => servers.map((s) => ({ ...s, name: `${s.env}/${s.model}` }));
 
 /** The model server's workload: a Deployment, or a LeaderWorkerSet for a model on several nodes. */
 function workloadOf(server: { model: string; objects: Map<string, Json> }): Json {
-  const workload = server.objects.get(`deployment-${server.model}.yaml`) ?? server.objects.get(`leaderworkerset-${server.model}.yaml`);
-  expect(workload, 'deployment or leaderworkerset file').toBeDefined();
+  const workload =
+    server.objects.get(`deployment-${server.model}.yaml`) ??
+    server.objects.get(`rollout-${server.model}.yaml`) ??
+    server.objects.get(`leaderworkerset-${server.model}.yaml`);
+  expect(workload, 'deployment, rollout or leaderworkerset file').toBeDefined();
   return workload!;
 }
 
 /** Its pod templates: the Deployment's, or the group's leader and worker. */
 function templatesOf(server: { model: string; objects: Map<string, Json> }): Json[] {
   const workload = workloadOf(server);
-  if (workload.kind === 'Deployment') return [workload.spec.template];
+  if (workload.kind === 'Deployment' || workload.kind === 'Rollout') return [workload.spec.template];
   return [workload.spec.leaderWorkerTemplate.leaderTemplate, workload.spec.leaderWorkerTemplate.workerTemplate];
 }
 
@@ -53,6 +56,62 @@ const servingTemplate = (server: { model: string; objects: Map<string, Json> }):
 
 function vllm(template: Json): Json {
   return template.spec.containers.find((c: Json) => c.name === 'vllm');
+}
+
+/** The files of a model's folder (network policies and trigger authentications aside): its server, and its router of either kind. */
+function expectedFiles(server: { env: string; model: string; objects: Map<string, Json> }): string[] {
+  const m = server.model;
+  const multiNode = fleet.models.get(m)!.spec.gpu.nodes > 1;
+  const canary = server.objects.has(`rollout-${m}.yaml`);
+  const perTrack = (prefix: string, suffix = '-picker') => [`${prefix}-${m}-canary${suffix}.yaml`, `${prefix}-${m}-stable${suffix}.yaml`];
+  const router = canary
+    ? [
+        `analysistemplate-${m}-slo.yaml`,
+        ...perTrack('configmap'),
+        `configmap-${m}-router-gateway.yaml`,
+        ...perTrack('deployment'),
+        ...perTrack('destinationrule'),
+        `gateway-${m}-router.yaml`,
+        `httproute-${m}.yaml`,
+        ...perTrack('inferencepool', ''),
+        ...perTrack('poddisruptionbudget'),
+        ...perTrack('role'),
+        ...perTrack('rolebinding'),
+        `rollout-${m}.yaml`,
+        ...perTrack('service'),
+        ...perTrack('service', ''),
+        `service-${m}-router.yaml`,
+        ...perTrack('serviceaccount'),
+      ]
+    : [
+        `configmap-${m}-router.yaml`,
+        `deployment-${m}-router.yaml`,
+        ...(multiNode ? [] : [`deployment-${m}.yaml`]),
+        `inferencepool-${m}.yaml`,
+        `poddisruptionbudget-${m}-router.yaml`,
+        `role-${m}-router.yaml`,
+        `rolebinding-${m}-router.yaml`,
+        `scaledobject-${m}-router.yaml`,
+        `service-${m}-router.yaml`,
+        `serviceaccount-${m}-router.yaml`,
+      ];
+  return [
+    ...router,
+    'kustomization.yaml',
+    ...(multiNode ? [`leaderworkerset-${m}.yaml`] : []),
+    `namespace-llm-${m}.yaml`,
+    'persistentvolumeclaim-model-cache.yaml',
+    `poddisruptionbudget-${m}.yaml`,
+    `podidentityassociation-model-${m}.yaml`,
+    'podsecuritygroup-model-server.yaml',
+    'podsecuritygroup-router.yaml',
+    `role-${fleet.environments.get(server.env)!.spec.aws.clusterName}-model-${m}.yaml`,
+    `scaledobject-${m}.yaml`,
+    'securitygroup-model-server.yaml',
+    'securitygroup-router.yaml',
+    `service-${m}.yaml`,
+    `serviceaccount-${m}.yaml`,
+  ].sort();
 }
 
 describe('every model server in every environment', () => {
@@ -80,47 +139,29 @@ describe('every model server in every environment', () => {
       expect(
         files.filter((f) => !f.startsWith('networkpolicy-') && !f.startsWith('triggerauthentication-')),
         server.model,
-      ).toEqual([
-        `configmap-${server.model}-router.yaml`,
-        `deployment-${server.model}-router.yaml`,
-        ...(fleet.models.get(server.model)!.spec.gpu.nodes > 1 ? [] : [`deployment-${server.model}.yaml`]),
-        `inferencepool-${server.model}.yaml`,
-        'kustomization.yaml',
-        ...(fleet.models.get(server.model)!.spec.gpu.nodes > 1 ? [`leaderworkerset-${server.model}.yaml`] : []),
-        `namespace-llm-${server.model}.yaml`,
-        'persistentvolumeclaim-model-cache.yaml',
-        `poddisruptionbudget-${server.model}-router.yaml`,
-        `poddisruptionbudget-${server.model}.yaml`,
-        `podidentityassociation-model-${server.model}.yaml`,
-        'podsecuritygroup-model-server.yaml',
-        'podsecuritygroup-router.yaml',
-        `role-${server.model}-router.yaml`,
-        `role-${fleet.environments.get(server.env)!.spec.aws.clusterName}-model-${server.model}.yaml`,
-        `rolebinding-${server.model}-router.yaml`,
-        `scaledobject-${server.model}-router.yaml`,
-        `scaledobject-${server.model}.yaml`,
-        'securitygroup-model-server.yaml',
-        'securitygroup-router.yaml',
-        `service-${server.model}-router.yaml`,
-        `service-${server.model}.yaml`,
-        `serviceaccount-${server.model}-router.yaml`,
-        `serviceaccount-${server.model}.yaml`,
-      ]);
+      ).toEqual(expectedFiles(server));
       const group =
         fleet.models.get(server.model)!.spec.gpu.nodes > 1
           ? ['networkpolicy-allow-group-egress.yaml', 'networkpolicy-allow-group.yaml']
           : [];
-      expect(files.filter((f) => f.startsWith('networkpolicy-'))).toEqual([
-        'networkpolicy-allow-dns.yaml',
-        'networkpolicy-allow-gateway-to-router.yaml',
-        ...group,
-        'networkpolicy-allow-https-egress.yaml',
-        'networkpolicy-allow-pod-identity-agent.yaml',
-        'networkpolicy-allow-prometheus-scrape.yaml',
-        'networkpolicy-allow-router-reaches-model.yaml',
-        'networkpolicy-allow-router-to-model.yaml',
-        'networkpolicy-default-deny.yaml',
-      ]);
+      // A canary's router (Istio's Envoy and a picker per track) adds its own flows.
+      const gateway = server.objects.has(`rollout-${server.model}.yaml`)
+        ? ['pickers-reach-model', 'pickers-to-model', 'router-reaches-istiod', 'router-reaches-pickers', 'router-to-pickers']
+        : [];
+      expect(files.filter((f) => f.startsWith('networkpolicy-'))).toEqual(
+        [
+          'networkpolicy-allow-dns.yaml',
+          'networkpolicy-allow-gateway-to-router.yaml',
+          ...group,
+          'networkpolicy-allow-https-egress.yaml',
+          'networkpolicy-allow-pod-identity-agent.yaml',
+          'networkpolicy-allow-prometheus-scrape.yaml',
+          'networkpolicy-allow-router-reaches-model.yaml',
+          'networkpolicy-allow-router-to-model.yaml',
+          'networkpolicy-default-deny.yaml',
+          ...gateway.map((flow) => `networkpolicy-allow-${flow}.yaml`),
+        ].sort(),
+      );
     }
   });
 
@@ -164,7 +205,7 @@ describe('every model server in every environment', () => {
       expect(budget, `${server.env}/${server.model}`).toBeGreaterThanOrEqual(Math.max(300, 2 * estimate.engineStartSeconds));
       expect(budget, `${server.env}/${server.model}`).toBeLessThan(Math.max(300, 2 * estimate.engineStartSeconds) + 10);
       // A rollout must not be declared failed while the first replica of a version comes up.
-      if (workload.kind === 'Deployment')
+      if (workload.kind === 'Deployment' || workload.kind === 'Rollout')
         expect(workload.spec.progressDeadlineSeconds).toBeGreaterThanOrEqual(2 * estimate.firstReplicaSeconds);
     }
     // The 70B loads more weights than the 8B: a longer budget.
@@ -304,7 +345,7 @@ describe('every model server in every environment', () => {
       });
       for (const template of templatesOf(server)) expect(template.metadata.labels).toEqual(deployment.metadata.labels);
       const service = server.objects.get(`service-${server.model}.yaml`)!;
-      if (deployment.kind === 'Deployment') {
+      if (deployment.kind === 'Deployment' || deployment.kind === 'Rollout') {
         expect(deployment.spec.selector).toEqual({ matchLabels: stable });
         expect(service.spec.selector).toEqual(stable);
       } else {
@@ -331,11 +372,13 @@ describe('every model server in every environment', () => {
         expect(Number(shield.slice(0, -1))).toBe(startup.periodSeconds * startup.failureThreshold);
         expect(template.spec.priorityClassName).toBe('llm-serving');
       }
-      if (workload.kind === 'Deployment') {
+      if (workload.kind === 'Deployment' || workload.kind === 'Rollout') {
         expect(workload.spec.template.spec.topologySpreadConstraints).toContainEqual(
           expect.objectContaining({ topologyKey: 'topology.kubernetes.io/zone', maxSkew: 1, labelSelector: workload.spec.selector }),
         );
-        expect(workload.spec.strategy.rollingUpdate).toEqual({ maxSurge: 1, maxUnavailable: 0 });
+        // A canary's surge is its steps' (test/canary.test.ts); a rolling update's is one replica.
+        if (workload.kind === 'Deployment') expect(workload.spec.strategy.rollingUpdate).toEqual({ maxSurge: 1, maxUnavailable: 0 });
+        else expect(workload.spec.strategy.canary.dynamicStableScale).toBe(true);
       } else {
         // EFA stays within a zone: every pod of a group has affinity to its own group's zone.
         for (const template of templatesOf(server))

@@ -172,7 +172,8 @@ describe('weights on the instance store', () => {
       models: new Map([...fleet.models, [large.spec.name, { ...large, spec: { ...large.spec, loading: { from: 'nvme' } } }]]),
     };
     const files = new Map([...renderEnvironment(variant, 'staging').files].map(([file, text]) => [file, load(text) as Json]));
-    const deployment = files.get('manifests/apps/llm-llama-3-3-70b-instruct/deployment-llama-3-3-70b-instruct.yaml')!;
+    // Staging upgrades the 70B by canary: the pods are its Rollout's.
+    const deployment = files.get('manifests/apps/llm-llama-3-3-70b-instruct/rollout-llama-3-3-70b-instruct.yaml')!;
     const pod = deployment.spec.template.spec;
     // 140 GB of weights and 10% for the staging copy.
     expect(pod.volumes).toContainEqual({ name: 'weights', emptyDir: { sizeLimit: '154Gi' } });

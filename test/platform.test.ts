@@ -139,10 +139,11 @@ describe('GPU node agents', () => {
 describe('KEDA autoscaling', () => {
   test('every ScaledObject targets an existing Deployment (or LeaderWorkerSet) of its namespace, and no HPA targets one too', () => {
     for (const env of envs) {
-      const workloads = [...objects(env, 'Deployment'), ...objects(env, 'LeaderWorkerSet')];
+      const workloads = [...objects(env, 'Deployment'), ...objects(env, 'Rollout'), ...objects(env, 'LeaderWorkerSet')];
       const scaled = objects(env, 'ScaledObject');
-      // One per model server, one per model's router, and the gateway's.
-      expect(scaled.length).toBe(2 * Object.keys(env.spec.models).length + 1);
+      // One per model server, one per static router (a canary's Envoy pods scale by Istio's HPA), and the gateway's.
+      const canaries = objects(env, 'Rollout').length;
+      expect(scaled.length).toBe(2 * Object.keys(env.spec.models).length - canaries + 1);
       for (const so of scaled) {
         const ref = so.spec.scaleTargetRef;
         const target = workloads.find(
@@ -343,10 +344,25 @@ describe('storage, scheduling and observability', () => {
       expect(file(env, 'manifests/platform/scheduling/priorityclass-llm-serving.yaml').value).toBeGreaterThan(
         file(env, 'manifests/platform/scheduling/priorityclass-llm-batch.yaml').value,
       );
-      const monitors = ['vllm', 'router'].map((name) => file(env, `manifests/platform/monitoring/servicemonitor-${name}.yaml`));
-      const services = objects(env, 'Service').filter((s) => s.metadata.namespace.startsWith('llm-'));
-      // Each model's namespace has its server's Service and its router's; each is scraped, by one monitor.
-      expect(services.length).toBe(2 * Object.keys(env.spec.models).length);
+      const monitors = ['vllm', 'router', 'endpoint-picker'].map((name) =>
+        file(env, `manifests/platform/monitoring/servicemonitor-${name}.yaml`),
+      );
+      // A canary's tracks' Services (the same pods as the server's) and its Gateway's (Istio's
+      // Envoy pods, scraped by the istio-gateway PodMonitor) are scraped through no monitor.
+      const unscraped = ['rollout-track', 'istio-gateway'];
+      const all = objects(env, 'Service').filter((s) => s.metadata.namespace.startsWith('llm-'));
+      const services = all.filter(
+        (s) =>
+          !unscraped.includes(s.metadata.labels['app.kubernetes.io/component']) &&
+          !unscraped.includes(s.metadata.labels['app.kubernetes.io/name']),
+      );
+      // Each model's namespace has its server's Service and its router's (a canary's: a picker's per track); each is scraped, by one monitor.
+      const canaries = objects(env, 'Rollout').length;
+      expect(services.length).toBe(2 * Object.keys(env.spec.models).length + canaries);
+      expect(all.length - services.length).toBe(3 * canaries);
+      expect(file(env, 'manifests/platform/monitoring/podmonitor-istio-gateway.yaml').spec.podMetricsEndpoints[0].port).toBe(
+        'http-envoy-prom',
+      );
       for (const service of services) {
         const selecting = monitors.filter((m) =>
           Object.entries(m.spec.selector.matchLabels).every(([k, v]) => service.metadata.labels[k] === v),
@@ -378,8 +394,9 @@ describe('EFA capacity', () => {
     expect(helmApp(prod, 'aws-efa-k8s-device-plugin').spec.source.helm.valuesObject.nodeSelector).toEqual({
       'karpenter.sh/nodepool': 'gpu-efa',
     });
-    const deployment = file(prod, 'manifests/apps/llm-llama-3-3-70b-instruct/deployment-llama-3-3-70b-instruct.yaml');
-    expect(deployment.spec.template.spec.nodeSelector).toEqual({ 'karpenter.sh/nodepool': 'gpu-efa' });
+    // In prod the 70B upgrades by canary: its Rollout's pods.
+    const rollout = file(prod, 'manifests/apps/llm-llama-3-3-70b-instruct/rollout-llama-3-3-70b-instruct.yaml');
+    expect(rollout.spec.template.spec.nodeSelector).toEqual({ 'karpenter.sh/nodepool': 'gpu-efa' });
   });
 });
 

@@ -48,8 +48,13 @@ function podTemplates(objects: Json[], namespace: string): Array<{ owner: string
   return templates;
 }
 
+/** The static routers (Envoy and the picker in one pod): models without a canary. A canary's router is test/canary.test.ts's. */
 function routers(): Array<{ env: RenderedEnvironment; model: string; namespace: string }> {
-  return envs.flatMap((env) => Object.keys(env.spec.models).map((model) => ({ env, model, namespace: `llm-${model}` })));
+  const all = envs.flatMap((env) => Object.keys(env.spec.models).map((model) => ({ env, model, namespace: `llm-${model}` })));
+  const statics = all.filter(({ env, model, namespace }) => !find(env.objects, 'Rollout', model, namespace));
+  // dev's three models and the multi-node model in staging and prod.
+  expect(statics).toHaveLength(5);
+  return statics;
 }
 
 describe("each model's router", () => {

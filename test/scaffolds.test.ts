@@ -65,7 +65,9 @@ describe('npm run new:env', () => {
       expect(rendered.code, rendered.stderr).toBe(0);
       expect(rendered.stderr).toBe('');
       expect(rendered.stdout).toMatch(/^perf: \d+ objects, \d+ added, 0 changed, 0 removed$/m);
-      const deployment = await repo.read('clusters/perf/manifests/apps/llm-llama-3-1-8b-instruct/deployment-llama-3-1-8b-instruct.yaml');
+      // Copied from staging, canary included: the 8B's server is a Rollout.
+      expect(doc.canary).toEqual(staging.canary);
+      const deployment = await repo.read('clusters/perf/manifests/apps/llm-llama-3-1-8b-instruct/rollout-llama-3-1-8b-instruct.yaml');
       expect(deployment).toContain('555566667777.dkr.ecr.us-west-2.amazonaws.com/');
     }));
 

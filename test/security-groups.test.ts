@@ -84,14 +84,27 @@ describe('security groups', () => {
         expect(ingress(group(env, namespace, 'model-server')), `${env.name} ${namespace}`).toEqual(
           [`tcp/8000-8000 from ${nodes}`, `tcp/8000-8000 from ref:${namespace}/router`, ...group_].sort(),
         );
-        // The router admits the gateway's pods, and the nodes for probes and scrapes.
+        // The router admits the gateway's pods, and the nodes for probes and scrapes; a canary's
+        // router (Istio's Envoy pods and the pickers) its own pods' ext_proc calls too, and Istio's ports.
+        const canary = env.objects.some((o) => o.kind === 'Rollout' && o.metadata.namespace === namespace);
         expect(ingress(group(env, namespace, 'router')), `${env.name} ${namespace}`).toEqual(
-          [
-            'tcp/8081-8081 from ref:gateway/gateway-pods',
-            `tcp/9090-9090 from ${nodes}`,
-            `tcp/19001-19001 from ${nodes}`,
-            `tcp/9003-9003 from ${nodes}`,
-          ].sort(),
+          (canary
+            ? [
+                'tcp/8081-8081 from ref:gateway/gateway-pods',
+                `tcp/9002-9002 from cidr:${env.spec.network.vpcCidr}`,
+                `tcp/9090-9090 from ${nodes}`,
+                `tcp/9003-9003 from ${nodes}`,
+                `tcp/15020-15020 from ${nodes}`,
+                `tcp/15021-15021 from ${nodes}`,
+                `tcp/15090-15090 from ${nodes}`,
+              ]
+            : [
+                'tcp/8081-8081 from ref:gateway/gateway-pods',
+                `tcp/9090-9090 from ${nodes}`,
+                `tcp/19001-19001 from ${nodes}`,
+                `tcp/9003-9003 from ${nodes}`,
+              ]
+          ).sort(),
         );
       }
       expect(ingress(group(env, 'gateway', 'gateway-cache'))).toEqual(['tcp/6379-6379 from ref:gateway/gateway-pods']);
@@ -120,12 +133,24 @@ describe('security groups', () => {
           attachment.metadata.name === 'router' ? [env.spec.network.clusterSecurityGroupId] : [],
         );
         const workloads = env.objects.filter(
-          (o) => ['Deployment', 'LeaderWorkerSet'].includes(o.kind) && o.metadata.namespace === namespace,
+          (o) => ['Deployment', 'Rollout', 'LeaderWorkerSet'].includes(o.kind) && o.metadata.namespace === namespace,
         );
         const router = attachment.metadata.name === 'router';
-        const workload = workloads.find((o) => o.metadata.name.endsWith('-router') === router)!;
+        const gateway = env.objects.find((o) => o.kind === 'Gateway' && o.metadata.namespace === namespace);
+        if (router && gateway) {
+          // A canary's router group: Istio's Envoy pods (the Gateway's infrastructure labels) and both pickers, nothing else.
+          const pickers = workloads.filter((o) => o.metadata.name.endsWith('-picker'));
+          expect(pickers).toHaveLength(2);
+          for (const labels of [gateway.spec.infrastructure.labels, ...pickers.map((p) => p.spec.template.metadata.labels)])
+            for (const [label, value] of Object.entries(attachment.spec.podSelector))
+              expect(labels[label], `${namespace} ${label}`).toBe(value);
+          const server = workloads.find((o) => o.kind === 'Rollout')!;
+          expect(Object.entries(attachment.spec.podSelector).every(([k, v]) => server.spec.template.metadata.labels[k] === v)).toBe(false);
+          continue;
+        }
+        const workload = workloads.find((o) => o.metadata.name.endsWith('-router') === router && !o.metadata.name.endsWith('-picker'))!;
         const templates =
-          workload.kind === 'Deployment'
+          workload.kind === 'Deployment' || workload.kind === 'Rollout'
             ? [workload.spec.template]
             : [workload.spec.leaderWorkerTemplate.leaderTemplate, workload.spec.leaderWorkerTemplate.workerTemplate];
         // The selector picks the serving pods (their template labels: all of a group's)...
@@ -133,7 +158,7 @@ describe('security groups', () => {
           for (const [label, value] of Object.entries(attachment.spec.podSelector))
             expect(template.metadata.labels[label], `${namespace} ${label}`).toBe(value);
         // ...and no pods of other workloads in the namespace (it is the Deployment's own selector).
-        if (workload.kind === 'Deployment') expect(attachment.spec.podSelector).toEqual(workload.spec.selector.matchLabels);
+        if (workload.kind !== 'LeaderWorkerSet') expect(attachment.spec.podSelector).toEqual(workload.spec.selector.matchLabels);
       }
     }
   });
@@ -221,7 +246,9 @@ describe('the PodSecurityGroup graph (kro)', () => {
         });
       expect(policies.map((p) => p.spec.securityGroups.groupIds)).toEqual(
         policies.map((p) =>
-          p.spec.podSelector.matchLabels['app.kubernetes.io/name'] === 'router'
+          // A static router's pods (by name), or a canary router's Envoy pods and pickers (by component).
+          p.spec.podSelector.matchLabels['app.kubernetes.io/name'] === 'router' ||
+          p.spec.podSelector.matchLabels['app.kubernetes.io/component'] === 'router'
             ? ['sg-0123456789abcdef0', env.spec.network.clusterSecurityGroupId]
             : ['sg-0123456789abcdef0'],
         ),

@@ -21,6 +21,9 @@ import type { AutoscalingSpec } from '../../platform/spec/platform-spec.js';
 import { MODEL_CACHE_STORAGE_CLASS } from '../../platform/storage/storage.js';
 import type { ModelSpec } from '../models/model-spec.js';
 import { cloudwatchAuthentication, scaledObject } from './autoscaling.js';
+import { analysisTemplate, canaryStrategy, hasCanary, ROLLOUT_API_VERSION, ROLLOUT_KIND } from './canary.js';
+import { ROLLOUT_TRACK_COMPONENT, trackName, TRACKS } from '../router/tracks.js';
+import { addGatewayRouter, gatewayRouterFlows } from '../router/gateway-router.js';
 import { addRouter, fromRouter, ROUTER_SCRAPE_PORTS, routerFlows } from '../router/router.js';
 import { SERVING_PORT, SERVING_PORT_NAME, preStopSleep, vllmPodTemplate, type VllmPodOptions } from './vllm-pod.js';
 
@@ -77,6 +80,11 @@ export class ModelServerChart extends NamespacedChart {
       ...(model.gpu.nodes > 1 ? leaderWorkerSet.leaderSelector : {}),
     };
     const routing = routerFlows({ model: model.name, namespace: id, servingSelector, servingPort: SERVING_PORT, clients });
+    // Upgrades by canary where the environment asks for them and the model can have one.
+    const canary = hasCanary(props.environment.canary, model.gpu.nodes, props.replicas.min) ? props.environment.canary : undefined;
+    const gatewayRouting = canary
+      ? gatewayRouterFlows({ model: model.name, namespace: id, servingSelector, servingPort: SERVING_PORT })
+      : { ingress: [], egress: [], scrapePorts: [] };
     super(scope, id, {
       layer: 'apps',
       environment: props.environment,
@@ -88,13 +96,14 @@ export class ModelServerChart extends NamespacedChart {
         ingress: [
           // The gateway reaches the router only; the router reaches the model's serving pods.
           ...routing.ingress,
-          scrapedBy([{ port: SERVING_PORT }, ...ROUTER_SCRAPE_PORTS]),
+          ...gatewayRouting.ingress,
+          scrapedBy([{ port: SERVING_PORT }, ...ROUTER_SCRAPE_PORTS, ...gatewayRouting.scrapePorts]),
           ...group.ingress,
         ],
         // Weights from S3 (HTTPS) with credentials from EKS Pod Identity, and the router's watch
         // of the API server; nothing else leaves (but a multi-node replica's pods talk to each
         // other, and the router to the model's pods).
-        egress: [HTTPS_ANYWHERE, POD_IDENTITY_AGENT, ...routing.egress, ...group.egress],
+        egress: [HTTPS_ANYWHERE, POD_IDENTITY_AGENT, ...routing.egress, ...gatewayRouting.egress, ...group.egress],
       },
     });
     const name = model.name;
@@ -173,28 +182,41 @@ export class ModelServerChart extends NamespacedChart {
     } else {
       // A plain ApiObject from the typed manifest: the generated KubeDeployment re-filters its JSON
       // through the Kubernetes 1.27 types on output, which would drop the preStop sleep patched in below.
-      const deployment = new ApiObject(
-        this,
-        'deployment',
-        k8s.KubeDeployment.manifest({
-          metadata: { ...metadata(name), labels: versionedLabels, annotations },
-          spec: {
-            // No replicas field: the HPA that KEDA drives owns the count, and a value here would
-            // make Argo CD or Flux reset it on every sync.
-            revisionHistoryLimit: 5,
-            progressDeadlineSeconds: budgets.progressDeadlineSeconds,
-            selector: { matchLabels: selector },
-            // One extra replica at a time, never fewer than desired: each replica holds GPUs, and
-            // capacity comes back only after a multi-minute model load.
-            strategy: {
-              type: 'RollingUpdate',
-              rollingUpdate: { maxSurge: k8s.IntOrString.fromNumber(MAX_SURGE_REPLICAS), maxUnavailable: k8s.IntOrString.fromNumber(0) },
-            },
-            template: pod('single'),
+      const deployment = k8s.KubeDeployment.manifest({
+        metadata: { ...metadata(name), labels: versionedLabels, annotations },
+        spec: {
+          // No replicas field: the HPA that KEDA drives owns the count, and a value here would
+          // make Argo CD or Flux reset it on every sync.
+          revisionHistoryLimit: 5,
+          progressDeadlineSeconds: budgets.progressDeadlineSeconds,
+          selector: { matchLabels: selector },
+          // One extra replica at a time, never fewer than desired: each replica holds GPUs, and
+          // capacity comes back only after a multi-minute model load.
+          strategy: {
+            type: 'RollingUpdate',
+            rollingUpdate: { maxSurge: k8s.IntOrString.fromNumber(MAX_SURGE_REPLICAS), maxUnavailable: k8s.IntOrString.fromNumber(0) },
           },
-        }),
-      );
-      deployment.addJsonPatch(JsonPatch.add('/spec/template/spec/containers/0/lifecycle', preStopSleep(model)));
+          template: pod('single'),
+        },
+      });
+      // With a canary, the same pods in an Argo Rollout whose strategy shifts traffic by weight.
+      const workload = canary
+        ? new ApiObject(this, 'rollout', {
+            apiVersion: ROLLOUT_API_VERSION,
+            kind: ROLLOUT_KIND,
+            metadata: deployment.metadata,
+            spec: {
+              revisionHistoryLimit: 5,
+              progressDeadlineSeconds: budgets.progressDeadlineSeconds,
+              // A canary that cannot become ready in its deadline is rolled back, not left waiting.
+              progressDeadlineAbort: true,
+              selector: { matchLabels: selector },
+              strategy: canaryStrategy({ model: name, namespace, canary, replicas: props.replicas }),
+              template: deployment.spec?.template,
+            },
+          })
+        : new ApiObject(this, 'deployment', deployment);
+      workload.addJsonPatch(JsonPatch.add('/spec/template/spec/containers/0/lifecycle', preStopSleep(model)));
     }
 
     const service = new kplus.Service(this, 'service', {
@@ -208,7 +230,7 @@ export class ModelServerChart extends NamespacedChart {
 
     // A model that may run no replica: the router holds its first requests, and their count wakes it.
     const routerHolds = props.replicas.min === 0;
-    addRouter(this, {
+    const router = {
       environment: props.environment,
       model: name,
       namespace,
@@ -217,7 +239,28 @@ export class ModelServerChart extends NamespacedChart {
       clients,
       replicas: props.routerReplicas,
       holdWhenSaturated: routerHolds,
-    });
+    };
+    if (canary) {
+      // The tracks' Services, which Argo Rollouts points at each track's pods by pod-template hash.
+      // Not the model server's component: Prometheus scrapes each pod once, through the plain Service.
+      for (const track of TRACKS) {
+        new ApiObject(this, `${track}-service`, {
+          apiVersion: 'v1',
+          kind: 'Service',
+          metadata: {
+            name: trackName(name, track),
+            namespace,
+            labels: { ...labels, 'app.kubernetes.io/component': ROLLOUT_TRACK_COMPONENT },
+          },
+          spec: {
+            selector: { ...selector },
+            ports: [{ name: SERVING_PORT_NAME, port: SERVING_PORT, targetPort: SERVING_PORT, protocol: 'TCP' }],
+          },
+        });
+      }
+      new ApiObject(this, 'analysis-template', asApiObject(analysisTemplate({ model: name, namespace, labels, slo: model.slo, canary })));
+      addGatewayRouter(this, router);
+    } else addRouter(this, router);
 
     new ApiObject(
       this,
@@ -232,7 +275,11 @@ export class ModelServerChart extends NamespacedChart {
           autoscaling: props.autoscaling,
           awsRegion: props.environment.aws.region,
           budgets,
-          target: multiNode ? { apiVersion: LWS_API_VERSION, kind: LWS_KIND } : { apiVersion: 'apps/v1', kind: 'Deployment' },
+          target: multiNode
+            ? { apiVersion: LWS_API_VERSION, kind: LWS_KIND }
+            : canary
+              ? { apiVersion: ROLLOUT_API_VERSION, kind: ROLLOUT_KIND }
+              : { apiVersion: 'apps/v1', kind: 'Deployment' },
           routerHolds,
         }),
       ),
@@ -278,6 +325,9 @@ export const modelServer: ComponentDeclaration = {
     ...kindsOf('keda.sh', 'ScaledObject', 'TriggerAuthentication'),
     ...kindsOf('leaderworkerset.x-k8s.io', 'LeaderWorkerSet'),
     ...kindsOf('inference.networking.k8s.io', 'InferencePool'),
+    ...kindsOf('argoproj.io', 'Rollout', 'AnalysisTemplate'),
+    ...kindsOf('gateway.networking.k8s.io', 'Gateway', 'HTTPRoute'),
+    ...kindsOf('networking.istio.io', 'DestinationRule'),
     ...kindsOf('iam.services.k8s.aws', 'Role'),
     ...kindsOf('eks.services.k8s.aws', 'PodIdentityAssociation'),
     ...kindsOf('ec2.services.k8s.aws', 'SecurityGroup'),

@@ -66,6 +66,20 @@ const grpcProbe = (period: number, failures: number) => ({
   timeoutSeconds: 2,
 });
 
+/**
+ * The pod-level fields of every pod that runs a picker: its service account (whose token only the
+ * picker's container mounts), no service links, the serving priority, restricted.
+ */
+export function pickerPodBase(serviceAccountName: string, priorityClassName: string): Record<string, unknown> {
+  return {
+    serviceAccountName,
+    automountServiceAccountToken: false,
+    enableServiceLinks: false,
+    priorityClassName,
+    securityContext: NONROOT_POD,
+  };
+}
+
 /** The picker of InferencePool `pool`, its config from the pod's `config` volume. */
 export function pickerContainer(pool: string, namespace: string, drainSeconds: number): Record<string, unknown> {
   return {

@@ -14,8 +14,8 @@ import {
   addPickerAccess,
   API_TOKEN_VOLUME,
   GRPC_PORT_NAME,
-  NONROOT_POD,
   pickerContainer,
+  pickerPodBase,
   RESTRICTED,
   ROUTER_METRICS_PORT_NAME,
 } from './picker-pod.js';
@@ -173,12 +173,8 @@ export function addRouter(scope: Construct, props: RouterProps): void {
           annotations: { 'eks-llm-gitops.io/config-sha256': sha256(pickerConfig + proxyConfig) },
         },
         spec: {
-          serviceAccountName: name,
           // The picker's token, for the API server (no other container mounts it).
-          automountServiceAccountToken: false,
-          enableServiceLinks: false,
-          priorityClassName: SERVING_PRIORITY_CLASS,
-          securityContext: NONROOT_POD,
+          ...pickerPodBase(name, SERVING_PRIORITY_CLASS),
           terminationGracePeriodSeconds: GATEWAY_REQUEST_TIMEOUT_SECONDS + ROUTER_DRAIN_SECONDS,
           topologySpreadConstraints: [
             {

@@ -68,6 +68,16 @@ export interface ApplicationOptions {
    * @default {}
    */
   readonly annotations?: Readonly<Record<string, string>>;
+  /**
+   * Fields another controller owns: not compared, and not overwritten on sync
+   * (RespectIgnoreDifferences), so self-heal does not undo them.
+   * @default none
+   */
+  readonly ignoreDifferences?: ReadonlyArray<{
+    readonly group: string;
+    readonly kind: string;
+    readonly jqPathExpressions: readonly string[];
+  }>;
 }
 
 /**
@@ -78,6 +88,8 @@ export interface ApplicationOptions {
 export function application(options: ApplicationOptions): Record<string, unknown> {
   const syncOptions = ['CreateNamespace=false', 'PrunePropagationPolicy=foreground', 'PruneLast=true'];
   if (options.serverSideApply) syncOptions.push('ServerSideApply=true');
+  const ignored = options.ignoreDifferences ?? [];
+  if (ignored.length > 0) syncOptions.push('RespectIgnoreDifferences=true');
   const app = new Application({
     metadata: {
       name: options.name,
@@ -96,6 +108,9 @@ export function application(options: ApplicationOptions): Record<string, unknown
         retry: { limit: 10, backoff: { duration: '10s', factor: 2, maxDuration: '5m' } },
       },
       revisionHistoryLimit: 10,
+      ...(ignored.length > 0
+        ? { ignoreDifferences: ignored.map((i) => ({ group: i.group, kind: i.kind, jqPathExpressions: [...i.jqPathExpressions] })) }
+        : {}),
     },
   });
   app.validate();

@@ -82,6 +82,15 @@ interface BootstrapObjects {
  * Application health check in argocd-cm (clusters/README.md, "Ordering"). Were the component
  * Applications applied by hand, they would all start syncing at once, in no order.
  */
+/**
+ * Fields of the apps layer that a controller writes after Argo CD: the HTTPRoute weights of a
+ * model's canary, which Argo Rollouts' Gateway API plugin moves (apps/model-server/canary.ts).
+ * Self-heal would otherwise put them back mid-canary.
+ */
+const CONTROLLER_OWNED_FIELDS = [
+  { group: 'gateway.networking.k8s.io', kind: 'HTTPRoute', jqPathExpressions: ['.spec.rules[].backendRefs[].weight'] },
+];
+
 function argoCdObjects(environment: ClusterSpec, inventory: EnvironmentInventory): BootstrapObjects {
   const { name, gitops } = environment;
   const source = (path: string) => ({ repoURL: gitops.repoURL, targetRevision: gitops.revision, path });
@@ -112,6 +121,7 @@ function argoCdObjects(environment: ClusterSpec, inventory: EnvironmentInventory
       syncWave: syncWaveOf(component.layer, component.component),
       serverSideApply: false,
       labels: { 'eks-llm-gitops.io/layer': component.layer },
+      ...(component.layer === 'apps' ? { ignoreDifferences: CONTROLLER_OWNED_FIELDS } : {}),
     }),
   );
   return { root, synced };

@@ -1,11 +1,7 @@
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
-import { ApiObject } from 'cdk8s';
-import { load } from 'js-yaml';
 import type { Construct } from 'constructs';
+import { addCommittedCrds } from '../core/committed-crds.js';
 import { kindsOf, type PlatformComponent, type PlatformComponentProps } from '../core/component.js';
 import { AddonChart } from '../core/helm-addon.js';
-import { packageRoot } from '../core/package-root.js';
 
 /**
  * The Gateway API Inference Extension's InferencePool CRD (inference.networking.k8s.io/v1), which
@@ -19,17 +15,7 @@ export const INFERENCE_POOL_CRD_FILE = 'platform/inference-extension/inference.n
 export class InferenceExtensionChart extends AddonChart {
   constructor(scope: Construct, id: string, props: PlatformComponentProps) {
     super(scope, id, { gitops: props.gitops });
-    const crd = load(readFileSync(path.join(packageRoot(import.meta.url), INFERENCE_POOL_CRD_FILE), 'utf8')) as Record<string, unknown>;
-    const metadata = crd.metadata as Record<string, unknown>;
-    new ApiObject(this, 'inference-pools', {
-      apiVersion: 'apiextensions.k8s.io/v1',
-      kind: 'CustomResourceDefinition',
-      metadata: {
-        ...metadata,
-        labels: { 'app.kubernetes.io/part-of': 'llm-platform', 'app.kubernetes.io/component': 'inference-extension' },
-      },
-      spec: crd.spec,
-    });
+    addCommittedCrds(this, 'inference-extension', [INFERENCE_POOL_CRD_FILE]);
   }
 }
 

@@ -1,4 +1,5 @@
 import { ApiObject } from 'cdk8s';
+import { PodMonitor } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PodMonitor';
 import { ServiceMonitor } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/ServiceMonitor';
 import type { Construct } from 'constructs';
 import type { ClusterSpec } from '../spec/cluster-spec.js';
@@ -54,12 +55,7 @@ export class MonitoringChart extends AddonChart {
     // Every model's router (apps/router/): the endpoint picker's metrics (its held requests wake
     // a model at zero replicas) and Envoy's.
     const routers = new ServiceMonitor({
-      metadata: {
-        name: 'router',
-        namespace: MONITORING_NAMESPACE,
-        labels: { 'app.kubernetes.io/part-of': 'llm-platform', 'app.kubernetes.io/component': 'observability' },
-        annotations: { ...AFTER_OWN_CHART },
-      },
+      metadata: monitorMetadata('router'),
       spec: {
         selector: { matchLabels: { 'app.kubernetes.io/name': 'router', 'app.kubernetes.io/component': 'router' } },
         namespaceSelector: { any: true },
@@ -71,7 +67,39 @@ export class MonitoringChart extends AddonChart {
     });
     routers.validate();
     new ApiObject(this, 'router-service-monitor', asApiObject(routers.toJSON() as Record<string, unknown>));
+    // A canary router's two endpoint pickers (apps/router/gateway-router.ts), and the Envoy pods
+    // Istio deploys for its Gateway (no Service of ours exposes their stats port).
+    const pickers = new ServiceMonitor({
+      metadata: monitorMetadata('endpoint-picker'),
+      spec: {
+        selector: { matchLabels: { 'app.kubernetes.io/name': 'endpoint-picker', 'app.kubernetes.io/component': 'router' } },
+        namespaceSelector: { any: true },
+        endpoints: [{ port: 'metrics', path: '/metrics', interval: '15s', scrapeTimeout: '10s' }],
+      },
+    });
+    pickers.validate();
+    new ApiObject(this, 'picker-service-monitor', asApiObject(pickers.toJSON() as Record<string, unknown>));
+    const gateways = new PodMonitor({
+      metadata: monitorMetadata('istio-gateway'),
+      spec: {
+        selector: { matchLabels: { 'gateway.networking.k8s.io/gateway-class-name': 'istio' } },
+        namespaceSelector: { any: true },
+        podMetricsEndpoints: [{ port: 'http-envoy-prom', path: '/stats/prometheus', interval: '15s', scrapeTimeout: '10s' }],
+      },
+    });
+    gateways.validate();
+    new ApiObject(this, 'istio-gateway-pod-monitor', asApiObject(gateways.toJSON() as Record<string, unknown>));
   }
+}
+
+/** A monitor of ours: in the monitoring namespace, after the chart that brings its CRD. */
+function monitorMetadata(name: string) {
+  return {
+    name,
+    namespace: MONITORING_NAMESPACE,
+    labels: { 'app.kubernetes.io/part-of': 'llm-platform', 'app.kubernetes.io/component': 'observability' },
+    annotations: { ...AFTER_OWN_CHART },
+  };
 }
 
 /**
@@ -96,7 +124,13 @@ function prometheusAddon(environment: ClusterSpec, evidenceHours: number): HelmA
     clusterResources: [...CUSTOM_RESOURCE_DEFINITIONS, ...CLUSTER_RBAC, ...ADMISSION_WEBHOOKS],
     network: {
       ingress: [
-        { name: 'prometheus-queries', podLabels: PROMETHEUS_POD_LABELS, peers: [{ namespace: 'keda' }], ports: [{ port: 9090 }] },
+        {
+          name: 'prometheus-queries',
+          podLabels: PROMETHEUS_POD_LABELS,
+          // KEDA's triggers and the canary analysis.
+          peers: [{ namespace: 'keda' }, { namespace: 'argo-rollouts' }],
+          ports: [{ port: 9090 }],
+        },
         { name: 'api-server-to-webhooks', peers: [{ cidr: vpc }], ports: [{ port: 10250 }] },
         {
           name: 'within-namespace',
@@ -110,8 +144,9 @@ function prometheusAddon(environment: ClusterSpec, evidenceHours: number): HelmA
           name: 'scrape-targets',
           podLabels: PROMETHEUS_POD_LABELS,
           peers: [{ cidr: vpc }],
-          // 9090 and 19001: each model router's endpoint picker and Envoy (apps/router/); the
-          // network-flow gate checks every ServiceMonitor target against this list.
+          // 9090 and 19001: each model router's endpoint picker and Envoy (apps/router/); 15090: the
+          // Envoy of a canary's Gateway (Istio); the network-flow gate checks every monitor's target
+          // against this list.
           ports: [
             { port: 8000 },
             { port: 8080 },
@@ -121,6 +156,7 @@ function prometheusAddon(environment: ClusterSpec, evidenceHours: number): HelmA
             { port: 7979 },
             { port: 9090 },
             { port: 19001 },
+            { port: 15090 },
           ],
         },
         HTTPS_ANYWHERE,
@@ -150,6 +186,6 @@ function prometheusAddon(environment: ClusterSpec, evidenceHours: number): HelmA
 export const monitoring: PlatformComponent = {
   name: 'monitoring',
   installs: kindsOf('monitoring.coreos.com', 'ServiceMonitor', 'PodMonitor', 'PrometheusRule'),
-  needs: kindsOf('monitoring.coreos.com', 'ServiceMonitor'),
+  needs: kindsOf('monitoring.coreos.com', 'ServiceMonitor', 'PodMonitor'),
   build: (scope, props) => new MonitoringChart(scope, 'monitoring', props),
 };

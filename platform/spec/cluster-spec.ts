@@ -21,6 +21,7 @@ import {
   networkSchema,
   storageSchema,
 } from './platform-spec.js';
+import { canarySchema } from './canary-spec.js';
 
 /** Newest Kubernetes minor with offline schemas here; older EKS standard-support versions are accepted. */
 const KUBERNETES_VERSIONS = ['1.29', '1.30', '1.31', '1.32', '1.33', '1.34'];
@@ -195,6 +196,11 @@ export const clusterSchema = z.strictObject({
     z.strictObject({ version: modelVersion, replicas, autoscaling: autoscalingSchema.optional() }),
     { error: 'expected a mapping of model name to { version, replicas }' },
   ),
+  /**
+   * A new model version takes traffic by these checkpoints, judged on its SLOs, before it
+   * replaces the old (Argo Rollouts; apps/model-server/canary.ts). Without it, a rolling update.
+   */
+  canary: canarySchema.optional(),
   /** Run platform controllers with standby replicas and disruption budgets (production). */
   highAvailability: z.boolean({ error: 'expected true or false' }).default(false),
   promotion: z

@@ -4,14 +4,15 @@ package lib.k8s
 
 # Kinds whose objects carry a pod template (or are a pod). A LeaderWorkerSet
 # (leaderworkerset.x-k8s.io/v1, sigs.k8s.io/lws v0.9.0) carries two: a leader's and a worker's.
-workload_kinds := {"Pod", "Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "CronJob", "LeaderWorkerSet"}
+# An Argo Rollout (argoproj.io/v1alpha1) carries one in spec.template, as a Deployment does.
+workload_kinds := {"Pod", "Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "CronJob", "LeaderWorkerSet", "Rollout"}
 
 # Long-running workloads (they need probes and disruption planning), not batch.
-serving_kinds := {"Deployment", "StatefulSet", "DaemonSet", "LeaderWorkerSet"}
+serving_kinds := {"Deployment", "StatefulSet", "DaemonSet", "LeaderWorkerSet", "Rollout"}
 
 # Workloads whose replicas are set in spec.replicas (or by an autoscaler). A LeaderWorkerSet's
 # replicas are groups of leaderWorkerTemplate.size pods each.
-replicated_kinds := {"Deployment", "StatefulSet", "LeaderWorkerSet"}
+replicated_kinds := {"Deployment", "StatefulSet", "LeaderWorkerSet", "Rollout"}
 
 # Kinds that are always namespaced (kinds we cannot classify are left alone).
 namespaced_kinds := workload_kinds | {
@@ -46,7 +47,7 @@ documents(contents) := [contents] if is_object(contents)
 # rules that read them read both. containers() and init_containers() return both templates'.
 pod_spec(obj) := obj.spec if obj.kind == "Pod"
 
-pod_spec(obj) := obj.spec.template.spec if obj.kind in {"Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job"}
+pod_spec(obj) := obj.spec.template.spec if obj.kind in {"Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "Rollout"}
 
 pod_spec(obj) := obj.spec.jobTemplate.spec.template.spec if obj.kind == "CronJob"
 
@@ -54,7 +55,7 @@ pod_spec(obj) := lws_worker_template(obj).spec if obj.kind == "LeaderWorkerSet"
 
 pod_metadata(obj) := object.get(obj, "metadata", {}) if obj.kind == "Pod"
 
-pod_metadata(obj) := object.get(obj.spec.template, "metadata", {}) if obj.kind in {"Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job"}
+pod_metadata(obj) := object.get(obj.spec.template, "metadata", {}) if obj.kind in {"Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "Rollout"}
 
 pod_metadata(obj) := object.get(obj.spec.jobTemplate.spec.template, "metadata", {}) if obj.kind == "CronJob"
 
@@ -166,9 +167,15 @@ pod_label_sets(obj) := [lws_leader_labels(obj), lws_worker_labels(obj)] if {
 }
 
 # The labels of the pods that serve the workload's traffic: a LeaderWorkerSet's leaders.
-serving_pod_labels(obj) := pod_labels(obj) if obj.kind != "LeaderWorkerSet"
+serving_pod_labels(obj) := pod_labels(obj) if not obj.kind in {"LeaderWorkerSet", "Rollout"}
+
+# A Rollout's stable pods: Argo Rollouts adds the labels of canary.stableMetadata to each.
+serving_pod_labels(obj) := object.union(pod_labels(obj), rollout_track_labels(obj, "stable")) if obj.kind == "Rollout"
 
 serving_pod_labels(obj) := lws_leader_labels(obj) if obj.kind == "LeaderWorkerSet"
+
+# The labels Argo Rollouts' ephemeral metadata adds to a track's pods ("stable" or "canary").
+rollout_track_labels(obj, track) := object.get(obj, ["spec", "strategy", "canary", sprintf("%sMetadata", [track]), "labels"], {})
 
 # The containers that serve it: a LeaderWorkerSet's leader's.
 serving_containers(obj) := containers(obj) if obj.kind != "LeaderWorkerSet"

@@ -7,6 +7,7 @@ import { $ } from 'zx';
 import { commandLine } from '../../scripts/lib/cli/command-line.js';
 import { readTree } from '../../scripts/lib/render/rendered-tree.js';
 import { PRICES_FILE } from '../../scripts/lib/report/pricing.js';
+import { removeTopLevelKey } from '../../scripts/lib/yaml/remove-key.js';
 
 /** The toolkit under test: its code, policies, docs and workflows. Its clusters/ and apps/models/ are the fork's fleet, which no test reads. */
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -101,4 +102,16 @@ export async function runScript(
     env: { ...process.env, ...env },
   })`${commandLine(script)} ${args}`;
   return { code: result.exitCode ?? -1, stdout: result.stdout, stderr: result.stderr };
+}
+
+/**
+ * Switches every environment of a fixture repository to `engine`. Flux runs no canaries (a
+ * cluster.yaml with `canary` is refused under Flux), so switching to it drops their blocks.
+ */
+export async function useEngine(repo: FixtureRepo, engine: 'argocd' | 'flux'): Promise<void> {
+  for (const env of ['dev', 'staging', 'prod']) {
+    const file = `clusters/${env}/cluster.yaml`;
+    const text = (await repo.read(file)).replace(/engine: (argocd|flux)/, `engine: ${engine}`);
+    await repo.write(file, engine === 'flux' ? removeTopLevelKey(text, 'canary') : text);
+  }
 }

@@ -102,3 +102,46 @@ export function openMetrics(pods: readonly PodHistory[], gauges: readonly GaugeH
 }
 
 export const GAUGES = { waiting: VLLM_METRICS.waiting, kvCache: VLLM_METRICS.kvCacheUsage, routerQueue: ROUTER_QUEUE_METRIC } as const;
+
+/*
+ * Per pod and minute: 200 requests, 1 an error (0.5%). Time to first token, healthy: 30% within
+ * 0.25 s, 60% 0.5 s, 90% 1 s, 98% 2 s, all by 4 s: p95 = 1 + (0.95 - 0.9) / (0.98 - 0.9) * 1
+ * = 1.625 s. Slow (the regression): 10% 0.25 s, 30% 0.5 s, 60% 1 s, 90% 2 s, 99% 4 s, all by 8 s:
+ * p95 = 2 + (0.95 - 0.9) / (0.99 - 0.9) * 2 = 3.111 s. Inter-token latency (50 tokens a request):
+ * 20% within 25 ms, 70% 50 ms, 90% 75 ms, 97% 100 ms, all by 150 ms: p95 = 0.075 + (0.05 / 0.07)
+ * * 0.025 = 92.86 ms.
+ */
+const itl = [
+  [0.025, 2000],
+  [0.05, 7000],
+  [0.075, 9000],
+  [0.1, 9700],
+  [0.15, 10000],
+  ['+Inf', 10000],
+] as const;
+export const HEALTHY: Regime = {
+  requests: 200,
+  errors: 1,
+  ttft: [
+    [0.25, 60],
+    [0.5, 120],
+    [1, 180],
+    [2, 196],
+    [4, 200],
+    [8, 200],
+    ['+Inf', 200],
+  ],
+  itl,
+};
+export const SLOW: Regime = {
+  ...HEALTHY,
+  ttft: [
+    [0.25, 20],
+    [0.5, 60],
+    [1, 120],
+    [2, 180],
+    [4, 198],
+    [8, 200],
+    ['+Inf', 200],
+  ],
+};

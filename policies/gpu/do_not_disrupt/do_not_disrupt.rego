@@ -13,7 +13,7 @@
 # custom:
 #   id: GPU-003
 #   severity: medium
-#   kinds: [Deployment, StatefulSet, LeaderWorkerSet]
+#   kinds: [Deployment, Rollout, StatefulSet, LeaderWorkerSet]
 #   input: object
 package gpu.do_not_disrupt
 
@@ -38,7 +38,7 @@ problems contains {"object": input, "msg": msg} if {
 # The pod templates of a GPU workload: a LeaderWorkerSet's leader's and worker's.
 templates_to_check := templates if {
 	k8s.is_object_input(input)
-	input.kind in {"Deployment", "StatefulSet", "LeaderWorkerSet"}
+	input.kind in {"Deployment", "Rollout", "StatefulSet", "LeaderWorkerSet"}
 	serves_on_gpus(input)
 	not k8s.is_placeholder(input)
 	templates := k8s.pod_templates(input)

@@ -10,7 +10,7 @@
 # custom:
 #   id: GPU-002
 #   severity: high
-#   kinds: [Pod, Deployment, StatefulSet, ReplicaSet, Job, CronJob, LeaderWorkerSet]
+#   kinds: [Pod, Deployment, Rollout, StatefulSet, ReplicaSet, Job, CronJob, LeaderWorkerSet]
 #   input: object
 package gpu.gpu_placement
 

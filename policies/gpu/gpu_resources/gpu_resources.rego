@@ -8,7 +8,7 @@
 # custom:
 #   id: GPU-001
 #   severity: high
-#   kinds: [Pod, Deployment, StatefulSet, DaemonSet, ReplicaSet, Job, CronJob, LeaderWorkerSet]
+#   kinds: [Pod, Deployment, Rollout, StatefulSet, DaemonSet, ReplicaSet, Job, CronJob, LeaderWorkerSet]
 #   input: object
 package gpu.gpu_resources
 

@@ -14,7 +14,7 @@
 # custom:
 #   id: GPU-007
 #   severity: high
-#   kinds: [Pod, Deployment, StatefulSet, DaemonSet, ReplicaSet, Job, CronJob, LeaderWorkerSet, PriorityClass]
+#   kinds: [Pod, Deployment, Rollout, StatefulSet, DaemonSet, ReplicaSet, Job, CronJob, LeaderWorkerSet, PriorityClass]
 #   input: object
 package gpu.placeholders_yield
 

@@ -9,7 +9,7 @@
 # custom:
 #   id: GPU-004
 #   severity: high
-#   kinds: [Pod, Deployment, StatefulSet, DaemonSet, ReplicaSet, Job, CronJob, LeaderWorkerSet]
+#   kinds: [Pod, Deployment, Rollout, StatefulSet, DaemonSet, ReplicaSet, Job, CronJob, LeaderWorkerSet]
 #   input: object
 package gpu.shared_memory
 

@@ -18,7 +18,7 @@
 # custom:
 #   id: CMB-009
 #   severity: high
-#   kinds: [Deployment, LeaderWorkerSet, InferencePool, Service]
+#   kinds: [Deployment, Rollout, LeaderWorkerSet, InferencePool, Service]
 #   input: combined
 package network.inference_routing
 
@@ -33,7 +33,7 @@ pool_api_version := "inference.networking.k8s.io/v1"
 # Deployments and LeaderWorkerSets whose serving pods (a LeaderWorkerSet's leaders) hold GPUs.
 model_servers contains workload if {
 	some workload in objects
-	workload.kind in {"Deployment", "LeaderWorkerSet"}
+	workload.kind in {"Deployment", "Rollout", "LeaderWorkerSet"}
 	not k8s.is_placeholder(workload)
 	count(gpu_containers(workload)) > 0
 }
@@ -170,7 +170,7 @@ selector_hint(workload) := sprintf("matchLabels %s", [labels_text(object.get(
 	workload,
 	["spec", "selector", "matchLabels"],
 	k8s.serving_pod_labels(workload),
-))]) if workload.kind == "Deployment"
+))]) if workload.kind in {"Deployment", "Rollout"}
 
 selector_hint(workload) := sprintf("matchLabels %s", [labels_text({
 	k8s.lws_name_label: k8s.name(workload),

@@ -276,3 +276,22 @@ test_deployment_without_gpus_needs_no_pool if {
 test_single_document_input_is_not_judged if {
 	count(inference_routing.deny) == 0 with input as fixtures.model_server
 }
+
+# A canary Rollout (Argo Rollouts): its stable pods carry stableMetadata's labels, which the stable pool selects.
+rollout_server(track_labels) := object.union(
+	object.union(fixtures.model_server, {"apiVersion": "argoproj.io/v1alpha1", "kind": "Rollout"}),
+	{"spec": {"strategy": {"canary": {"stableMetadata": {"labels": track_labels}}}}},
+)
+
+stable_pool := pool("llm-demo", "demo-stable", {"app.kubernetes.io/instance": "demo", "eks-llm-gitops.io/track": "stable"}, 8000)
+
+test_rollout_behind_its_stable_pool_passes if {
+	objects := [rollout_server({"eks-llm-gitops.io/track": "stable"}), service, stable_pool, picker_service("llm-demo", "demo-stable-epp")]
+	count(inference_routing.deny) == 0 with input as fixtures.combined(objects)
+}
+
+test_rollout_whose_stable_pods_no_pool_selects_is_denied if {
+	objects := [rollout_server({"eks-llm-gitops.io/track": "green"}), service, stable_pool, picker_service("llm-demo", "demo-stable-epp")]
+	some f in inference_routing.deny with input as fixtures.combined(objects)
+	contains(f.msg, "Rollout llm-demo/demo")
+}

@@ -10,7 +10,7 @@
 # custom:
 #   id: CMB-008
 #   severity: high
-#   kinds: [Route, Integration, Ingress, Service, Deployment, LeaderWorkerSet]
+#   kinds: [Route, Integration, Ingress, Service, Deployment, Rollout, LeaderWorkerSet]
 #   input: combined
 package network.one_credential
 

@@ -5,7 +5,9 @@
 #   selector (headless Services excepted: StatefulSets need one beside their regular Service), and
 #   no two Ingresses claim the same host. Two Services on the same pods split metrics and network
 #   policy intent; two Ingresses on one host make the load balancer's rule order decide where a
-#   request goes, and external-dns fight over the record.
+#   request goes, and external-dns fight over the record. The canaryService and stableService of an
+#   Argo Rollout are excepted: the controller adds the pod-template hash of its track to each
+#   selector, so in the cluster each selects one track's pods only.
 # custom:
 #   id: CMB-006
 #   severity: medium
@@ -23,7 +25,16 @@ services := [service |
 	service.kind == "Service"
 	count(object.get(service.spec, "selector", {})) > 0
 	object.get(service.spec, "clusterIP", "") != "None"
+	not rollout_track_service(service)
 ]
+
+rollout_track_service(service) if {
+	some rollout in objects
+	rollout.kind == "Rollout"
+	k8s.namespace(rollout) == k8s.namespace(service)
+	some field in {"canaryService", "stableService"}
+	object.get(rollout, ["spec", "strategy", "canary", field], "") == k8s.name(service)
+}
 
 problems contains {"object": second, "msg": msg} if {
 	some i, first in services

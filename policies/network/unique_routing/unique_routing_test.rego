@@ -49,3 +49,15 @@ test_two_ingresses_on_one_host_are_denied if {
 	f.name == "api-v2"
 	contains(f.msg, "api.example.com")
 }
+
+test_rollout_track_services_pass if {
+	selector := {"app.kubernetes.io/instance": "demo"}
+	rollout := {"apiVersion": "argoproj.io/v1alpha1", "kind": "Rollout", "metadata": {"name": "demo", "namespace": "gateway"}, "spec": {"strategy": {"canary": {"canaryService": "demo-canary", "stableService": "demo-stable"}}}}
+	objects := [service("demo", selector), service("demo-stable", selector), service("demo-canary", selector), rollout]
+	count(unique_routing.deny) == 0 with input as fixtures.combined(objects)
+}
+
+test_same_selector_without_a_rollout_is_denied if {
+	selector := {"app.kubernetes.io/instance": "demo"}
+	count(unique_routing.deny) == 3 with input as fixtures.combined([service("demo", selector), service("demo-stable", selector), service("demo-canary", selector)])
+}

@@ -28,7 +28,7 @@ configs := [doc |
 running contains [labels["app.kubernetes.io/instance"], labels["app.kubernetes.io/version"]] if {
 	is_array(input)
 	some server in k8s.combined_objects(input)
-	server.kind in {"Deployment", "LeaderWorkerSet"}
+	server.kind in {"Deployment", "Rollout", "LeaderWorkerSet"}
 	k8s.is_model_server(server)
 	labels := k8s.labels(server)
 }

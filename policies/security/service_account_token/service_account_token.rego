@@ -8,7 +8,7 @@
 # custom:
 #   id: SEC-007
 #   severity: medium
-#   kinds: [Pod, Deployment, StatefulSet, DaemonSet, ReplicaSet, Job, CronJob, LeaderWorkerSet]
+#   kinds: [Pod, Deployment, Rollout, StatefulSet, DaemonSet, ReplicaSet, Job, CronJob, LeaderWorkerSet]
 #   input: object
 package security.service_account_token
 

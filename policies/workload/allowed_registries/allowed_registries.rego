@@ -10,7 +10,7 @@
 # custom:
 #   id: WL-004
 #   severity: high
-#   kinds: [Pod, Deployment, StatefulSet, DaemonSet, ReplicaSet, Job, CronJob, LeaderWorkerSet]
+#   kinds: [Pod, Deployment, Rollout, StatefulSet, DaemonSet, ReplicaSet, Job, CronJob, LeaderWorkerSet]
 #   input: object
 package workload.allowed_registries
 

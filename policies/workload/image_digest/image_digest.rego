@@ -8,7 +8,7 @@
 # custom:
 #   id: WL-003
 #   severity: high
-#   kinds: [Pod, Deployment, StatefulSet, DaemonSet, ReplicaSet, Job, CronJob, LeaderWorkerSet]
+#   kinds: [Pod, Deployment, Rollout, StatefulSet, DaemonSet, ReplicaSet, Job, CronJob, LeaderWorkerSet]
 #   input: object
 package workload.image_digest
 

@@ -15,7 +15,7 @@
 # custom:
 #   id: WL-002
 #   severity: high
-#   kinds: [Deployment, StatefulSet, DaemonSet, LeaderWorkerSet]
+#   kinds: [Deployment, Rollout, StatefulSet, DaemonSet, LeaderWorkerSet]
 #   input: object
 package workload.probes
 
@@ -60,7 +60,7 @@ problems contains {"object": input, "container": container.name, "msg": msg} if 
 
 problems contains {"object": input, "msg": msg} if {
 	gpu_model_server
-	input.kind == "Deployment"
+	input.kind in {"Deployment", "Rollout"}
 	deadline := object.get(input.spec, "progressDeadlineSeconds", default_progress_deadline)
 	deadline < estimate.firstReplicaSeconds
 	msg := sprintf("has progressDeadlineSeconds %v (600 when unset) but its first replica is estimated ready after %v s (%s firstReplicaSeconds), so every rollout is marked failed (ProgressDeadlineExceeded) while it loads; set progressDeadlineSeconds to at least %v", [deadline, estimate.firstReplicaSeconds, estimate_annotation, estimate.firstReplicaSeconds])

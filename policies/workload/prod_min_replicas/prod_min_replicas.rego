@@ -10,7 +10,7 @@
 # custom:
 #   id: WL-009
 #   severity: high
-#   kinds: [Deployment, StatefulSet, LeaderWorkerSet, ScaledObject, HorizontalPodAutoscaler]
+#   kinds: [Deployment, Rollout, StatefulSet, LeaderWorkerSet, ScaledObject, HorizontalPodAutoscaler]
 #   input: object
 package workload.prod_min_replicas
 

@@ -9,7 +9,7 @@
 # custom:
 #   id: CMB-004
 #   severity: high
-#   kinds: [Pod, Deployment, StatefulSet, DaemonSet, ReplicaSet, Job, CronJob, LeaderWorkerSet]
+#   kinds: [Pod, Deployment, Rollout, StatefulSet, DaemonSet, ReplicaSet, Job, CronJob, LeaderWorkerSet]
 #   input: combined
 package workload.references
 

@@ -15,7 +15,7 @@
 # custom:
 #   id: CMB-001
 #   severity: high
-#   kinds: [Deployment, LeaderWorkerSet, PodDisruptionBudget, Service]
+#   kinds: [Deployment, Rollout, LeaderWorkerSet, PodDisruptionBudget, Service]
 #   input: combined
 package workload.service_pdb
 
@@ -27,7 +27,7 @@ objects := k8s.combined_objects(input) if is_array(input)
 # Placeholders are left out: nothing routes to them and nothing needs to survive their eviction.
 deployments := [obj |
 	some obj in objects
-	obj.kind in {"Deployment", "LeaderWorkerSet"}
+	obj.kind in {"Deployment", "Rollout", "LeaderWorkerSet"}
 	not k8s.is_placeholder(obj)
 ]
 

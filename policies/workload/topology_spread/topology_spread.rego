@@ -15,7 +15,7 @@
 # custom:
 #   id: WL-006
 #   severity: medium
-#   kinds: [Deployment, StatefulSet, LeaderWorkerSet]
+#   kinds: [Deployment, Rollout, StatefulSet, LeaderWorkerSet]
 #   input: object
 package workload.topology_spread
 
@@ -28,7 +28,7 @@ exclusive_topology := "leaderworkerset.sigs.k8s.io/exclusive-topology"
 
 problems contains {"object": input, "msg": msg} if {
 	k8s.is_object_input(input)
-	input.kind in {"Deployment", "StatefulSet"}
+	input.kind in {"Deployment", "Rollout", "StatefulSet"}
 	may_run_several(input)
 	not zone_spread(input)
 	msg := "may run several replicas but has no topologySpreadConstraints on topology.kubernetes.io/zone; add one (maxSkew 1) selecting its pods"

@@ -5,7 +5,7 @@ import { gpusPerReplica, type ModelSpec } from '../../../apps/models/model-spec.
 import type { ConfigProblem } from './problem.js';
 import { asyncQueueName } from '../../../platform/aws/edge.js';
 import { gpuNodePoolFor } from '../../../platform/karpenter/karpenter.js';
-import { MAX_SURGE_REPLICAS } from '../../../apps/model-server/time-budgets.js';
+import { upgradeSurgeReplicas } from '../../../apps/model-server/canary.js';
 import { byCodeUnit } from '../../../platform/core/compare.js';
 import { checkCataloguedVersions } from './version-checks.js';
 
@@ -20,6 +20,7 @@ export function crossCheckFleet(fleet: Fleet, unchecked: UncheckedInputs): Confi
   const problems: ConfigProblem[] = [];
   for (const env of fleet.environments.values()) {
     problems.push(...checkEndpoint(env));
+    problems.push(...checkCanaryEngine(env));
     problems.push(...checkModels(env, fleet, unchecked));
     problems.push(...checkPromotionSource(env, fleet, unchecked));
     problems.push(...checkCataloguedVersions(env, fleet));
@@ -49,6 +50,22 @@ function checkServedNames(fleet: Fleet): ConfigProblem[] {
     });
   }
   return problems;
+}
+
+/**
+ * Canaries are Argo Rollouts, which Flux does not run; Flagger's Gateway API router would send
+ * traffic to Services, past the endpoint picker (docs/upgrades.md, "With Flux").
+ */
+function checkCanaryEngine({ spec, file, lineOf }: Located<ClusterSpec>): ConfigProblem[] {
+  if (!spec.canary || spec.gitops.engine === 'argocd') return [];
+  return [
+    {
+      file,
+      line: lineOf(['canary']),
+      path: ['canary'],
+      message: `expected no canary with gitops.engine "${spec.gitops.engine}": canaries run on Argo Rollouts with Argo CD; remove the canary block (upgrades are rolling updates) or use gitops.engine "argocd"`,
+    },
+  ];
 }
 
 /** Instance families both the model and the environment's GPU pool allow. */
@@ -176,11 +193,13 @@ function checkModels(env: Located<ClusterSpec>, fleet: Fleet, unchecked: Uncheck
     }
     const pool = gpuNodePoolFor(model.gpu);
     const need = rollouts.get(pool) ?? { gpus: 0, largestReplica: 0, models: [] };
+    // One surge replica for a rolling update, a canary's own (apps/model-server/canary.ts) where it has one.
+    const surge = upgradeSurgeReplicas(spec.canary, model.gpu.nodes, deployment.replicas);
     rollouts.set(pool, {
       // A surge replica of a multi-node model is a whole group; a drifted node holds one node's share.
-      gpus: need.gpus + (deployment.replicas.min + MAX_SURGE_REPLICAS) * gpusPerReplica(model),
+      gpus: need.gpus + (deployment.replicas.min + surge) * gpusPerReplica(model),
       largestReplica: Math.max(need.largestReplica, model.gpu.count),
-      models: [...need.models, name],
+      models: [...need.models, surge === 1 ? name : `${name} (${surge} during its canary)`],
     });
     const fits = families.filter((family) => (GPU_INSTANCE_FAMILIES[family]?.maxGpusPerNode ?? 0) >= model.gpu.count);
     if (fits.length === 0) {
@@ -215,7 +234,7 @@ function checkModels(env: Located<ClusterSpec>, fleet: Fleet, unchecked: Uncheck
 }
 
 interface RolloutNeed {
-  /** GPUs the pool's models hold at their minimum replicas plus one surge replica each. */
+  /** GPUs the pool's models hold at their minimum replicas plus each one's upgrade surge. */
   readonly gpus: number;
   /** GPUs of the pool's largest replica: a node that size is replaced while it drains. */
   readonly largestReplica: number;
@@ -238,7 +257,7 @@ function checkRolloutCapacity({ spec, file, lineOf }: Located<ClusterSpec>, roll
       file,
       line: lineOf(['gpu', 'limits', 'gpus']),
       path: ['gpu', 'limits', 'gpus'],
-      message: `expected at least ${total} GPUs for NodePool ${pool} to roll out: ${need.gpus} for the minimum replicas plus one surge replica of ${list(need.models)}, and ${need.largestReplica} for a node Karpenter replaces while the old one drains; found ${limit}`,
+      message: `expected at least ${total} GPUs for NodePool ${pool} to roll out: ${need.gpus} for the minimum replicas plus the upgrade surge replicas of ${list(need.models)}, and ${need.largestReplica} for a node Karpenter replaces while the old one drains; found ${limit}`,
     });
   }
   return problems;

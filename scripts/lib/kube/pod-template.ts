@@ -7,6 +7,8 @@ export const POD_TEMPLATE_PATHS: Readonly<Record<string, readonly string[]>> = {
   DaemonSet: ['spec', 'template'],
   Job: ['spec', 'template'],
   CronJob: ['spec', 'jobTemplate', 'spec', 'template'],
+  // Argo Rollouts (argoproj.io/v1alpha1) with an inline template; a model server with a canary.
+  Rollout: ['spec', 'template'],
 };
 
 type Json = Record<string, unknown>;
@@ -23,8 +25,8 @@ export function podTemplateOf(object: { readonly kind: string }): Json | undefin
 
 /** One pod a workload creates: its template, with the labels its controller adds, and a role for multi-pod kinds. */
 export interface PodTemplate {
-  /** '' for the only template of a kind; 'leader' or 'worker' for a LeaderWorkerSet. */
-  readonly role: '' | 'leader' | 'worker';
+  /** '' for the only template of a kind; 'leader' or 'worker' for a LeaderWorkerSet; 'stable' or 'canary' for a canary Rollout. */
+  readonly role: '' | 'leader' | 'worker' | 'stable' | 'canary';
   readonly template: Json;
 }
 
@@ -34,6 +36,7 @@ export interface PodTemplate {
  * pods (sigs.k8s.io/lws v0.9.0): the set's name and the worker index, "0" for the leader.
  */
 export function podTemplatesOf(object: { readonly kind: string; readonly metadata?: { readonly name?: string } }): PodTemplate[] {
+  if (object.kind === 'Rollout') return rolloutTemplates(object as Json);
   if (object.kind !== 'LeaderWorkerSet') {
     const template = podTemplateOf(object);
     return template ? [{ role: '', template }] : [];
@@ -54,4 +57,21 @@ export function podTemplatesOf(object: { readonly kind: string; readonly metadat
     { role: 'leader', template: withLabels(leader, '0') },
     { role: 'worker', template: withLabels(worker, '1') },
   ];
+}
+
+/**
+ * A Rollout's pods: with a canary strategy that labels its tracks (stableMetadata and
+ * canaryMetadata, Argo Rollouts' ephemeral metadata, set on each pod by the controller), one
+ * template per track with its labels; otherwise its one template.
+ */
+function rolloutTemplates(object: Json): PodTemplate[] {
+  const template = podTemplateOf(object as { kind: string }) ?? {};
+  const canary = asJson(asJson(asJson(object.spec)?.strategy)?.canary);
+  const tracks = (['stable', 'canary'] as const).filter((track) => asJson(canary?.[`${track}Metadata`]));
+  if (tracks.length === 0) return [{ role: '', template }];
+  return tracks.map((track) => {
+    const extra = asJson(asJson(canary?.[`${track}Metadata`])?.labels) ?? {};
+    const metadata = asJson(template.metadata) ?? {};
+    return { role: track, template: { ...template, metadata: { ...metadata, labels: { ...(asJson(metadata.labels) ?? {}), ...extra } } } };
+  });
 }

@@ -69,6 +69,37 @@ function workloadPod(o: SourcedObject, template: Json, role: string): ClusterPod
   };
 }
 
+/** The GatewayClass whose Gateways istiod deploys (platform/istio/istio.ts). */
+const ISTIO_GATEWAY_CLASS = 'istio';
+
+/**
+ * The Envoy pods istiod deploys for a Gateway of its class, as `<gateway>:gateway`:
+ * its spec.infrastructure.labels and the labels Istio adds (istio-discovery files/kube-gateway.yaml),
+ * a port per listener and Istio's own (status 15021, merged metrics 15020, Envoy's 15090).
+ */
+function istioGatewayPod(o: SourcedObject): ClusterPod | undefined {
+  const spec = obj(o.object.spec);
+  if (o.object.kind !== 'Gateway' || spec.gatewayClassName !== ISTIO_GATEWAY_CLASS) return undefined;
+  const namespace = o.object.metadata.namespace ?? 'default';
+  const name = o.object.metadata.name;
+  const ports: Record<string, number> = { metrics: 15020, 'status-port': 15021, 'http-envoy-prom': 15090 };
+  for (const listener of arr(spec.listeners).map(obj))
+    if (typeof listener.name === 'string' && typeof listener.port === 'number') ports[listener.name] = listener.port;
+  return {
+    id: `${namespace}/${name}:gateway`,
+    namespace,
+    labels: {
+      ...strings(obj(spec.infrastructure).labels),
+      'gateway.networking.k8s.io/gateway-name': name,
+      'gateway.networking.k8s.io/gateway-class-name': ISTIO_GATEWAY_CLASS,
+      'gateway.istio.io/managed': 'istio.io-gateway-controller',
+    },
+    serviceAccount: `${name}-${ISTIO_GATEWAY_CLASS}`,
+    ports,
+    origin: at(o),
+  };
+}
+
 /** The chart versions the render installs: Argo CD Applications' Helm sources and Flux HelmReleases. */
 function renderedCharts(objects: readonly SourcedObject[]): Map<string, string> {
   const charts = new Map<string, string>();
@@ -164,6 +195,8 @@ export function clusterModel(input: ModelInput): { model: ClusterModel; problems
   const pods: ClusterPod[] = [];
   for (const o of objects) {
     for (const { role, template } of podTemplates(o)) pods.push(workloadPod(o, template, role));
+    const gateway = istioGatewayPod(o);
+    if (gateway) pods.push(gateway);
   }
   const charts = renderedCharts(objects);
   const chartScrapes: Array<ClusterModel['scrapeTargets'][number]> = [];

@@ -12,8 +12,8 @@ const labels = z.record(z.string(), z.string());
 const podPattern = z
   .string()
   .regex(
-    /^[a-z0-9*-]+\/[a-z0-9*().-]+(:(leader|worker))?$/,
-    'expected namespace/name, where either may hold * wildcards (e.g. "llm-*/*"), and :leader or :worker for the pods of a LeaderWorkerSet group',
+    /^[a-z0-9*-]+\/[a-z0-9*().-]+(:(leader|worker|stable|canary|gateway))?$/,
+    'expected namespace/name, where either may hold * wildcards (e.g. "llm-*/*"), and :leader or :worker for the pods of a LeaderWorkerSet group, :stable or :canary for a canary Rollout\'s, :gateway for an Istio Gateway\'s',
   );
 
 /** Where a flow starts or ends: pods by pattern, pods that derive from the render, or an address. */

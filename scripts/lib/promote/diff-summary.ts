@@ -26,22 +26,28 @@ function parse(text: string | undefined): Json | undefined {
   }
 }
 
-const WORKLOADS = new Set(['Deployment', 'StatefulSet', 'DaemonSet', 'Job', 'LeaderWorkerSet']);
+const WORKLOADS = new Set(['Deployment', 'Rollout', 'StatefulSet', 'DaemonSet', 'Job', 'LeaderWorkerSet']);
 
 function images(object: Json | undefined): Map<string, string> {
   const out = new Map<string, string>();
   if (!object || !WORKLOADS.has(object.kind)) return out;
   for (const { role, template } of podTemplatesOf(object as { kind: string })) {
+    // A Rollout's two tracks run one template: its images once.
+    if (role === 'canary') continue;
+    const prefix = role === 'stable' ? '' : role;
     const pod = (template.spec ?? {}) as Json;
     for (const container of [...(pod.initContainers ?? []), ...(pod.containers ?? [])])
-      out.set(role ? `${role}/${String(container.name)}` : String(container.name), String(container.image));
+      out.set(prefix ? `${prefix}/${String(container.name)}` : String(container.name), String(container.image));
   }
   return out;
 }
 
 function modelVersion(object: Json | undefined): { model: string; version: string } | undefined {
   const labels = object?.metadata?.labels ?? {};
-  if ((object?.kind !== 'Deployment' && object?.kind !== 'LeaderWorkerSet') || labels['app.kubernetes.io/component'] !== 'model-server')
+  if (
+    !['Deployment', 'Rollout', 'LeaderWorkerSet'].includes(object?.kind ?? '') ||
+    labels['app.kubernetes.io/component'] !== 'model-server'
+  )
     return undefined;
   return { model: String(labels['app.kubernetes.io/instance']), version: String(labels['app.kubernetes.io/version']) };
 }

@@ -40,7 +40,8 @@ export function modelServers(files: ReadonlyMap<string, string>): Map<string, Mo
   const servers = new Map<string, ModelServerFacts>();
   for (const o of objects) {
     const labels = o.metadata?.labels ?? {};
-    if ((o.kind !== 'Deployment' && o.kind !== 'LeaderWorkerSet') || labels['app.kubernetes.io/component'] !== 'model-server') continue;
+    if (!['Deployment', 'Rollout', 'LeaderWorkerSet'].includes(o.kind) || labels['app.kubernetes.io/component'] !== 'model-server')
+      continue;
     // A LeaderWorkerSet's leader holds the same GPUs as each of its workers: one node's worth.
     const group = o.kind === 'LeaderWorkerSet' ? o.spec?.leaderWorkerTemplate : undefined;
     const nodes = group ? Number(group.size ?? 1) || 1 : 1;

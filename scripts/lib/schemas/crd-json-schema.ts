@@ -33,8 +33,20 @@ export function crdJsonSchemas(crd: unknown, source: string): KindSchema[] {
       const schema = isObject(v.schema) ? v.schema.openAPIV3Schema : undefined;
       if (typeof v.name !== 'string' || !isObject(schema))
         throw new Error(`${source}: version ${String(v.name)} of ${kind} has no openAPIV3Schema`);
-      return { group, kind, version: v.name, schema: closeObjects(schema, true) as Json };
+      return { group, kind, version: v.name, schema: withObjectFields(closeObjects(schema, true) as Json) };
     });
+}
+
+/**
+ * The fields every object has, added where a CRD's schema leaves them out (Istio's do): the API
+ * server accepts apiVersion, kind and metadata on any custom resource, whatever its schema lists.
+ */
+function withObjectFields(schema: Json): Json {
+  const properties = isObject(schema.properties) ? schema.properties : {};
+  return {
+    ...schema,
+    properties: { apiVersion: { type: 'string' }, kind: { type: 'string' }, metadata: { type: 'object' }, ...properties },
+  };
 }
 
 /** Deep copy with `additionalProperties: false` on every object that lists properties (not the root, as the mirrors do). */

@@ -32,6 +32,8 @@ function healthWait(object: KubeObject): string | undefined {
     case 'StatefulSet':
     case 'DaemonSet':
       return 'its pods to be ready (a scheduler, nodes and kubelets)';
+    case 'Rollout':
+      return "its pods to be ready and no step paused (Argo Rollouts; Argo CD's built-in Rollout health check)";
     case 'PersistentVolumeClaim':
       return 'the claim to be Bound (the CSI driver)';
     case 'Ingress':
