@@ -230,7 +230,8 @@ describe('GitOps wiring', () => {
         expect(built.exitCode, `${root}/${folder}: ${built.stderr}`).toBe(0);
       }
     }
-  });
+    // One kubectl per folder, about 300 of them over two engines' renders.
+  }, 180_000);
 });
 
 describe('both engines render objects that validate', () => {

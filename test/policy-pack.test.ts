@@ -67,7 +67,7 @@ describe('the policy pack', () => {
         .filter((r) => r.input === 'combined')
         .map((r) => r.id)
         .sort(),
-    ).toEqual(['AWS-003', 'CMB-001', 'CMB-002', 'CMB-003', 'CMB-004', 'CMB-005', 'CMB-006', 'CMB-007', 'CMB-008', 'CMB-009']);
+    ).toEqual(['AWS-003', 'CMB-001', 'CMB-002', 'CMB-003', 'CMB-004', 'CMB-005', 'CMB-006', 'CMB-007', 'CMB-008', 'CMB-009', 'CMB-010']);
   });
 
   test.each(rules.map((r) => [r.id, r] as const))(

@@ -284,7 +284,7 @@ describe('npm run policy with a stand-in conftest', () => {
         '--namespace',
         'promotion.versions',
         'clusters/prod/cluster.yaml',
-        'clusters/staging/manifests/apps/llm-llama-3-3-70b-instruct/deployment-llama-3-3-70b-instruct.yaml',
+        'clusters/staging/manifests/apps/llm-llama-3-3-70b-instruct/rollout-llama-3-3-70b-instruct.yaml',
       ]),
     );
     expect(promotion.args).not.toContain('--all-namespaces');
@@ -345,7 +345,7 @@ describe('npm run policy with a stand-in conftest', () => {
   test('junit output has a suite per environment and a case per rule', async () => {
     const { repo, fake } = await setUp({ objects: { exitCode: 1, stdout: await fixture('objects.json') } });
     const result = await runScript('policy', ['--env', 'dev', '--format', 'junit', '--root', repo.root], repo.root, fake.env);
-    expect(result.stdout).toContain('<testsuite name="dev" id="0" tests="50" failures="2">');
+    expect(result.stdout).toContain('<testsuite name="dev" id="0" tests="51" failures="2">');
     expect(result.stdout).toContain(
       '<failure message="1 finding(s)" type="PolicyFailure">clusters/dev/manifests/apps/llm-llama-3-1-8b-instruct/deployment-llama-3-1-8b-instruct.yaml:2: Deployment',
     );

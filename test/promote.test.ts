@@ -30,7 +30,8 @@ describe.concurrent('npm run promote', { timeout: 180_000 }, () => {
     expect(pull.base.ref).toBe('main');
     expect(pull.labels.map((l) => l.name)).toEqual(['promotion', 'env:prod']);
     expect(pull.body).toContain(`| ${SMALL} | \`v2026.10.3\` | \`v2026.11.1\` | 2026-11-01T00:00:00.000Z in staging |`);
-    expect(pull.body).toContain('| Deployment | 0 | 1 | 0 |');
+    // Prod upgrades by canary: the model server is a Rollout.
+    expect(pull.body).toContain('| Rollout | 0 | 1 | 0 |');
     expect(pull.body).toMatch(/passed: schema validation \(strict\): \d+ valid, 0 invalid, 0 errors/);
     expect(pull.body.length).toBeLessThan(65_536);
     expect(github.writes().map((r) => `${r.method} ${r.path}`)).toEqual([
@@ -43,7 +44,7 @@ describe.concurrent('npm run promote', { timeout: 180_000 }, () => {
     expect(await repo.git(['rev-parse', `origin/${BRANCH}~1`])).toBe(await repo.git(['rev-parse', 'origin/main']));
     expect((await repo.git(['diff', '--name-only', 'origin/main', `origin/${BRANCH}`])).split('\n')).toEqual([
       'clusters/prod/cluster.yaml',
-      `clusters/prod/manifests/apps/llm-${SMALL}/deployment-${SMALL}.yaml`,
+      `clusters/prod/manifests/apps/llm-${SMALL}/rollout-${SMALL}.yaml`,
     ]);
     expect(await repo.git(['log', '-1', '--format=%s', `origin/${BRANCH}`])).toBe(pull.title);
     // No local branch was created in the clone.
@@ -79,7 +80,7 @@ describe.concurrent('npm run promote', { timeout: 180_000 }, () => {
     const added = await repo.git(['show', `origin/promote/prod/${LARGE}:clusters/prod/cluster.yaml`]);
     expect(added).toContain(`  ${LARGE}:\n    version: v2026.11.1\n    replicas:\n      min: 1\n      max: 2\npromotion:`);
     const files = (await repo.git(['diff', '--name-only', 'origin/main', `origin/promote/prod/${LARGE}`])).split('\n');
-    expect(files).toContain(`clusters/prod/manifests/apps/llm-${LARGE}/deployment-${LARGE}.yaml`);
+    expect(files).toContain(`clusters/prod/manifests/apps/llm-${LARGE}/rollout-${LARGE}.yaml`);
 
     // With bounds: the same PR is refreshed with them.
     const bounded = await promote(

@@ -60,8 +60,9 @@ test_canary_through_two_pools_passes if {
 }
 
 test_missing_route_is_denied if {
-	some msg in denials([o | some o in routed; o.kind != "HTTPRoute"])
-	contains(msg.msg, "which the render does not hold; the plugin fails every step")
+	some f in denials([o | some o in routed; o.kind != "HTTPRoute"])
+	f.policy == "CMB-010"
+	contains(f.msg, "which the render does not hold; the plugin fails every step")
 }
 
 test_rule_without_both_names_is_denied if {
