@@ -16,6 +16,7 @@ import { PromotionError } from './lib/promote/errors.js';
 import { promoteModel, rollbackModel, type PromotionContext } from './lib/promote/promotion.js';
 import type { ClusterSpec } from '../platform/spec/cluster-spec.js';
 import type { Fleet } from './lib/config/fleet.js';
+import { hasStagedCanary } from '../apps/model-server/staged-canary.js';
 
 const USAGE = `Usage: npm run promote -- --to ENV [--model NAME [--version V] [--min-replicas N --max-replicas N] | --all] [--dry-run]
                               [--repo OWNER/NAME] [--base BRANCH] [--now ISO-8601]
@@ -45,6 +46,15 @@ open one). Merging the PR is the deployment.
   --now ISO-8601    the time soak is measured against (default: now)
   --list-targets    print the environments that have a promotion source, as a JSON array (for
                     the workflow's matrix), and do nothing else
+
+Multi-node models in an environment with a canary block (LeaderWorkerSets, which Argo Rollouts
+cannot run) take a new version as a staged canary, each step a PR on promote/ENV/MODEL: the first
+PR starts it at the first checkpoint's share (models.<model>.canary in cluster.yaml); each later
+run reads the canary's SLOs from ENV's monitoring.queryUrl since its share reached the base
+branch, in canary.analysisMinutes windows, and once the checkpoint's pause has held proposes the
+next share, then the version itself. An SLO missed in more windows than canary.failureLimit opens
+the PR on rollback/ENV/MODEL that removes the canary (and that version is not proposed to ENV
+again). --rollback with a canary in progress removes the canary.
 
 SLO evidence: when the source's cluster.yaml sets monitoring.queryUrl, the candidate's SLOs (the
 catalogue's slo: time to first token p95, inter-token latency p95, error rate) are read from that
@@ -203,6 +213,23 @@ async function main(): Promise<number> {
             slo: loaded.fleet.models.get(model)!.spec.slo,
           }
         : undefined;
+      const catalogue = loaded.fleet.models.get(model)!.spec;
+      const running = target.models[model];
+      const targetQueryUrl = target.monitoring?.queryUrl;
+      // A multi-node model in an environment with canaries: its upgrades are staged canaries, step by step.
+      const staged =
+        running && hasStagedCanary(target.canary, catalogue.gpu.nodes, running.replicas.min)
+          ? {
+              canary: target.canary,
+              evidence: targetQueryUrl
+                ? {
+                    endpoint: { url: targetQueryUrl, token: prometheusToken || undefined, timeoutMs: 30_000 },
+                    windowMinutes: target.canary.analysisMinutes,
+                    slo: catalogue.slo,
+                  }
+                : undefined,
+            }
+          : undefined;
       const outcome = await promoteModel(
         context,
         {
@@ -213,6 +240,7 @@ async function main(): Promise<number> {
           version: values.version,
           replicas,
           evidence,
+          staged,
         },
         environments,
       );

@@ -288,11 +288,12 @@ const cases: BadInput[] = [
   {
     name: 'a GPU limit the minimum replicas fit but a rollout does not',
     breakIt: async (repo) => {
-      // The minimum replicas hold 1 + 8 + 16 = 25 GPUs; the gpu pool rolls out in 26, the EFA pool
-      // (a surge group of the 405B is 16 GPUs) in 40.
+      // The minimum replicas hold 1 + 8 + 16 = 25 GPUs; the gpu pool rolls out in 26, the EFA pool in
+      // 56: the 405B's staged canary holds a group of 16 GPUs, and as it passes the stable set's
+      // surge group takes 16 more until the canary's is pruned.
       await repo.edit(STAGING, 'gpus: 64', 'gpus: 30');
       return [
-        `${STAGING}:${await repo.lineOf(STAGING, 'gpus: 30')}: gpu.limits.gpus: expected at least 40 GPUs for NodePool gpu-efa to roll out: 32 for the minimum replicas plus the upgrade surge replicas of [llama-3-1-405b-instruct], and 8 for a node Karpenter replaces while the old one drains; found 30`,
+        `${STAGING}:${await repo.lineOf(STAGING, 'gpus: 30')}: gpu.limits.gpus: expected at least 56 GPUs for NodePool gpu-efa to roll out: 48 for the minimum replicas plus the upgrade surge replicas of [llama-3-1-405b-instruct (2 during its canary)], and 8 for a node Karpenter replaces while the old one drains; found 30`,
       ];
     },
   },
@@ -306,7 +307,7 @@ const cases: BadInput[] = [
       const line = await repo.lineOf(STAGING, 'gpus: 26');
       return [
         `${STAGING}:${line}: gpu.limits.gpus: expected at least 27 GPUs for NodePool gpu to roll out: 19 for the minimum replicas plus the upgrade surge replicas of [llama-3-1-8b-instruct (2 during its canary), llama-3-3-70b-instruct], and 8 for a node Karpenter replaces while the old one drains; found 26`,
-        `${STAGING}:${line}: gpu.limits.gpus: expected at least 40 GPUs for NodePool gpu-efa to roll out: 32 for the minimum replicas plus the upgrade surge replicas of [llama-3-1-405b-instruct], and 8 for a node Karpenter replaces while the old one drains; found 26`,
+        `${STAGING}:${line}: gpu.limits.gpus: expected at least 56 GPUs for NodePool gpu-efa to roll out: 48 for the minimum replicas plus the upgrade surge replicas of [llama-3-1-405b-instruct (2 during its canary)], and 8 for a node Karpenter replaces while the old one drains; found 26`,
       ];
     },
   },
@@ -316,6 +317,30 @@ const cases: BadInput[] = [
       await repo.edit(STAGING, '  engine: argocd', '  engine: flux');
       return [
         `${STAGING}:${await repo.lineOf(STAGING, 'canary:')}: canary: expected no canary with gitops.engine "flux": canaries run on Argo Rollouts with Argo CD; remove the canary block (upgrades are rolling updates) or use gitops.engine "argocd"`,
+      ];
+    },
+  },
+  {
+    name: "a multi-node model's canary at a share that is no checkpoint, and at the version it replaces",
+    breakIt: async (repo) => {
+      const entry = '  llama-3-1-405b-instruct:\n    version: v2026.11.1\n';
+      await repo.edit(STAGING, entry, `${entry}    canary:\n      version: v2026.11.1\n      weight: 20\n`);
+      return [
+        `${STAGING}:${await repo.lineOf(STAGING, '      version: v2026.11.1')}: models.llama-3-1-405b-instruct.canary.version: expected a version other than the one running (v2026.11.1): the canary is the new version`,
+        `${STAGING}:${await repo.lineOf(STAGING, 'weight: 20')}: models.llama-3-1-405b-instruct.canary.weight: expected one of the canary checkpoints' shares (10, 50), found 20`,
+      ];
+    },
+  },
+  {
+    name: 'a canary entry for a model Argo Rollouts runs, and one whose version the catalogue lacks',
+    breakIt: async (repo) => {
+      const small = '  llama-3-1-8b-instruct:\n    version: v2026.11.1\n';
+      await repo.edit(STAGING, small, `${small}    canary:\n      version: v2026.11.2\n      weight: 10\n`);
+      const huge = '  llama-3-1-405b-instruct:\n    version: v2026.11.1\n';
+      await repo.edit(STAGING, huge, `${huge}    canary:\n      version: v2099.1.1\n      weight: 10\n`);
+      return [
+        `${STAGING}:${(await repo.lineOf(STAGING, 'llama-3-1-8b-instruct:')) + 2}: models.llama-3-1-8b-instruct.canary: expected no canary for llama-3-1-8b-instruct: its canaries are Argo Rollouts: change version, and the Rollout moves the traffic by itself`,
+        `${STAGING}:${await repo.lineOf(STAGING, 'version: v2099.1.1')}: models.llama-3-1-405b-instruct.canary.version: expected a version ${HUGE} lists under versions (with its weights digest): v2026.11.1; found "v2099.1.1"`,
       ];
     },
   },

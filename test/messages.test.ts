@@ -152,7 +152,7 @@ describe.concurrent('one problem for one mistake', () => {
     const repo = await fixture(onTestFinished);
     await repo.edit(DEV, '    version: v2026.11.1\n', '    version: v2026.11.1\n    replica: 2\n');
     expect(await renderProblems(repo)).toEqual([
-      `${DEV}:${await repo.lineOf(DEV, 'replica: 2')}: models.llama-3-3-70b-instruct.replica: unknown key (did you mean "replicas"?); expected one of: version, replicas, autoscaling`,
+      `${DEV}:${await repo.lineOf(DEV, 'replica: 2')}: models.llama-3-3-70b-instruct.replica: unknown key (did you mean "replicas"?); expected one of: version, replicas, autoscaling, canary`,
     ]);
   });
 });

@@ -62,11 +62,13 @@ function vllm(template: Json): Json {
 function expectedFiles(server: { env: string; model: string; objects: Map<string, Json> }): string[] {
   const m = server.model;
   const multiNode = fleet.models.get(m)!.spec.gpu.nodes > 1;
-  const canary = server.objects.has(`rollout-${m}.yaml`);
+  // A Rollout's canary, or a multi-node model's staged one: the router behind a Gateway, two tracks.
+  const rollout = server.objects.has(`rollout-${m}.yaml`);
+  const canary = server.objects.has(`gateway-${m}-router.yaml`);
   const perTrack = (prefix: string, suffix = '-picker') => [`${prefix}-${m}-canary${suffix}.yaml`, `${prefix}-${m}-stable${suffix}.yaml`];
   const router = canary
     ? [
-        `analysistemplate-${m}-slo.yaml`,
+        ...(rollout ? [`analysistemplate-${m}-slo.yaml`] : []),
         ...perTrack('configmap'),
         `configmap-${m}-router-gateway.yaml`,
         ...perTrack('deployment'),
@@ -77,9 +79,9 @@ function expectedFiles(server: { env: string; model: string; objects: Map<string
         ...perTrack('poddisruptionbudget'),
         ...perTrack('role'),
         ...perTrack('rolebinding'),
-        `rollout-${m}.yaml`,
+        ...(rollout ? [`rollout-${m}.yaml`] : []),
         ...perTrack('service'),
-        ...perTrack('service', ''),
+        ...(rollout ? perTrack('service', '') : []),
         `service-${m}-router.yaml`,
         ...perTrack('serviceaccount'),
       ]
@@ -145,7 +147,7 @@ describe('every model server in every environment', () => {
           ? ['networkpolicy-allow-group-egress.yaml', 'networkpolicy-allow-group.yaml']
           : [];
       // A canary's router (Istio's Envoy and a picker per track) adds its own flows.
-      const gateway = server.objects.has(`rollout-${server.model}.yaml`)
+      const gateway = server.objects.has(`gateway-${server.model}-router.yaml`)
         ? ['pickers-reach-model', 'pickers-to-model', 'router-reaches-istiod', 'router-reaches-pickers', 'router-to-pickers']
         : [];
       expect(files.filter((f) => f.startsWith('networkpolicy-'))).toEqual(
@@ -343,7 +345,13 @@ describe('every model server in every environment', () => {
         'app.kubernetes.io/part-of': 'llm-platform',
         'app.kubernetes.io/managed-by': 'eks-llm-gitops',
       });
-      for (const template of templatesOf(server)) expect(template.metadata.labels).toEqual(deployment.metadata.labels);
+      // The pods' labels are the workload's; a staged canary's stable set adds its track, which its pool selects.
+      const staged = deployment.kind === 'LeaderWorkerSet' && server.objects.has(`gateway-${server.model}-router.yaml`);
+      for (const template of templatesOf(server))
+        expect(template.metadata.labels).toEqual({
+          ...deployment.metadata.labels,
+          ...(staged ? { 'eks-llm-gitops.io/track': 'stable' } : {}),
+        });
       const service = server.objects.get(`service-${server.model}.yaml`)!;
       if (deployment.kind === 'Deployment' || deployment.kind === 'Rollout') {
         expect(deployment.spec.selector).toEqual({ matchLabels: stable });

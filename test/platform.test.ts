@@ -141,9 +141,9 @@ describe('KEDA autoscaling', () => {
     for (const env of envs) {
       const workloads = [...objects(env, 'Deployment'), ...objects(env, 'Rollout'), ...objects(env, 'LeaderWorkerSet')];
       const scaled = objects(env, 'ScaledObject');
-      // One per model server, one per static router (a canary's Envoy pods scale by Istio's HPA), and the gateway's.
-      const canaries = objects(env, 'Rollout').length;
-      expect(scaled.length).toBe(2 * Object.keys(env.spec.models).length - canaries + 1);
+      // One per model server, one per static router (a canary router's Envoy pods scale by Istio's HPA), and the gateway's.
+      const canaryRouters = objects(env, 'Gateway').length;
+      expect(scaled.length).toBe(2 * Object.keys(env.spec.models).length - canaryRouters + 1);
       for (const so of scaled) {
         const ref = so.spec.scaleTargetRef;
         const target = workloads.find(
@@ -356,10 +356,12 @@ describe('storage, scheduling and observability', () => {
           !unscraped.includes(s.metadata.labels['app.kubernetes.io/component']) &&
           !unscraped.includes(s.metadata.labels['app.kubernetes.io/name']),
       );
-      // Each model's namespace has its server's Service and its router's (a canary's: a picker's per track); each is scraped, by one monitor.
-      const canaries = objects(env, 'Rollout').length;
-      expect(services.length).toBe(2 * Object.keys(env.spec.models).length + canaries);
-      expect(all.length - services.length).toBe(3 * canaries);
+      // Each model's namespace has its server's Service and its router's (a canary router's: a picker's per track); each is
+      // scraped, by one monitor. Unscraped: a canary router's Gateway Service, and a Rollout's two track Services.
+      const canaryRouters = objects(env, 'Gateway').length;
+      const rollouts = objects(env, 'Rollout').length;
+      expect(services.length).toBe(2 * Object.keys(env.spec.models).length + canaryRouters);
+      expect(all.length - services.length).toBe(canaryRouters + 2 * rollouts);
       expect(file(env, 'manifests/platform/monitoring/podmonitor-istio-gateway.yaml').spec.podMetricsEndpoints[0].port).toBe(
         'http-envoy-prom',
       );
@@ -379,6 +381,9 @@ describe('EFA capacity', () => {
     const repo = await makeFixtureRepo();
     onTestFinished(() => repo.dispose());
     await repo.edit('apps/models/llama-3-3-70b-instruct.yaml', '  count: 8\n', '  count: 8\n  efa: true\n');
+    // One EFA pool now holds both models' upgrades: the 70B's canary surge and the 405B's staged canary.
+    await repo.edit('clusters/prod/cluster.yaml', '    gpus: 96\n', '    gpus: 104\n');
+    await repo.edit('clusters/staging/cluster.yaml', '    gpus: 64\n', '    gpus: 72\n');
     const prod = renderAll(await fleetAt(repo.root)).find((e) => e.name === 'prod')!;
     const pool = file(prod, 'manifests/platform/karpenter/nodepool-gpu-efa.yaml');
     expect(pool.spec.template.spec.requirements.find((r: Json) => r.key === 'karpenter.k8s.aws/instance-family').values).toEqual([

@@ -215,7 +215,7 @@ describe('npm run policy with a stand-in conftest', () => {
     expect(result.code, result.stderr).toBe(1);
     const report = JSON.parse(result.stdout) as JsonPolicyReport;
     expect(report.ok).toBe(false);
-    expect(report.summary).toMatchObject({ rules: 50, failures: 3, excepted: 1, exceptionProblems: 0 });
+    expect(report.summary).toMatchObject({ rules: 51, failures: 3, excepted: 1, exceptionProblems: 0 });
     const deployment = report.findings.find((f) => f.policy === 'WL-001' && f.level === 'failure')!;
     expect(deployment).toMatchObject({ file: DEPLOYMENT, line: 2, container: 'vllm' });
     // conftest names combined results "Combined"; the report points at the object's file.
@@ -276,7 +276,7 @@ describe('npm run policy with a stand-in conftest', () => {
     const { repo, fake } = await setUp({});
     const result = await runScript('policy', ['--env', 'prod', '--root', repo.root], repo.root, fake.env);
     expect(result.code, result.stderr).toBe(0);
-    expect(result.stdout).toMatch(/policy gate passed: 50 rules over prod; 0 failure\(s\)/);
+    expect(result.stdout).toMatch(/policy gate passed: 51 rules over prod; 0 failure\(s\)/);
     const promotion = (await fake.calls()).find((c) => c.pass === 'promotion')!;
     expect(promotion.args).toEqual(
       expect.arrayContaining([
@@ -345,7 +345,7 @@ describe('npm run policy with a stand-in conftest', () => {
   test('junit output has a suite per environment and a case per rule', async () => {
     const { repo, fake } = await setUp({ objects: { exitCode: 1, stdout: await fixture('objects.json') } });
     const result = await runScript('policy', ['--env', 'dev', '--format', 'junit', '--root', repo.root], repo.root, fake.env);
-    expect(result.stdout).toContain('<testsuite name="dev" id="0" tests="51" failures="2">');
+    expect(result.stdout).toContain('<testsuite name="dev" id="0" tests="52" failures="2">');
     expect(result.stdout).toContain(
       '<failure message="1 finding(s)" type="PolicyFailure">clusters/dev/manifests/apps/llm-llama-3-1-8b-instruct/deployment-llama-3-1-8b-instruct.yaml:2: Deployment',
     );
@@ -403,7 +403,7 @@ describe('npm run check and its engines', () => {
       expect(result.code, result.stdout.slice(-3000) + result.stderr).toBe(0);
       expect(result.stderr).toMatch(/^using kubeconform v\d+\.\d+\.\d+ \(/m);
       expect(result.stderr).toMatch(/^using conftest v\d+\.\d+\.\d+ \(/m);
-      expect(result.stdout).toContain('policy gate passed: 50 rules over dev, prod, staging; 0 failure(s)');
+      expect(result.stdout).toContain('policy gate passed: 51 rules over dev, prod, staging; 0 failure(s)');
       expect(JSON.parse(await readFile(results, 'utf8')).results).toEqual(
         ['render drift', 'schemas', 'kubeconform', 'sync replay', 'network flows', 'policy'].map((name) => ({ name, outcome: 'success' })),
       );

@@ -86,7 +86,7 @@ describe('security groups', () => {
         );
         // The router admits the gateway's pods, and the nodes for probes and scrapes; a canary's
         // router (Istio's Envoy pods and the pickers) its own pods' ext_proc calls too, and Istio's ports.
-        const canary = env.objects.some((o) => o.kind === 'Rollout' && o.metadata.namespace === namespace);
+        const canary = env.objects.some((o) => o.kind === 'Gateway' && o.metadata.namespace === namespace);
         expect(ingress(group(env, namespace, 'router')), `${env.name} ${namespace}`).toEqual(
           (canary
             ? [
@@ -144,8 +144,12 @@ describe('security groups', () => {
           for (const labels of [gateway.spec.infrastructure.labels, ...pickers.map((p) => p.spec.template.metadata.labels)])
             for (const [label, value] of Object.entries(attachment.spec.podSelector))
               expect(labels[label], `${namespace} ${label}`).toBe(value);
-          const server = workloads.find((o) => o.kind === 'Rollout')!;
-          expect(Object.entries(attachment.spec.podSelector).every(([k, v]) => server.spec.template.metadata.labels[k] === v)).toBe(false);
+          const server = workloads.find((o) => o.kind === 'Rollout' || o.kind === 'LeaderWorkerSet')!;
+          const serverLabels =
+            server.kind === 'Rollout'
+              ? server.spec.template.metadata.labels
+              : server.spec.leaderWorkerTemplate.leaderTemplate.metadata.labels;
+          expect(Object.entries(attachment.spec.podSelector).every(([k, v]) => serverLabels[k] === v)).toBe(false);
           continue;
         }
         const workload = workloads.find((o) => o.metadata.name.endsWith('-router') === router && !o.metadata.name.endsWith('-picker'))!;

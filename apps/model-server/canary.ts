@@ -5,6 +5,7 @@ import { PROMETHEUS_URL } from '../../platform/monitoring/monitoring.js';
 import { canaryRouteName, TRACK_LABEL, trackName } from '../router/tracks.js';
 import type { ModelSlo } from '../models/model-spec.js';
 import { sloQueries } from './slo-queries.js';
+import { hasStagedCanary, STAGED_CANARY_GROUPS } from './staged-canary.js';
 
 /*
  * A model version's canary (Argo Rollouts v1.10, github.com/argoproj/argo-rollouts): the new
@@ -182,13 +183,17 @@ export function canaryStrategy(options: {
 }
 
 /**
- * Replicas an upgrade of a model runs beyond the desired count at most: its canary's surge, or
- * the rolling update's one.
+ * Replicas an upgrade of a model runs beyond the desired count at most: its canary's surge; a
+ * staged canary's group, plus the stable set's surge group when the canary passes and the stable
+ * set rolls while Argo CD has not yet pruned the canary group (PruneLast: after the roll is
+ * healthy, which without room for both would never come); or the rolling update's one.
  */
 export function upgradeSurgeReplicas(
   canary: CanarySpec | undefined,
   gpuNodes: number,
   replicas: { readonly min: number; readonly max: number },
 ): number {
-  return hasCanary(canary, gpuNodes, replicas.min) ? canarySurge(canarySteps(canary, replicas), replicas) : MAX_SURGE_REPLICAS;
+  if (hasCanary(canary, gpuNodes, replicas.min)) return canarySurge(canarySteps(canary, replicas), replicas);
+  if (hasStagedCanary(canary, gpuNodes, replicas.min)) return STAGED_CANARY_GROUPS + MAX_SURGE_REPLICAS;
+  return MAX_SURGE_REPLICAS;
 }

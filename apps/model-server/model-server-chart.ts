@@ -22,7 +22,8 @@ import { MODEL_CACHE_STORAGE_CLASS } from '../../platform/storage/storage.js';
 import type { ModelSpec } from '../models/model-spec.js';
 import { cloudwatchAuthentication, scaledObject } from './autoscaling.js';
 import { analysisTemplate, canaryStrategy, hasCanary, ROLLOUT_API_VERSION, ROLLOUT_KIND } from './canary.js';
-import { ROLLOUT_TRACK_COMPONENT, trackName, TRACKS } from '../router/tracks.js';
+import { ROLLOUT_TRACK_COMPONENT, TRACK_LABEL, trackName, TRACKS, type Track } from '../router/tracks.js';
+import { hasStagedCanary, STAGED_CANARY_GROUPS, stagedCanaryName, type ModelCanarySpec } from './staged-canary.js';
 import { addGatewayRouter, gatewayRouterFlows } from '../router/gateway-router.js';
 import { addRouter, fromRouter, ROUTER_SCRAPE_PORTS, routerFlows } from '../router/router.js';
 import { SERVING_PORT, SERVING_PORT_NAME, preStopSleep, vllmPodTemplate, type VllmPodOptions } from './vllm-pod.js';
@@ -34,6 +35,11 @@ export interface ModelServerProps {
   readonly model: ModelSpec;
   /** The version this environment runs: a sub-prefix of `model.source`. */
   readonly version: string;
+  /**
+   * A multi-node model's canary in progress (cluster.yaml models.<model>.canary): its version and share.
+   * @default none: no canary runs
+   */
+  readonly canaryRelease?: ModelCanarySpec | undefined;
   /** Replica bounds from the environment, enforced by the KEDA ScaledObject. */
   readonly replicas: { readonly min: number; readonly max: number };
   /**
@@ -73,7 +79,14 @@ export class ModelServerChart extends NamespacedChart {
   constructor(scope: Construct, id: string, props: ModelServerProps) {
     const { model, version, clients } = props;
     const identity = { name: 'vllm', instance: model.name, component: 'model-server' };
-    const group = multiNodeFlows(model, id, model.name);
+    // A multi-node model's canary: a LeaderWorkerSet of its own beside the stable one, while one is in progress.
+    const staged = hasStagedCanary(props.environment.canary, model.gpu.nodes, props.replicas.min);
+    const release = staged ? props.canaryRelease : undefined;
+    const groups = [
+      multiNodeFlows(model, id, model.name),
+      ...(release ? [multiNodeFlows(model, id, stagedCanaryName(model.name), 'canary')] : []),
+    ];
+    const group = { ingress: groups.flatMap((g) => g.ingress), egress: groups.flatMap((g) => g.egress) };
     // The pods the router sends requests to: the serving pods (a multi-node model's leaders).
     const servingSelector = {
       ...selectorLabels(identity),
@@ -82,9 +95,10 @@ export class ModelServerChart extends NamespacedChart {
     const routing = routerFlows({ model: model.name, namespace: id, servingSelector, servingPort: SERVING_PORT, clients });
     // Upgrades by canary where the environment asks for them and the model can have one.
     const canary = hasCanary(props.environment.canary, model.gpu.nodes, props.replicas.min) ? props.environment.canary : undefined;
-    const gatewayRouting = canary
-      ? gatewayRouterFlows({ model: model.name, namespace: id, servingSelector, servingPort: SERVING_PORT })
-      : { ingress: [], egress: [], scrapePorts: [] };
+    const gatewayRouting =
+      canary || staged
+        ? gatewayRouterFlows({ model: model.name, namespace: id, servingSelector, servingPort: SERVING_PORT })
+        : { ingress: [], egress: [], scrapePorts: [] };
     super(scope, id, {
       layer: 'apps',
       environment: props.environment,
@@ -153,11 +167,15 @@ export class ModelServerChart extends NamespacedChart {
       // The estimate the start-up budgets come from: the policy pack checks them against it (WL-002).
       [TIME_TO_READY_ANNOTATION]: timeToReadyAnnotation(model, props.instanceFamilies, budgets),
     };
-    const pod = (role: VllmPodOptions['role']) =>
+    // A staged canary's tracks: each LeaderWorkerSet's pods carry their track, which its InferencePool selects.
+    const pod = (role: VllmPodOptions['role'], set: { name: string; version: string; track?: Track } = { name, version }) =>
       vllmPodTemplate({
         model,
-        version,
-        labels: versionedLabels,
+        version: set.version,
+        labels: {
+          ...recommendedLabels({ ...identity, version: set.version }),
+          ...(set.track ? { [TRACK_LABEL]: set.track } : {}),
+        },
         selector,
         serviceAccountName: serviceAccount.name,
         cacheClaimName: cacheClaim.name,
@@ -168,17 +186,33 @@ export class ModelServerChart extends NamespacedChart {
         priorityClassName: SERVING_PRIORITY_CLASS,
         budgets,
         role,
-        ...(role === 'single' ? {} : leaderWorkerSet.podOptions(model, props.instanceFamilies, name)),
+        ...(role === 'single' ? {} : leaderWorkerSet.podOptions(model, props.instanceFamilies, set.name)),
       });
 
     const multiNode = model.gpu.nodes > 1;
     if (multiNode) {
-      leaderWorkerSet.add(this, {
+      const stable = { name, version, ...(staged ? { track: 'stable' as const } : {}) };
+      leaderWorkerSet.add(this, 'leader-worker-set', {
         metadata: { ...metadata(name), labels: versionedLabels, annotations },
         model,
-        leader: pod('leader'),
-        worker: pod('worker'),
+        leader: pod('leader', stable),
+        worker: pod('worker', stable),
       });
+      if (release) {
+        const canarySet = { name: stagedCanaryName(name), version: release.version, track: 'canary' as const };
+        leaderWorkerSet.add(this, 'canary-leader-worker-set', {
+          metadata: {
+            ...metadata(canarySet.name),
+            labels: recommendedLabels({ ...identity, version: release.version }),
+            annotations,
+          },
+          model,
+          leader: pod('leader', canarySet),
+          worker: pod('worker', canarySet),
+          // A fixed count (no autoscaler): one replica of spare GPUs beside the stable groups.
+          replicas: STAGED_CANARY_GROUPS,
+        });
+      }
     } else {
       // A plain ApiObject from the typed manifest: the generated KubeDeployment re-filters its JSON
       // through the Kubernetes 1.27 types on output, which would drop the preStop sleep patched in below.
@@ -240,7 +274,8 @@ export class ModelServerChart extends NamespacedChart {
       replicas: props.routerReplicas,
       holdWhenSaturated: routerHolds,
     };
-    if (canary) {
+    if (staged) addGatewayRouter(this, { ...router, canaryWeight: release?.weight ?? 0 });
+    else if (canary) {
       // The tracks' Services, which Argo Rollouts points at each track's pods by pod-template hash.
       // Not the model server's component: Prometheus scrapes each pod once, through the plain Service.
       for (const track of TRACKS) {
@@ -259,7 +294,7 @@ export class ModelServerChart extends NamespacedChart {
         });
       }
       new ApiObject(this, 'analysis-template', asApiObject(analysisTemplate({ model: name, namespace, labels, slo: model.slo, canary })));
-      addGatewayRouter(this, router);
+      addGatewayRouter(this, { ...router, canaryWeight: 0 });
     } else addRouter(this, router);
 
     new ApiObject(

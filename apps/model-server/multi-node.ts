@@ -32,6 +32,11 @@ export interface LeaderWorkerSetProps {
   readonly model: ModelSpec;
   readonly leader: k8s.PodTemplateSpec;
   readonly worker: k8s.PodTemplateSpec;
+  /**
+   * Groups, for a set no autoscaler owns (a staged canary's).
+   * @default none: the autoscaler owns the count
+   */
+  readonly replicas?: number;
 }
 
 export const leaderWorkerSet = {
@@ -55,7 +60,7 @@ export const leaderWorkerSet = {
     return { efaInterfaces, podAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [term] } };
   },
 
-  add(scope: Construct, props: LeaderWorkerSetProps): ApiObject {
+  add(scope: Construct, id: string, props: LeaderWorkerSetProps): ApiObject {
     // The typed template as JSON, then what the Kubernetes 1.27 types of cdk8s-plus-27 cannot
     // carry: the kubelet's sleep action (both roles sleep through the drain: a worker that left
     // first would break the leader's streams) and the affinity's matchLabelKeys (Kubernetes >= 1.31).
@@ -67,12 +72,13 @@ export const leaderWorkerSet = {
         term.matchLabelKeys = [LWS_GROUP_KEY_LABEL];
       return json;
     };
-    return new ApiObject(scope, 'leader-worker-set', {
+    return new ApiObject(scope, id, {
       apiVersion: LWS_API_VERSION,
       kind: LWS_KIND,
       metadata: props.metadata,
       spec: {
-        // No replicas field: the HPA that KEDA drives owns the count through the scale subresource.
+        // No replicas field where the HPA that KEDA drives owns the count through the scale subresource.
+        ...(props.replicas === undefined ? {} : { replicas: props.replicas }),
         // Workers start with their leader (not once it is Ready: it becomes Ready only when they have joined).
         startupPolicy: 'LeaderCreated',
         // One extra group at a time, never one fewer: a group holds gpu.count x gpu.nodes GPUs.
@@ -88,12 +94,15 @@ export const leaderWorkerSet = {
   },
 };
 
-/** The flows between a multi-node replica's pods (in and out), or none for a one-node model. */
-export function multiNodeFlows(model: ModelSpec, namespace: string, name: string): { ingress: Flow[]; egress: Flow[] } {
+/**
+ * The flows between a multi-node replica's pods (in and out), or none for a one-node model:
+ * among the pods of the LeaderWorkerSet `name` (flows named after `track` for a second set).
+ */
+export function multiNodeFlows(model: ModelSpec, namespace: string, name: string, track?: string): { ingress: Flow[]; egress: Flow[] } {
   if (model.gpu.nodes === 1) return { ingress: [], egress: [] };
   const group = { [LWS_NAME_LABEL]: name };
   const flow = (flowName: string): Flow => ({
-    name: flowName,
+    name: track ? `${track}-${flowName}` : flowName,
     peers: [{ namespace, podLabels: group }],
     ports: [{ port: GROUP_PORTS.from, endPort: GROUP_PORTS.to }],
     podLabels: group,

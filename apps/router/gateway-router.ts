@@ -50,7 +50,15 @@ export const pickerSelector = (model: string, track: Track): Record<string, stri
 /** How long a picker pod keeps serving after it is told to stop. */
 const PICKER_DRAIN_SECONDS = 15;
 
-export function addGatewayRouter(scope: Construct, props: RouterProps): void {
+export interface GatewayRouterProps extends RouterProps {
+  /**
+   * The canary track's share of the requests as rendered: 0 where Argo Rollouts' plugin moves the
+   * weights (a Rollout), the staged canary's share where git sets them (a LeaderWorkerSet).
+   */
+  readonly canaryWeight: number;
+}
+
+export function addGatewayRouter(scope: Construct, props: GatewayRouterProps): void {
   const { environment, model, namespace } = props;
   const name = routerName(model);
   const routerLabels = recommendedLabels({ ...routerIdentity(model), version: EPP_VERSION });
@@ -92,13 +100,14 @@ export function addGatewayRouter(scope: Construct, props: RouterProps): void {
       rules: [
         {
           matches: [{ path: { type: 'PathPrefix', value: '/' } }],
-          // All to the stable track at rest; Argo Rollouts' plugin moves the weights during a
-          // canary, matching these backendRefs by name to the Rollout's stable and canary Services.
+          // All to the stable track at rest. During a Rollout's canary, Argo Rollouts' plugin moves
+          // the weights, matching these backendRefs by name to the Rollout's stable and canary
+          // Services; during a staged canary, git sets them (props.canaryWeight).
           backendRefs: TRACKS.map((track) => ({
             group: 'inference.networking.k8s.io',
             kind: 'InferencePool',
             name: trackName(model, track),
-            weight: track === 'stable' ? 100 : 0,
+            weight: track === 'stable' ? 100 - props.canaryWeight : props.canaryWeight,
           })),
           timeouts: { request: `${GATEWAY_REQUEST_TIMEOUT_SECONDS}s` },
         },
@@ -169,7 +178,8 @@ function addTrack(scope: Construct, props: RouterProps, track: Track): void {
     kind: 'InferencePool',
     metadata: { ...metadata, name: pool },
     spec: {
-      // The track's pods: Argo Rollouts labels each pod with its track (ephemeral metadata).
+      // The track's pods: Argo Rollouts labels each pod with its track (ephemeral metadata); a
+      // staged canary's LeaderWorkerSets carry it in their pod templates.
       selector: { matchLabels: { ...props.servingSelector, [TRACK_LABEL]: track } },
       targetPorts: [{ number: props.servingPort }],
       endpointPickerRef: { kind: 'Service', name, port: { number: EPP_GRPC_PORT }, failureMode: 'FailClose' },

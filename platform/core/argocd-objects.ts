@@ -76,6 +76,8 @@ export interface ApplicationOptions {
   readonly ignoreDifferences?: ReadonlyArray<{
     readonly group: string;
     readonly kind: string;
+    readonly name?: string;
+    readonly namespace?: string;
     readonly jqPathExpressions: readonly string[];
   }>;
 }
@@ -109,7 +111,15 @@ export function application(options: ApplicationOptions): Record<string, unknown
       },
       revisionHistoryLimit: 10,
       ...(ignored.length > 0
-        ? { ignoreDifferences: ignored.map((i) => ({ group: i.group, kind: i.kind, jqPathExpressions: [...i.jqPathExpressions] })) }
+        ? {
+            ignoreDifferences: ignored.map((i) => ({
+              group: i.group,
+              kind: i.kind,
+              ...(i.name === undefined ? {} : { name: i.name }),
+              ...(i.namespace === undefined ? {} : { namespace: i.namespace }),
+              jqPathExpressions: [...i.jqPathExpressions],
+            })),
+          }
         : {}),
     },
   });

@@ -1,3 +1,4 @@
+import type { ControllerOwnedField } from './controller-owned.js';
 import { ApiObject, Chart } from 'cdk8s';
 import type { Construct } from 'constructs';
 import { BOOTSTRAP_WAVE, PLATFORM_STAGES, stageOf, syncWaveOf } from '../components.js';
@@ -30,6 +31,8 @@ export interface ComponentSummary {
   readonly options: ComponentChartProps;
   /** The phases its objects sync in (see phaseOf): Flux syncs each as a Kustomization of its own. */
   readonly phases: readonly ComponentPhase[];
+  /** Fields of its objects that a controller writes after Argo CD (controllerOwnedFields). */
+  readonly controllerOwned: readonly ControllerOwnedField[];
 }
 
 /** What an environment's manifests touch: the facts its GitOps project is scoped to. */
@@ -82,15 +85,6 @@ interface BootstrapObjects {
  * Application health check in argocd-cm (clusters/README.md, "Ordering"). Were the component
  * Applications applied by hand, they would all start syncing at once, in no order.
  */
-/**
- * Fields of the apps layer that a controller writes after Argo CD: the HTTPRoute weights of a
- * model's canary, which Argo Rollouts' Gateway API plugin moves (apps/model-server/canary.ts).
- * Self-heal would otherwise put them back mid-canary.
- */
-const CONTROLLER_OWNED_FIELDS = [
-  { group: 'gateway.networking.k8s.io', kind: 'HTTPRoute', jqPathExpressions: ['.spec.rules[].backendRefs[].weight'] },
-];
-
 function argoCdObjects(environment: ClusterSpec, inventory: EnvironmentInventory): BootstrapObjects {
   const { name, gitops } = environment;
   const source = (path: string) => ({ repoURL: gitops.repoURL, targetRevision: gitops.revision, path });
@@ -121,7 +115,7 @@ function argoCdObjects(environment: ClusterSpec, inventory: EnvironmentInventory
       syncWave: syncWaveOf(component.layer, component.component),
       serverSideApply: false,
       labels: { 'eks-llm-gitops.io/layer': component.layer },
-      ...(component.layer === 'apps' ? { ignoreDifferences: CONTROLLER_OWNED_FIELDS } : {}),
+      ...(component.controllerOwned.length > 0 ? { ignoreDifferences: component.controllerOwned } : {}),
     }),
   );
   return { root, synced };

@@ -22,6 +22,8 @@ export const POD_TARGET_LABELS = {
   version: { pod: 'app.kubernetes.io/version', prometheus: 'app_kubernetes_io_version' },
   /** rollouts-pod-template-hash: which ReplicaSet of a Rollout (canary or stable) a pod is in. */
   podTemplateHash: { pod: 'rollouts-pod-template-hash', prometheus: 'rollouts_pod_template_hash' },
+  /** eks-llm-gitops.io/track: a canary's pods or the stable ones (apps/router/tracks.ts). */
+  track: { pod: 'eks-llm-gitops.io/track', prometheus: 'eks_llm_gitops_io_track' },
 } as const;
 
 /**

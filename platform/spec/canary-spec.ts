@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { positiveInt } from './field-rules.js';
+import { modelVersion, positiveInt } from './field-rules.js';
 
 /*
  * cluster.yaml `canary`: how a new model version takes traffic in this environment (Argo
@@ -56,3 +56,21 @@ export const canarySchema = z.strictObject({
 });
 
 export type CanarySpec = z.infer<typeof canarySchema>;
+
+/**
+ * cluster.yaml `models.<model>.canary`: a multi-node model's canary in progress (a second
+ * LeaderWorkerSet at the new version, taking `weight` percent of the requests). Argo Rollouts
+ * cannot run a LeaderWorkerSet, so promotion PRs move these steps (apps/model-server/staged-canary.ts).
+ */
+export const modelCanarySchema = z.strictObject({
+  /** The new version, which replaces `version` once the last checkpoint has held. */
+  version: modelVersion,
+  /** The share it takes now: one of the environment's canary checkpoints. */
+  weight: z
+    .number({ error: `expected a traffic share in percent, an integer from 1 to ${MAX_CHECKPOINT_WEIGHT}` })
+    .int({ error: `expected a traffic share in percent, an integer from 1 to ${MAX_CHECKPOINT_WEIGHT}` })
+    .min(1, { error: `expected a traffic share in percent, an integer from 1 to ${MAX_CHECKPOINT_WEIGHT}` })
+    .max(MAX_CHECKPOINT_WEIGHT, { error: `expected at most ${MAX_CHECKPOINT_WEIGHT} percent, the largest checkpoint share` }),
+});
+
+export type ModelCanarySpec = z.infer<typeof modelCanarySchema>;

@@ -21,7 +21,7 @@ import {
   networkSchema,
   storageSchema,
 } from './platform-spec.js';
-import { canarySchema } from './canary-spec.js';
+import { canarySchema, modelCanarySchema } from './canary-spec.js';
 
 /** Newest Kubernetes minor with offline schemas here; older EKS standard-support versions are accepted. */
 const KUBERNETES_VERSIONS = ['1.29', '1.30', '1.31', '1.32', '1.33', '1.34'];
@@ -193,7 +193,17 @@ export const clusterSchema = z.strictObject({
   }),
   models: z.record(
     objectName(MODEL_NAME_MAX, 'a model name from apps/models'),
-    z.strictObject({ version: modelVersion, replicas, autoscaling: autoscalingSchema.optional() }),
+    z.strictObject({
+      version: modelVersion,
+      replicas,
+      autoscaling: autoscalingSchema.optional(),
+      /**
+       * A multi-node model's canary in progress: the new version's LeaderWorkerSet group and its
+       * share of the requests, one of the environment's canary checkpoints. npm run promote writes
+       * it and moves it step by step (apps/model-server/staged-canary.ts); people rarely do.
+       */
+      canary: modelCanarySchema.optional(),
+    }),
     { error: 'expected a mapping of model name to { version, replicas }' },
   ),
   /**

@@ -65,3 +65,35 @@ test_versions_a_leader_worker_set_runs_in_the_source_pass if {
 	f.policy == "PRM-001"
 	contains(f.msg, "models.big.version to v2026.11.1")
 }
+
+# A staged canary's version is checked like the version: it must have run in the source.
+test_canary_version_the_source_does_not_run_is_denied if {
+	config := json.patch(config_fixtures.prod, [{"op": "add", "path": "/models/llama-3-3-70b-instruct/canary", "value": {"version": "v2026.11.1", "weight": 5}}])
+	findings := versions.deny with input as fixtures.combined(array.concat([config], staging_render))
+	count(findings) == 1
+	some f in findings
+	contains(f.msg, "models.llama-3-3-70b-instruct.canary.version to v2026.11.1, which staging does not run")
+}
+
+test_canary_version_the_source_runs_passes if {
+	config := json.patch(config_fixtures.prod, [{"op": "add", "path": "/models/llama-3-3-70b-instruct/canary", "value": {"version": "v2026.11.1", "weight": 5}}])
+	render := array.concat(staging_render, [server("llama-3-3-70b-instruct", "v2026.11.1")])
+	count(versions.deny) == 0 with input as fixtures.combined(array.concat([config], render))
+}
+
+# A version only on trial in the source (its staged canary, pods of the canary track) has not run there.
+test_a_version_only_in_the_source_canary_is_denied if {
+	config := json.patch(config_fixtures.prod, [{"op": "replace", "path": "/models/llama-3-3-70b-instruct/version", "value": "v2026.11.1"}])
+	canary := json.patch(server("llama-3-3-70b-instruct", "v2026.11.1"), [
+		{"op": "replace", "path": "/metadata/name", "value": "llama-3-3-70b-instruct-canary"},
+		{"op": "add", "path": "/spec/template/metadata", "value": {"labels": {"eks-llm-gitops.io/track": "canary"}}},
+	])
+	findings := versions.deny with input as fixtures.combined(array.concat([config, canary], staging_render))
+	count(findings) == 1
+}
+
+test_a_canary_already_on_the_base_branch_stays_valid_after_the_source_moves_on if {
+	config := json.patch(config_fixtures.prod, [{"op": "add", "path": "/models/llama-3-3-70b-instruct/canary", "value": {"version": "v2026.11.1", "weight": 5}}])
+	canaries := {"prod": {"llama-3-3-70b-instruct": "v2026.11.1"}}
+	count(versions.deny) == 0 with input as fixtures.combined(array.concat([config], staging_render)) with data.llm.canary_baseline as canaries
+}

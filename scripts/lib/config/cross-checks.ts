@@ -8,6 +8,7 @@ import { gpuNodePoolFor } from '../../../platform/karpenter/karpenter.js';
 import { upgradeSurgeReplicas } from '../../../apps/model-server/canary.js';
 import { byCodeUnit } from '../../../platform/core/compare.js';
 import { checkCataloguedVersions } from './version-checks.js';
+import { checkModelCanaries } from './canary-checks.js';
 
 /** Inputs that exist but failed their own checks; references to them are not reported again. */
 export interface UncheckedInputs {
@@ -24,6 +25,7 @@ export function crossCheckFleet(fleet: Fleet, unchecked: UncheckedInputs): Confi
     problems.push(...checkModels(env, fleet, unchecked));
     problems.push(...checkPromotionSource(env, fleet, unchecked));
     problems.push(...checkCataloguedVersions(env, fleet));
+    problems.push(...checkModelCanaries(env, fleet));
   }
   problems.push(...checkPromotionCycles(fleet));
   problems.push(...checkServedNames(fleet));

@@ -108,29 +108,41 @@ export function appsDir(env: string): string {
   return `${CLUSTERS_DIR}/${env}/${MANIFESTS_DIR}/apps`;
 }
 
+/** The model versions an environment had on the base revision: each model's, and its staged canary's. */
+export interface BaselineVersions {
+  readonly versions: Readonly<Record<string, string>>;
+  readonly canaries: Readonly<Record<string, string>>;
+}
+
 /**
- * Writes data.llm for one environment: its name, and the model versions it had on the base
- * revision (versions already deployed stay valid when the promotion source moves on).
+ * Writes data.llm for one environment: its name, and the model versions (and staged canaries'
+ * versions) it had on the base revision: versions already deployed stay valid when the
+ * promotion source moves on.
  */
-export async function writeEnvironmentData(dir: string, env: string, baseline: Readonly<Record<string, string>>): Promise<void> {
+export async function writeEnvironmentData(dir: string, env: string, baseline: BaselineVersions): Promise<void> {
   await mkdir(dir, { recursive: true });
-  const document = { llm: { environment: env, baseline: { [env]: baseline } } };
+  const document = { llm: { environment: env, baseline: { [env]: baseline.versions }, canary_baseline: { [env]: baseline.canaries } } };
   await writeFile(path.join(dir, 'llm.json'), `${JSON.stringify(document, null, 2)}\n`);
 }
 
-/** Model versions in an environment's cluster.yaml at a git revision; {} when it is not there. */
-export async function baselineVersions(root: string, revision: string, env: string): Promise<Record<string, string>> {
+/** Model versions in an environment's cluster.yaml at a git revision; none when it is not there. */
+export async function baselineVersions(root: string, revision: string, env: string): Promise<BaselineVersions> {
   const file = `${CLUSTERS_DIR}/${env}/${CLUSTER_FILE}`;
+  const none = { versions: {}, canaries: {} };
   const shown = await $({ cwd: root, nothrow: true, quiet: true })`git show ${`${revision}:${file}`}`;
-  if (shown.exitCode !== 0) return {};
+  if (shown.exitCode !== 0) return none;
   let value: unknown;
   try {
     value = load(shown.stdout);
   } catch {
-    return {};
+    return none;
   }
-  const models = (value as { models?: Record<string, { version?: unknown }> } | null)?.models ?? {};
+  const models = (value as { models?: Record<string, { version?: unknown; canary?: { version?: unknown } }> } | null)?.models ?? {};
   const versions: Record<string, string> = {};
-  for (const [model, spec] of Object.entries(models)) if (typeof spec?.version === 'string') versions[model] = spec.version;
-  return versions;
+  const canaries: Record<string, string> = {};
+  for (const [model, spec] of Object.entries(models)) {
+    if (typeof spec?.version === 'string') versions[model] = spec.version;
+    if (typeof spec?.canary?.version === 'string') canaries[model] = spec.canary.version;
+  }
+  return { versions, canaries };
 }

@@ -24,8 +24,27 @@ export interface PromotionFacts {
   readonly evidence?: { readonly version: string; readonly environment: string; readonly figures: Evidence } | undefined;
   /** Why the figures could not be read (a rollback goes ahead without them). */
   readonly evidenceUnavailable?: string | undefined;
+  /** A step of a multi-node model's staged canary (scripts/lib/promote/staged-canary.ts). */
+  readonly canaryStep?: CanaryStep | undefined;
   /** A rollback (npm run promote -- --rollback): the version it replaces, and since when that ran. */
   readonly restore?: { readonly since: Date; readonly previousRun: { readonly since: Date; readonly until: Date } } | undefined;
+}
+
+/**
+ * A staged canary's move: `start` gives the new version its first share, `next` the next
+ * checkpoint's, `complete` makes it the stable version, `abort` removes it (an SLO missed).
+ */
+export interface CanaryStep {
+  readonly kind: 'start' | 'next' | 'complete' | 'abort';
+  /** The share before the move (0 at the start) and after it (100 complete, 0 aborted). */
+  readonly fromWeight: number;
+  readonly toWeight: number;
+  /** How long the share before the move held, and how long its checkpoint asks. */
+  readonly held?: { readonly since: Date; readonly minutes: number; readonly pauseMinutes: number } | undefined;
+  /** How long the share after the move will hold before the next step (start, next). */
+  readonly pauseMinutes?: number | undefined;
+  /** Why it is aborted: each SLO missed, by how much. */
+  readonly missed?: readonly string[] | undefined;
 }
 
 export interface GateResult {
@@ -36,8 +55,13 @@ export interface GateResult {
 
 /** `promote <model> <old> -> <new> to <env>` */
 export function pullRequestTitle(
-  facts: Pick<PromotionFacts, 'model' | 'from' | 'to' | 'environment' | 'firstRollout' | 'restore'>,
+  facts: Pick<PromotionFacts, 'model' | 'from' | 'to' | 'environment' | 'firstRollout' | 'restore' | 'canaryStep'>,
 ): string {
+  const step = facts.canaryStep;
+  if (step?.kind === 'abort') return `roll back the canary of ${facts.model} ${facts.to} in ${facts.environment}`;
+  if (step?.kind === 'start') return `canary ${facts.model} ${facts.to} at ${step.toWeight}% in ${facts.environment}`;
+  if (step?.kind === 'next') return `canary ${facts.model} ${facts.to} ${step.fromWeight}% -> ${step.toWeight}% in ${facts.environment}`;
+  if (step?.kind === 'complete') return `promote ${facts.model} ${facts.from} -> ${facts.to} in ${facts.environment} (canary passed)`;
   if (facts.restore) return `roll back ${facts.model} ${facts.from} -> ${facts.to} in ${facts.environment}`;
   if (facts.firstRollout) return `add ${facts.model} ${facts.to} to ${facts.environment} (first rollout)`;
   return `promote ${facts.model} ${facts.from} -> ${facts.to} to ${facts.environment}`;
@@ -55,7 +79,7 @@ export function pullRequestBody(facts: PromotionFacts, diff: DiffSummary, gates:
 
 function render(facts: PromotionFacts, diff: DiffSummary, gates: readonly GateResult[], maxRows: number): string {
   const sections = [
-    facts.restore ? restoreIntro(facts, facts.restore) : promotionIntro(facts),
+    facts.canaryStep ? canaryIntro(facts, facts.canaryStep) : facts.restore ? restoreIntro(facts, facts.restore) : promotionIntro(facts),
     evidenceSection(facts),
     table(
       `### Rendered changes in \`clusters/${facts.environment}/\``,
@@ -90,6 +114,8 @@ function render(facts: PromotionFacts, diff: DiffSummary, gates: readonly GateRe
 function evidenceSection(facts: PromotionFacts): string {
   if (!facts.evidence && facts.evidenceUnavailable)
     return `### SLOs in ${facts.environment}\n\nCould not be read: ${facts.evidenceUnavailable}`;
+  if (!facts.evidence && facts.canaryStep && facts.canaryStep.kind !== 'start')
+    return `### SLOs of the canary in ${facts.environment}\n\nNot read: \`clusters/${facts.environment}/cluster.yaml\` sets no \`monitoring.queryUrl\`, so the checkpoint's pause alone decided this step.`;
   if (!facts.evidence)
     return facts.restore
       ? `### SLOs in ${facts.environment}\n\nNot read: \`clusters/${facts.environment}/cluster.yaml\` sets no \`monitoring.queryUrl\`.`
@@ -130,6 +156,24 @@ function promotionIntro(facts: PromotionFacts): string {
     '| --- | --- | --- | --- | --- |',
     `| ${facts.model} | ${cell(facts.from)} | ${cell(facts.to)} | ${facts.soakedSince.toISOString()} in ${facts.source} | ${facts.sourceCommit.slice(0, 12)} |`,
   ].join('\n');
+}
+
+/** A staged canary's step: the shares before and after, how long the last one held, and what comes next. */
+function canaryIntro(facts: PromotionFacts, step: CanaryStep): string {
+  const held = step.held
+    ? ` The canary has held ${step.fromWeight}% since ${step.held.since.toISOString()} (${step.held.minutes} of the checkpoint's ${step.held.pauseMinutes} minutes).`
+    : '';
+  const next =
+    step.pauseMinutes === undefined
+      ? ''
+      : ` It holds ${step.toWeight}% for ${step.pauseMinutes} minutes, then the next promotion run judges its SLOs there again.`;
+  const lead = {
+    start: `## Canary of \`${facts.model}\` ${cell(facts.to)} in **${facts.environment}**\n\n${facts.to} has run in **${facts.source}** since ${facts.soakedSince.toISOString()}, at least the required ${facts.soakHours} h soak. Merging this PR starts one replica of it beside ${cell(facts.from)} in ${facts.environment}, with ${step.toWeight}% of the requests.${next}`,
+    next: `## Canary of \`${facts.model}\` ${cell(facts.to)} in **${facts.environment}**: ${step.fromWeight}% -> ${step.toWeight}%\n\nThe canary ${facts.evidence ? 'met its SLOs' : 'held'} at ${step.fromWeight}%.${held} Merging this PR gives it ${step.toWeight}%.${next}`,
+    complete: `## Promote \`${facts.model}\` ${cell(facts.from)} -> ${cell(facts.to)} in **${facts.environment}**: the canary passed\n\nThe canary ${facts.evidence ? 'met its SLOs' : 'held'} at its last checkpoint, ${step.fromWeight}%.${held} Merging this PR makes ${cell(facts.to)} the version of every replica (a rolling update, one group at a time) and removes the canary.`,
+    abort: `## Roll back the canary of \`${facts.model}\` ${cell(facts.to)} in **${facts.environment}**\n\nThe canary missed its SLOs at ${step.fromWeight}%:\n\n${(step.missed ?? []).map((m) => `- ${m}`).join('\n')}\n\nMerging this PR removes it: every request goes back to ${cell(facts.from)}. Until then it keeps its ${step.fromWeight}%. This version is not proposed to ${facts.environment} again; a newer one will be.`,
+  }[step.kind];
+  return lead;
 }
 
 /** A rollback: what runs now and since when, what comes back and when it ran; no soak gates going back. */

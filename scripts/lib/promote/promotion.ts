@@ -1,41 +1,24 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { ClusterSpec } from '../../../platform/spec/cluster-spec.js';
-import { CLUSTER_FILE, CLUSTERS_DIR, loadFleet } from '../config/load-fleet.js';
-import { formatProblem } from '../config/problem.js';
-import { summarizeDiff } from './diff-summary.js';
+import { CLUSTER_FILE, CLUSTERS_DIR } from '../config/load-fleet.js';
 import { setModelVersion } from './edit-version.js';
 import { addModelEntry } from './add-model.js';
 import { load } from 'js-yaml';
-import type { Git } from './git.js';
-import { GitHubCallError } from '../github/calls.js';
-import type { GitHubClient, Repository } from '../github/client.js';
-import { openPull, refreshPull } from '../github/reconcile.js';
 import { PromotionError } from './errors.js';
-import type { ModelSlo } from '../../../apps/models/model-spec.js';
 import { POD_TARGET_LABELS } from '../../../apps/model-server/slo-queries.js';
-import { PrometheusError, type PrometheusEndpoint } from './prometheus-api.js';
+import { PrometheusError } from './prometheus-api.js';
 import { evidenceProblems, gatherEvidence, type Evidence } from './slo-evidence.js';
-import { pushPromotion } from './push.js';
-import { pullRequestBody, pullRequestTitle, type PromotionFacts } from './pr-body.js';
-import { renderedFiles, rerender, validationGate } from './render-gate.js';
+import type { PromotionFacts } from './pr-body.js';
+import { propose, type Outcome } from './propose.js';
+import { setModelCanary } from './edit-canary.js';
+import { abortCanary, abortedCanary, advanceCanary, type StagedCanary } from './staged-canary.js';
 import { formatDuration, lastRun, runDuration, versionHistory } from './version-history.js';
 
 export { PromotionError };
-
-export interface PromotionContext {
-  readonly git: Git;
-  /** A detached worktree at the base commit, where edits and renders happen. */
-  readonly worktree: Git;
-  readonly baseBranch: string;
-  readonly baseCommit: string;
-  readonly now: Date;
-  readonly dryRun: boolean;
-  /** Absent in a dry run without a token: PRs are then not looked up. */
-  readonly github: { client: GitHubClient; repository: Repository } | undefined;
-  readonly cacheDir: string;
-  readonly log: (line: string) => void;
-}
+export type { EvidenceSource, PromotionContext } from './context.js';
+import type { EvidenceSource, PromotionContext } from './context.js';
+export { PROMOTION_LABELS, type Outcome } from './propose.js';
 
 export interface PromotionRequest {
   readonly target: string;
@@ -48,26 +31,14 @@ export interface PromotionRequest {
   readonly replicas?: { readonly min: number; readonly max: number } | undefined;
   /** Where the source's SLO figures are read, and the model's SLOs; absent: soak time alone decides. */
   readonly evidence?: EvidenceSource | undefined;
-}
-
-export interface EvidenceSource {
-  readonly endpoint: PrometheusEndpoint;
-  readonly windowMinutes: number;
-  readonly slo: ModelSlo;
+  /** The target stages this model's canaries (a multi-node model): a new version starts as one. */
+  readonly staged?: StagedCanary | undefined;
 }
 
 /** Deterministic branch of a model's promotion into an environment. */
 export function promotionBranch(target: string, model: string): string {
   return `promote/${target}/${model}`;
 }
-
-export const PROMOTION_LABELS = (target: string) => ['promotion', `env:${target}`];
-
-/**
- * What happened to one model; a line of the command's output. `refused`: the version missed an
- * SLO (or served nothing) where it soaked, so no PR was opened.
- */
-export type Outcome = { readonly changed: boolean; readonly message: string; readonly refused?: boolean };
 
 /**
  * Promotes one model into one environment, idempotently: opens a PR, refreshes the open one, or
@@ -85,6 +56,10 @@ export async function promoteModel(
   const current = targetSpec.models[model]?.version;
   const candidate = request.version ?? (sourceSpec.models[model]?.version as string);
   const prefix = `${target}: ${model}`;
+  // A canary in progress moves first: a newer version waits until it has ended.
+  if (request.staged && targetSpec.models[model]?.canary)
+    return advanceCanary(context, { environment: target, model, stage: request.staged }, environments);
+  const staged = current === undefined ? undefined : request.staged;
 
   const sourceFile = `${CLUSTERS_DIR}/${source}/${CLUSTER_FILE}`;
   const history = await versionHistory(context.git, context.baseCommit, sourceFile, model);
@@ -96,6 +71,15 @@ export async function promoteModel(
     );
   }
   if (candidate === current) return { changed: false, message: `${prefix}: already at ${current}; nothing to do` };
+  if (staged) {
+    const targetHistory = await versionHistory(context.git, context.baseCommit, `${CLUSTERS_DIR}/${target}/${CLUSTER_FILE}`, model);
+    const aborted = abortedCanary(targetHistory, candidate);
+    if (aborted)
+      return {
+        changed: false,
+        message: `${prefix}: ${candidate}'s canary in ${target} was rolled back at ${aborted.toISOString()}; not proposing it again (a newer version will be)`,
+      };
+  }
   const fromLabel = current ?? 'not running';
 
   const soaked = runDuration(run, context.now);
@@ -134,6 +118,12 @@ export async function promoteModel(
     soakHours: request.soakHours,
     rollback: request.version !== undefined,
     evidence: evidence && { version: candidate, environment: source, figures: evidence },
+    canaryStep: staged && {
+      kind: 'start',
+      fromWeight: 0,
+      toWeight: staged.canary.steps[0]!.weight,
+      pauseMinutes: staged.canary.steps[0]!.pauseMinutes,
+    },
   };
   const what = `${prefix} ${fromLabel} -> ${candidate} (in ${source} since ${run.since.time.toISOString()}, ${formatDuration(soaked)} >= ${request.soakHours}h)`;
   return propose(context, {
@@ -144,7 +134,9 @@ export async function promoteModel(
     edit: async (root, text, file) =>
       current === undefined
         ? addModelEntry(text, file, model, await firstRolloutEntry(root, source, model, candidate, request.replicas))
-        : setModelVersion(text, file, model, candidate),
+        : staged
+          ? setModelCanary(text, file, model, { version: candidate, weight: staged.canary.steps[0]!.weight })
+          : setModelVersion(text, file, model, candidate),
   });
 }
 
@@ -176,9 +168,29 @@ export async function rollbackModel(
 ): Promise<Outcome> {
   const { environment, model } = request;
   const prefix = `${environment}: ${model}`;
-  const current = environments.get(environment)?.models[model]?.version;
+  const entry = environments.get(environment)?.models[model];
+  const current = entry?.version;
   if (current === undefined)
     throw new PromotionError(`${prefix}: ${environment} does not run ${model} on ${context.baseBranch}: nothing to roll back`, 'input');
+  // A canary in progress is what goes back first: its removal, not the version before the stable one.
+  if (entry?.canary) {
+    const history = await versionHistory(context.git, context.baseCommit, `${CLUSTERS_DIR}/${environment}/${CLUSTER_FILE}`, model);
+    const since = history.at(-1)!;
+    return abortCanary(
+      context,
+      {
+        model,
+        environment,
+        source: environment,
+        from: current,
+        to: entry.canary.version,
+        soakedSince: since.time,
+        sourceCommit: since.commit,
+        soakHours: 0,
+      },
+      { missed: ['rolled back by hand (npm run promote -- --rollback)'], weight: entry.canary.weight },
+    );
+  }
   const history = await versionHistory(context.git, context.baseCommit, `${CLUSTERS_DIR}/${environment}/${CLUSTER_FILE}`, model);
   const currentRun = lastRun(history, current);
   const start = currentRun ? history.indexOf(currentRun.since) : -1;
@@ -231,96 +243,6 @@ export async function rollbackModel(
   });
 }
 
-/** A change to one model's entry in one environment's cluster.yaml, proposed by a PR. */
-interface Proposal {
-  readonly facts: PromotionFacts;
-  readonly branch: string;
-  /** The change in one line, for the command's output. */
-  readonly what: string;
-  /** The commit message's body (its subject is the PR title). */
-  readonly commitMessage: string;
-  /** The edited cluster.yaml of the environment (`file` is its repository path). */
-  edit(root: string, text: string, file: string): Promise<string>;
-}
-
-/**
- * Edits the environment's cluster.yaml in the worktree (from the base commit every time),
- * re-renders and validates it, and pushes the branch and opens or refreshes its PR, idempotently.
- */
-async function propose(context: PromotionContext, proposal: Proposal): Promise<Outcome> {
-  const { facts, branch, what } = proposal;
-  const target = facts.environment;
-  const prefix = `${target}: ${facts.model}`;
-  await context.worktree.run(['reset', '--hard', '--quiet', context.baseCommit]);
-  await context.worktree.run(['clean', '-fdq']);
-  const root = context.worktree.dir;
-  const targetFile = path.join(root, CLUSTERS_DIR, target, CLUSTER_FILE);
-  const targetName = `${CLUSTERS_DIR}/${target}/${CLUSTER_FILE}`;
-  await writeFile(targetFile, await proposal.edit(root, await readFile(targetFile, 'utf8'), targetName));
-  const before = await renderedFiles(root, target);
-  const loaded = await loadFleet(root);
-  if (!loaded.ok)
-    throw new PromotionError(`${prefix}: the edited inputs do not load:\n${loaded.problems.map(formatProblem).join('\n')}`, 'input');
-  await rerender(root, loaded.fleet, target);
-  const after = await renderedFiles(root, target);
-  const targetSpec = loaded.fleet.environments.get(target)!.spec;
-  const gate = await validationGate(after, target, targetSpec.aws.kubernetesVersion, context.cacheDir);
-
-  const title = pullRequestTitle(facts);
-  const body = pullRequestBody(facts, summarizeDiff(before, after), [gate]);
-  const labels = [...PROMOTION_LABELS(target), ...(facts.restore ? ['rollback'] : [])];
-  if (!context.github) {
-    return {
-      changed: false,
-      message: `${what}: would push ${branch} and open or refresh its PR (dry run without GITHUB_TOKEN: PRs not looked up)\n${indent(body)}`,
-    };
-  }
-  const { client, repository } = context.github;
-  // The branch is read before the PRs: the push's lease is then older than anything the PR
-  // lookup saw, so a run that raced us is caught at the push, not silently overwritten.
-  const remoteCommit = await context.git.remoteBranch('origin', branch);
-  const pulls = await remote(() => client.pullsForBranch(repository, branch), { notFoundIsInput: true });
-  const open = pulls.find((p) => p.state === 'open');
-  const closedSame = pulls.find((p) => p.state === 'closed' && !p.merged && p.title === title);
-
-  if (!open && closedSame) {
-    return {
-      changed: false,
-      message: `${what}: PR #${closedSame.number} proposing this version was closed without merging; not reopening (a newer version will open a new PR)`,
-    };
-  }
-  const commit = await commitPromotion(context.worktree, target, title, proposal.commitMessage);
-  const branchCurrent = remoteCommit !== undefined && (await sameTree(context, remoteCommit, commit));
-  if (open !== undefined && branchCurrent && open.title === title && open.body === body)
-    return { changed: false, message: `${what}: PR #${open.number} is up to date (${open.url})` };
-
-  if (context.dryRun) {
-    const action = open
-      ? `${branchCurrent ? '' : `force-push ${branch} and `}update PR #${open.number}`
-      : `${branchCurrent ? '' : `push ${branch} and `}open a PR titled "${title}" with labels ${labels.join(', ')}`;
-    return { changed: false, message: `${what}: would ${action}\n${indent(body)}` };
-  }
-  if (!branchCurrent) {
-    await pushPromotion({
-      git: context.git,
-      worktree: context.worktree,
-      commit,
-      branch,
-      expected: remoteCommit,
-      sameTree: (now) => sameTree(context, now, commit),
-      log: context.log,
-    });
-  }
-  const pull = { head: branch, base: context.baseBranch, title, body };
-  const result = await remote(() => (open ? refreshPull(client, repository, open, pull) : openPull(client, repository, pull)));
-  if (result.action !== 'updated' && result.action !== 'unchanged')
-    await remote(() => client.addLabels(repository, result.value.number, labels));
-  const verb = { created: 'opened', adopted: 'adopted the open', updated: 'refreshed', unchanged: 'refreshed the branch of' }[
-    result.action
-  ];
-  return { changed: true, message: `${what}: ${verb} PR #${result.value.number} (${result.value.url})` };
-}
-
 /** The candidate's SLO figures over the soak window that ends at `end`, from the source's Prometheus. */
 async function readEvidence(request: PromotionRequest, version: string, end: Date): Promise<Evidence> {
   const source = request.evidence!;
@@ -341,48 +263,6 @@ async function readEvidence(request: PromotionRequest, version: string, end: Dat
       );
     throw error;
   }
-}
-
-async function commitPromotion(worktree: Git, target: string, title: string, body: string): Promise<string> {
-  await worktree.run(['add', '--all', '--', `${CLUSTERS_DIR}/${target}`]);
-  const identity =
-    (await worktree.run(['config', 'user.email']).catch(() => '')) === ''
-      ? ['-c', 'user.name=eks-llm-gitops promotion', '-c', 'user.email=eks-llm-gitops@users.noreply.github.com']
-      : [];
-  const message = `${title}\n\n${body}`;
-  await worktree.run([...identity, 'commit', '--quiet', '--no-verify', '-m', message]);
-  return worktree.run(['rev-parse', 'HEAD']);
-}
-
-async function sameTree(context: PromotionContext, remoteCommit: string, commit: string): Promise<boolean> {
-  await context.git.fetchCommit('origin', remoteCommit);
-  return (await context.git.treeOf(remoteCommit)) === (await context.worktree.treeOf(commit));
-}
-
-/**
- * Maps GitHub failures to exit codes: the token or the repository name (401, 403 without a rate
- * limit, 404 on the repository itself) is input, exit 2; everything else, retried or reconciled
- * first, is a remote failure, exit 1. The message keeps what each attempt saw.
- */
-async function remote<T>(call: () => Promise<T>, options: { notFoundIsInput?: boolean } = {}): Promise<T> {
-  try {
-    return await call();
-  } catch (error) {
-    if (error instanceof GitHubCallError) {
-      const input = error.isConfiguration || (options.notFoundIsInput === true && error.kind === 'not-found');
-      const hint = error.kind === 'not-found' && input ? ' (is the repository OWNER/NAME right, and can the token see it?)' : '';
-      throw new PromotionError(`${error.message}${hint}`, input ? 'input' : 'remote');
-    }
-    throw error;
-  }
-}
-
-function indent(text: string): string {
-  return text
-    .trimEnd()
-    .split('\n')
-    .map((l) => `    ${l}`)
-    .join('\n');
 }
 
 /**

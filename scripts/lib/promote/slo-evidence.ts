@@ -87,9 +87,10 @@ export const formatFigure = (value: number, unit: SloQuery['unit']): string =>
 
 /**
  * Why the evidence does not support a promotion: each SLO missed (which, by how much, where),
- * or nothing to judge (no requests, no values). Empty when every SLO was met in every window.
+ * or nothing to judge (no requests, no values). Empty when every SLO was met in every window
+ * (but `allowedMisses` of them: a canary's failure limit).
  */
-export function evidenceProblems(evidence: Evidence, what: string): string[] {
+export function evidenceProblems(evidence: Evidence, what: string, allowedMisses = 0): string[] {
   if (evidence.requests === 0)
     return [
       `${what} finished no requests from ${evidence.start.toISOString()} to ${evidence.end.toISOString()}: a soak without traffic proves nothing`,
@@ -100,7 +101,7 @@ export function evidenceProblems(evidence: Evidence, what: string): string[] {
       problems.push(`${f.slo.title}: no value in any window (the query returned no series): ${f.slo.query}`);
       continue;
     }
-    if (f.missed === 0) continue;
+    if (f.missed <= allowedMisses) continue;
     const over = f.worst.value - f.slo.target;
     const share = f.slo.target > 0 ? ` (${+((over / f.slo.target) * 100).toFixed(1)}%)` : '';
     problems.push(

@@ -7,6 +7,8 @@ export interface VersionRecord {
   /** When the commit landed on the base branch (committer date of the first-parent commit). */
   readonly time: Date;
   readonly version: string | undefined;
+  /** A multi-node model's canary in progress at that commit (models.<model>.canary). */
+  readonly canary?: { readonly version: string; readonly weight: number } | undefined;
 }
 
 /**
@@ -22,18 +24,24 @@ export async function versionHistory(git: Git, ref: string, file: string, model:
     .filter((l) => l !== '')
     .reverse()) {
     const [commit, time] = line.split(' ') as [string, string];
-    records.push({ commit, time: new Date(time), version: versionIn(await git.show(commit, file), model) });
+    records.push({ commit, time: new Date(time), ...entryIn(await git.show(commit, file), model) });
   }
   return records;
 }
 
-function versionIn(text: string | undefined, model: string): string | undefined {
-  if (text === undefined) return undefined;
+function entryIn(text: string | undefined, model: string): Pick<VersionRecord, 'version' | 'canary'> {
+  if (text === undefined) return { version: undefined };
   try {
-    const version = (load(text) as { models?: Record<string, { version?: unknown }> } | null)?.models?.[model]?.version;
-    return typeof version === 'string' ? version : undefined;
+    const entry = (
+      load(text) as { models?: Record<string, { version?: unknown; canary?: { version?: unknown; weight?: unknown } }> } | null
+    )?.models?.[model];
+    const version = typeof entry?.version === 'string' ? entry.version : undefined;
+    const canary = entry?.canary;
+    return typeof canary?.version === 'string' && typeof canary.weight === 'number'
+      ? { version, canary: { version: canary.version, weight: canary.weight } }
+      : { version };
   } catch {
-    return undefined; // a commit with broken YAML never ran anywhere
+    return { version: undefined }; // a commit with broken YAML never ran anywhere
   }
 }
 

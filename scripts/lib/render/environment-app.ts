@@ -45,6 +45,7 @@ export function buildEnvironmentApp(fleet: Fleet, environmentName: string): App 
       environment,
       model,
       version: deployment.version,
+      canaryRelease: deployment.canary,
       replicas: deployment.replicas,
       autoscaling: deployment.autoscaling,
       instanceFamilies: placeableFamilies(model, environment),

@@ -1,6 +1,7 @@
 import type { App, Chart } from 'cdk8s';
 import { ComponentChart, type Layer } from '../../../platform/core/component-chart.js';
 import { phaseOf, type ComponentPhase } from '../../../platform/core/gitops-constants.js';
+import { controllerOwnedFields } from '../../../platform/gitops/controller-owned.js';
 import type { ComponentSummary } from '../../../platform/gitops/bootstrap.js';
 
 const PHASES: readonly ComponentPhase[] = ['prerequisites', 'main', 'customResources'];
@@ -27,7 +28,8 @@ export function synthesize(app: App): { objects: RenderedObject[]; components: R
     }
     const manifests = chartManifests(chart);
     const phases = PHASES.filter((phase) => manifests.some((m) => phaseOf(m.metadata.annotations) === phase));
-    components.push({ layer: chart.layer, component: chart.component, options: chart.options, phases });
+    const controllerOwned = controllerOwnedFields(manifests);
+    components.push({ layer: chart.layer, component: chart.component, options: chart.options, phases, controllerOwned });
     for (const manifest of manifests) objects.push({ layer: chart.layer, component: chart.component, manifest });
   }
   return { objects, components };
