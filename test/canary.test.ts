@@ -36,7 +36,7 @@ const servers = (env: RenderedEnvironment) =>
       o.metadata.labels?.['app.kubernetes.io/component'] === 'model-server',
   );
 
-test('every single-node model of staging and prod upgrades by canary; dev, scale-to-zero and multi-node models roll', () => {
+test('every single-node model of staging and prod is an Argo Rollout; dev rolls; multi-node models stay LeaderWorkerSets (their staged canaries: test/staged-canary.test.ts)', () => {
   const kinds: Record<string, Record<string, string>> = {};
   for (const env of rendered.envs) kinds[env.name] = Object.fromEntries(servers(env).map((s: Json) => [s.metadata.name, s.kind]));
   expect(kinds).toEqual({

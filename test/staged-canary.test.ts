@@ -148,42 +148,56 @@ describe('a canary in progress', () => {
     expect(selects(pool('stable'), leaderLabels(canary))).toBe(false);
   });
 
-  test("the canary group's pods may reach each other as the stable group's do", () => {
+  test("the canary group's pods may reach each other as the stable group's do, and neither set the other's", () => {
     const policy = (name: string) => one(objects, 'NetworkPolicy', name);
     const group = { 'leaderworkerset.sigs.k8s.io/name': `${HUGE}-canary` };
     expect(policy('allow-canary-group').spec.podSelector.matchLabels).toEqual(group);
     expect(policy('allow-canary-group').spec.ingress[0].from[0].podSelector.matchLabels).toEqual(group);
     expect(policy('allow-canary-group-egress').spec.egress[0].to[0].podSelector.matchLabels).toEqual(group);
+    // Each set's group stays within its set: no worker joins the other version's leader.
+    const stable = { 'leaderworkerset.sigs.k8s.io/name': HUGE };
+    expect(policy('allow-group').spec.podSelector.matchLabels).toEqual(stable);
+    expect(policy('allow-group').spec.ingress[0].from[0].podSelector.matchLabels).toEqual(stable);
+    expect(policy('allow-group-egress').spec.egress[0].to[0].podSelector.matchLabels).toEqual(stable);
   });
 
   test('the Prometheus scrape carries the track, which the canary evidence selects on', () => {
     expect(POD_TARGET_LABELS.track).toEqual({ pod: TRACK_LABEL, prometheus: 'eks_llm_gitops_io_track' });
   });
 
-  test('passes every policy, and a share left without its LeaderWorkerSet is caught (CMB-011)', { timeout: 240_000 }, async () => {
-    for (const entry of ['policies', 'platform', 'scripts']) await symlink(path.join(REPO_ROOT, entry), path.join(repo.root, entry));
-    expect((await runScript('render', ['--env', 'staging'], repo.root)).code).toBe(0);
-    // The base revision the promotion rule reads: the canary and the versions as they are.
-    await $({
-      cwd: repo.root,
-      quiet: true,
-    })`git init -q -b main && git add -A && git -c user.name=t -c user.email=t@example.com commit -q -m base`;
-    const passed = await runScript('policy', ['--env', 'staging', '--format', 'json'], repo.root);
-    expect(passed.stderr.split('\n').filter((l) => /FAIL/.test(l))).toEqual([]);
-    expect(passed.code).toBe(0);
+  test(
+    'passes every policy and the network flows, and a share left without its LeaderWorkerSet is caught (CMB-011)',
+    { timeout: 240_000 },
+    async () => {
+      for (const entry of ['policies', 'platform', 'scripts']) await symlink(path.join(REPO_ROOT, entry), path.join(repo.root, entry));
+      expect((await runScript('render', ['--env', 'staging'], repo.root)).code).toBe(0);
+      // The base revision the promotion rule reads: the canary and the versions as they are.
+      await $({
+        cwd: repo.root,
+        quiet: true,
+      })`git init -q -b main && git add -A && git -c user.name=t -c user.email=t@example.com commit -q -m base`;
+      const passed = await runScript('policy', ['--env', 'staging', '--format', 'json'], repo.root);
+      expect(passed.stderr.split('\n').filter((l) => /FAIL/.test(l))).toEqual([]);
+      expect(passed.code).toBe(0);
 
-    const folder = `clusters/staging/manifests/apps/${NAMESPACE}`;
-    await unlink(path.join(repo.root, folder, `leaderworkerset-${HUGE}-canary.yaml`));
-    const kustomization = `${folder}/kustomization.yaml`;
-    await repo.edit(kustomization, `  - leaderworkerset-${HUGE}-canary.yaml\n`, '');
-    const failed = await runScript('policy', ['--env', 'staging', '--format', 'json'], repo.root);
-    expect(failed.code).toBe(1);
-    const report = JSON.parse(failed.stdout) as { findings: Json[] };
-    expect(report.findings.filter((f) => f.level === 'failure').map((f) => [f.policy, f.msg])).toContainEqual([
-      'CMB-011',
-      expect.stringContaining(`gives 10 of its weight to InferencePool ${HUGE}-canary, which selects the serving pods of no workload`),
-    ]);
-  });
+      // The network flows: each set's group within itself, never across the two sets.
+      const flows = await runScript('netpol', ['--env', 'staging'], repo.root);
+      expect(flows.stdout + flows.stderr).toMatch(/staging: \d+ flows that must be allowed, \d+ that must be denied: all as required/);
+      expect(flows.code).toBe(0);
+
+      const folder = `clusters/staging/manifests/apps/${NAMESPACE}`;
+      await unlink(path.join(repo.root, folder, `leaderworkerset-${HUGE}-canary.yaml`));
+      const kustomization = `${folder}/kustomization.yaml`;
+      await repo.edit(kustomization, `  - leaderworkerset-${HUGE}-canary.yaml\n`, '');
+      const failed = await runScript('policy', ['--env', 'staging', '--format', 'json'], repo.root);
+      expect(failed.code).toBe(1);
+      const report = JSON.parse(failed.stdout) as { findings: Json[] };
+      expect(report.findings.filter((f) => f.level === 'failure').map((f) => [f.policy, f.msg])).toContainEqual([
+        'CMB-011',
+        expect.stringContaining(`gives 10 of its weight to InferencePool ${HUGE}-canary, which selects the serving pods of no workload`),
+      ]);
+    },
+  );
 });
 
 describe('cluster.yaml edits keep every other byte', () => {

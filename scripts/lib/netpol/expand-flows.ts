@@ -93,6 +93,9 @@ function sources(model: ClusterModel, peer: PeerSpec): Endpoint[] {
 
 const sameNamespace = (a: Endpoint, b: Endpoint) => a.kind === 'pod' && b.kind === 'pod' && a.pod.namespace === b.pod.namespace;
 const samePod = (a: Endpoint, b: Endpoint) => a.kind === 'pod' && b.kind === 'pod' && a.pod.id === b.pod.id;
+/** "llm-x/llama-x:leader" and "llm-x/llama-x:worker" are pods of one workload, "llm-x/llama-x". */
+const workloadOf = (e: Endpoint) => (e.kind === 'pod' ? e.pod.id.split(':')[0] : undefined);
+const sameWorkload = (a: Endpoint, b: Endpoint) => a.kind === 'pod' && b.kind === 'pod' && workloadOf(a) === workloadOf(b);
 
 /** Every concrete flow a flows.yaml entry asks for in this environment (none where its pods do not run). */
 export function expandFlow(model: ClusterModel, flow: FlowSpec): FlowCheck[] {
@@ -102,6 +105,7 @@ export function expandFlow(model: ClusterModel, flow: FlowSpec): FlowCheck[] {
   const add = (source: Endpoint, to: Endpoint, port: number, portName: string, via?: string) => {
     if (samePod(source, to) || (flow.acrossNamespaces && sameNamespace(source, to))) return;
     if (flow.withinNamespace && !sameNamespace(source, to)) return;
+    if (flow.withinWorkload && !sameWorkload(source, to)) return;
     checks.push({ flow, from: source, to, port, portName, protocol, ...(via ? { via } : {}) });
   };
   if ('scraped' in flow.to) {

@@ -44,6 +44,8 @@ const flowSchema = z
     acrossNamespaces: z.boolean().optional(),
     /** Only pairs in the same namespace (a model's router and its own servers). */
     withinNamespace: z.boolean().optional(),
+    /** Only pairs of the same workload (a LeaderWorkerSet's leader and workers: one set's groups). */
+    withinWorkload: z.boolean().optional(),
     /** Why the flow is needed (allow) or must never happen (deny), for the report. */
     why: z.string().min(1),
   })
