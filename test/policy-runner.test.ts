@@ -268,6 +268,8 @@ describe('npm run policy with a stand-in conftest', () => {
         baseline: {
           dev: { 'llama-3-1-405b-instruct': 'v2026.11.1', 'llama-3-1-8b-instruct': 'v2026.11.2', 'llama-3-3-70b-instruct': 'v2026.11.1' },
         },
+        // No staged canary runs in dev on the base revision.
+        canary_baseline: { dev: {} },
       },
     });
   });

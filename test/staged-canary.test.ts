@@ -166,16 +166,25 @@ describe('a canary in progress', () => {
   });
 
   test(
-    'passes every policy and the network flows, and a share left without its LeaderWorkerSet is caught (CMB-011)',
-    { timeout: 240_000 },
+    'merging a canary replays clean and passes every policy and the network flows; a share left without its LeaderWorkerSet is caught (CMB-011)',
+    { timeout: 400_000 },
     async () => {
       for (const entry of ['policies', 'platform', 'scripts']) await symlink(path.join(REPO_ROOT, entry), path.join(repo.root, entry));
+      const git = $({ cwd: repo.root, quiet: true });
+      const commit = (message: string) => git`git add -A && git -c user.name=t -c user.email=t@example.com commit -q -m ${message}`;
+      // The base: staging at rest (the fixture's rendered folders); then the start PR's render over it.
+      await git`git init -q -b main`;
+      await commit('at rest');
       expect((await runScript('render', ['--env', 'staging'], repo.root)).code).toBe(0);
-      // The base revision the promotion rule reads: the canary and the versions as they are.
-      await $({
-        cwd: repo.root,
-        quiet: true,
-      })`git init -q -b main && git add -A && git -c user.name=t -c user.email=t@example.com commit -q -m base`;
+      await commit('canary at 10%');
+
+      // Merging the start PR, replayed on a real API server over the base: the canary set, its
+      // route weights and policies are accepted as they arrive (CRD schemas and CEL included).
+      const sync = await runScript('sync-test', ['--env', 'staging', '--base', 'HEAD~1'], repo.root);
+      expect(sync.code, sync.stdout.slice(-2000) + sync.stderr).toBe(0);
+      expect(sync.stdout).toMatch(/^staging \(argocd\): replays clean/m);
+
+      // The promotion rule reads the base revision (HEAD): the canary and the versions as they are.
       const passed = await runScript('policy', ['--env', 'staging', '--format', 'json'], repo.root);
       expect(passed.stderr.split('\n').filter((l) => /FAIL/.test(l))).toEqual([]);
       expect(passed.code).toBe(0);
