@@ -8,7 +8,7 @@ import { POD_TARGET_LABELS } from '../apps/model-server/slo-queries.js';
 import { TRACK_LABEL } from '../apps/router/tracks.js';
 import { loadFleet } from '../scripts/lib/config/load-fleet.js';
 import { removeModelCanary, setModelCanary } from '../scripts/lib/promote/edit-canary.js';
-import { abortedCanary, canaryHeldSince } from '../scripts/lib/promote/staged-canary.js';
+import { abortedCanary, canaryHeldSince, canaryMatchers } from '../scripts/lib/promote/staged-canary.js';
 import type { VersionRecord } from '../scripts/lib/promote/version-history.js';
 import { engineForTests } from './helpers/engines.js';
 import { makeFixtureRepo, REPO_ROOT, runScript, type FixtureRepo } from './helpers/fixture-repo.js';
@@ -162,7 +162,10 @@ describe('a canary in progress', () => {
   });
 
   test('the Prometheus scrape carries the track, which the canary evidence selects on', () => {
-    expect(POD_TARGET_LABELS.track).toEqual({ pod: TRACK_LABEL, prometheus: 'eks_llm_gitops_io_track' });
+    const monitor = objects.find((o) => o.kind === 'ServiceMonitor' && o.metadata.name === 'vllm')!;
+    expect(monitor.spec.podTargetLabels).toContain(TRACK_LABEL);
+    // Prometheus's name for it, which canaryMatchers selects on.
+    expect(canaryMatchers(HUGE, NEW)).toEqual({ namespace: NAMESPACE, app_kubernetes_io_version: NEW, eks_llm_gitops_io_track: 'canary' });
   });
 
   test(

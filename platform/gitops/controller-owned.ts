@@ -9,7 +9,7 @@ export interface ControllerOwnedField {
   readonly jqPathExpressions: readonly string[];
 }
 
-interface Object {
+interface RenderedObject {
   readonly kind: string;
   readonly metadata: { readonly name: string; readonly namespace?: string | undefined };
   readonly spec?: unknown;
@@ -20,7 +20,7 @@ interface Object {
  * named route by route: self-heal would otherwise put them back mid-canary. A route whose weights
  * git sets (a multi-node model's staged canary) is not among them: Argo CD must apply its changes.
  */
-export function controllerOwnedFields(objects: readonly Object[]): ControllerOwnedField[] {
+export function controllerOwnedFields(objects: readonly RenderedObject[]): ControllerOwnedField[] {
   const fields: ControllerOwnedField[] = [];
   for (const object of objects) {
     if (object.kind !== 'Rollout') continue;

@@ -28,12 +28,12 @@ export function setModelCanary(text: string, file: string, model: string, canary
   const existing = entryOf(text, model);
   if (existing === undefined) throw new Error(`${file}: no models.${model} to give a canary`);
   if (existing.canary !== undefined) {
-    const edited = setScalars(text, file, [
-      { path: ['models', model, 'canary', 'version'], value: canary.version },
-      { path: ['models', model, 'canary', 'weight'], value: String(canary.weight) },
-    ]);
-    // setScalars writes strings; the share is a number, so it is written plain and read back as one.
-    return verify(edited.replace(/weight: "(\d+)"/, 'weight: $1'), file, model, expected, 'setting the canary');
+    // The share is a number: its own characters are replaced (setScalars writes strings), then the version.
+    const weight = YamlSourceMap.of(text, file).scalarRange(['models', model, 'canary', 'weight']);
+    if (!weight) throw new Error(`${file}: models.${model}.canary.weight not found`);
+    const reweighted = text.slice(0, weight.start) + String(canary.weight) + text.slice(weight.end);
+    const edited = setScalars(reweighted, file, [{ path: ['models', model, 'canary', 'version'], value: canary.version }]);
+    return verify(edited, file, model, expected, 'setting the canary');
   }
   const source = YamlSourceMap.of(text, file);
   const lines = text.split('\n');

@@ -10,7 +10,7 @@ import { POD_TARGET_LABELS } from '../../../apps/model-server/slo-queries.js';
 import { PrometheusError } from './prometheus-api.js';
 import { evidenceProblems, gatherEvidence, type Evidence } from './slo-evidence.js';
 import type { PromotionFacts } from './pr-body.js';
-import { propose, type Outcome } from './propose.js';
+import { promotionBranch, propose, rollbackBranch, type Outcome } from './propose.js';
 import { setModelCanary } from './edit-canary.js';
 import { abortCanary, abortedCanary, advanceCanary, type StagedCanary } from './staged-canary.js';
 import { formatDuration, lastRun, runDuration, versionHistory } from './version-history.js';
@@ -18,7 +18,7 @@ import { formatDuration, lastRun, runDuration, versionHistory } from './version-
 export { PromotionError };
 export type { EvidenceSource, PromotionContext } from './context.js';
 import type { EvidenceSource, PromotionContext } from './context.js';
-export { PROMOTION_LABELS, type Outcome } from './propose.js';
+export { PROMOTION_LABELS, promotionBranch, rollbackBranch, type Outcome } from './propose.js';
 
 export interface PromotionRequest {
   readonly target: string;
@@ -33,11 +33,6 @@ export interface PromotionRequest {
   readonly evidence?: EvidenceSource | undefined;
   /** The target stages this model's canaries (a multi-node model): a new version starts as one. */
   readonly staged?: StagedCanary | undefined;
-}
-
-/** Deterministic branch of a model's promotion into an environment. */
-export function promotionBranch(target: string, model: string): string {
-  return `promote/${target}/${model}`;
 }
 
 /**
@@ -138,11 +133,6 @@ export async function promoteModel(
           ? setModelCanary(text, file, model, { version: candidate, weight: staged.canary.steps[0]!.weight })
           : setModelVersion(text, file, model, candidate),
   });
-}
-
-/** Deterministic branch of a model's rollback in an environment (apart from its promotion's). */
-export function rollbackBranch(environment: string, model: string): string {
-  return `rollback/${environment}/${model}`;
 }
 
 /** How far back a rollback's report reads the current version's SLO figures. */

@@ -18,6 +18,16 @@ import { renderedFiles, rerender, validationGate } from './render-gate.js';
  * idempotently (a promotion, a rollback, a canary's step).
  */
 
+/** Deterministic branch of a model's promotion into an environment. */
+export function promotionBranch(target: string, model: string): string {
+  return `promote/${target}/${model}`;
+}
+
+/** Deterministic branch of a model's rollback in an environment (apart from its promotion's). */
+export function rollbackBranch(environment: string, model: string): string {
+  return `rollback/${environment}/${model}`;
+}
+
 export const PROMOTION_LABELS = (target: string) => ['promotion', `env:${target}`];
 
 /**

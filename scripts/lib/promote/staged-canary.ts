@@ -9,7 +9,7 @@ import { PromotionError } from './errors.js';
 import type { CanaryStep, PromotionFacts } from './pr-body.js';
 import type { EvidenceSource, PromotionContext } from './context.js';
 import { PrometheusError } from './prometheus-api.js';
-import { propose, type Outcome } from './propose.js';
+import { promotionBranch, propose, rollbackBranch, type Outcome } from './propose.js';
 import { evidenceProblems, gatherEvidence, type Evidence } from './slo-evidence.js';
 import { formatDuration, versionHistory, type VersionRecord } from './version-history.js';
 
@@ -127,7 +127,7 @@ export async function advanceCanary(
     : { kind: 'complete', fromWeight: release.weight, toWeight: 100, held };
   return propose(context, {
     facts: { ...base, rollback: false, canaryStep: step },
-    branch: `promote/${environment}/${model}`,
+    branch: promotionBranch(environment, model),
     what: `${prefix} ${at} -> ${next ? `${next.weight}%` : `${release.version} everywhere`} (${evidence ? 'SLOs met' : 'held'} over ${formatDuration(heldMs)})`,
     commitMessage: `The canary ${evidence ? 'met its SLOs' : 'held'} at ${release.weight}% from ${since.time.toISOString()} (commit ${since.commit}) to ${context.now.toISOString()}.`,
     edit: async (_root, text, file) =>
@@ -149,7 +149,7 @@ export async function abortCanary(
       rollback: true,
       canaryStep: { kind: 'abort', fromWeight: why.weight, toWeight: 0, held: why.held, missed: why.missed },
     },
-    branch: `rollback/${base.environment}/${base.model}`,
+    branch: rollbackBranch(base.environment, base.model),
     what: `${base.environment}: ${base.model} ${base.to} canary at ${why.weight}% -> removed (back to ${base.from})`,
     commitMessage: why.missed.join('\n'),
     edit: async (_root, text, file) => removeModelCanary(text, file, base.model),
