@@ -2,6 +2,7 @@
  * npm run promote: open (or refresh) one pull request per model that has soaked long enough in
  * the target environment's promotion source. Never pushes to the base branch.
  */
+import { validateCacheDir } from './lib/validate/cache-dir.js';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -160,7 +161,7 @@ async function main(): Promise<number> {
               client: gitHubClient({ token, baseUrl: process.env.GITHUB_API_URL || 'https://api.github.com', log, ...limits }),
               repository: { owner: repoMatch[1] as string, repo: repoMatch[2] as string },
             },
-      cacheDir: path.join(top, '.cache/validate'),
+      cacheDir: validateCacheDir(top),
       log,
     };
     if (values.rollback) return await rollback(context, values.to, values.model!, environments, loaded.fleet, prometheusToken);

@@ -20,6 +20,7 @@ import { formatReport, VALIDATE_FORMATS, type ValidateFormat } from './lib/valid
 import { normalizeKubernetesVersion, parseLocation, parseLocationList } from './lib/validate/schema-location.js';
 import { ResourceValidator, type ResourceResult } from './lib/validate/validate-resources.js';
 import { LOCATIONS_VARIABLE } from './lib/validate/locations-variable.js';
+import { CACHE_VARIABLE, validateCacheDir } from './lib/validate/cache-dir.js';
 import { withVendoredLocation } from './lib/validate/vendored-schemas.js';
 import { CLUSTERS_DIR } from './lib/config/load-fleet.js';
 import { environmentFolders, refuseUnknownEnvironments } from './lib/config/select-environments.js';
@@ -51,7 +52,8 @@ rendered folders (clusters/<env>/manifests and bootstrap).
   --engine native|kubeconform  validate with this tool or with the kubeconform binary (from
                                .tools/bin, $KUBECONFORM or PATH; npm run tools builds it)
   --cache DIR                  where downloaded schemas and compiled validators are kept
-                               (default: .cache/validate under the repository root)
+                               (default: $${CACHE_VARIABLE}, else .cache/validate under the
+                               repository root; entries are content-addressed, safe to share)
   --summary                    print a summary line
   --verbose                    also list valid and skipped objects
   --root DIR                   repository root (default: the current directory)
@@ -123,7 +125,7 @@ async function main(): Promise<number> {
     reject: list(values.reject),
     ignoreMissingSchemas: values['ignore-missing-schemas'],
     builtin: !values['no-builtin'],
-    cacheDir: path.resolve(root, values.cache ?? '.cache/validate'),
+    cacheDir: validateCacheDir(root, values.cache),
   };
 
   const groups = await inputGroups(root, values.env, positionals, ignore, versionOverride);

@@ -134,6 +134,8 @@ describe('npm run doctor', () => {
     await mkdir(path.join(dir, 'schemas'));
     const result = await doctor(dir, [], {
       VALIDATE_SCHEMA_LOCATIONS: `default,${path.join(dir, 'schemas')},${path.join(dir, 'missing')}/{{.Group}}/{{.ResourceKind}}.json`,
+      // The default cache, not the one the suite shares (test/setup/fixture-fleets.ts).
+      VALIDATE_CACHE_DIR: '',
     });
     expect(result.stdout).toMatch(/^ok {3}schemas: the vendored CRD schemas \(platform\/schemas\/crds\/\), tried first$/m);
     expect(result.stdout).toContain("ok   schemas: default (kubeconform's registry): remote, downloads cached in .cache/validate/");

@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import type { TestProject } from 'vitest/node';
 import { $ } from 'zx';
 import { commandLine } from '../../scripts/lib/cli/command-line.js';
+import { CACHE_VARIABLE } from '../../scripts/lib/validate/cache-dir.js';
 
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const FLEETS = path.join(REPO_ROOT, 'test/fixtures/fleets');
@@ -25,6 +26,10 @@ declare module 'vitest' {
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const scratch = await mkdtemp(path.join(tmpdir(), 'eks-llm-gitops-fleets-'));
+  // One schema cache for every command the suite runs (content-addressed: sharing is what it is
+  // for), so that each fixture checkout does not compile the same validators again. A test of the
+  // cache itself names its own directory.
+  process.env[CACHE_VARIABLE] = path.join(scratch, 'validate-cache');
   const roots: Record<string, string> = {};
   const fleets = (await readdir(FLEETS, { withFileTypes: true })).filter((e) => e.isDirectory()).map((e) => e.name);
   for (const name of fleets.sort()) {

@@ -1,3 +1,4 @@
+import { validateCacheDir } from '../validate/cache-dir.js';
 import { access, constants, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { $ } from 'zx';
@@ -170,7 +171,13 @@ export async function schemaFindings(env: NodeJS.ProcessEnv, cwd: string): Promi
       findings.push(finding('schemas', 'ok', `the vendored CRD schemas (${VENDORED_SCHEMAS_DIR}/), tried first`));
     } else if (/^https?:\/\//i.test(location)) {
       const what = location === registry ? `${DEFAULT_LOCATION_KEYWORD} (kubeconform's registry)` : redactUrlCredentials(location);
-      findings.push(finding('schemas', 'ok', `${what}: remote, downloads cached in .cache/validate/`));
+      findings.push(
+        finding(
+          'schemas',
+          'ok',
+          `${what}: remote, downloads cached in ${path.relative(cwd, validateCacheDir(cwd, undefined, env)) || '.'}/`,
+        ),
+      );
     } else {
       const folder = path.resolve(cwd, localFolder(location));
       const isDir = await stat(folder).then(
