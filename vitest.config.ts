@@ -1,5 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { defineConfig } from 'vitest/config';
+import { LongestFirst } from './test/setup/longest-first.js';
 
 export default defineConfig({
   test: {
@@ -13,5 +14,7 @@ export default defineConfig({
     // files wait on child processes (the CLI, git, engines). Two workers there took the suite
     // from about 16 to 11 minutes.
     maxWorkers: Math.max(2, availableParallelism() - 1),
+    // The test files that take minutes start first, whether or not Vitest has timed them before.
+    sequence: { sequencer: LongestFirst },
   },
 });

@@ -16,7 +16,7 @@ import { fillListedPlaceholders, PERF_ENVIRONMENT } from './lib/trial/perf-envir
 import { weightsDigest } from './lib/weights/digest.js';
 import { FILE_OPERATIONS_IN_FLIGHT, mapConcurrent } from './lib/process/map-concurrent.js';
 
-const USAGE = `Usage: npm run trial -- [--full] [--keep]
+const USAGE = `Usage: npm run trial -- [--full] [--keep] [--gate-results FILE]
 
 The scripted new-user run, in a temporary copy of this repository (its tracked and untracked
 files, not the ignored ones; node_modules and .tools linked):
@@ -30,8 +30,9 @@ files, not the ignored ones; node_modules and .tools linked):
   6. npm run check -- --require-engines (every gate over the grown fleet)
   7. the tests: the files that read a fleet (default), or all of npm test (--full)
 
-  --full   run the whole npm test in the copy (minutes)
-  --keep   keep the copy and print where it is
+  --full                run the whole npm test in the copy (minutes)
+  --keep                keep the copy and print where it is
+  --gate-results FILE   write each gate's outcome in step 6 as JSON (npm run check's --gate-results)
 
 Needs npm run tools (the gates' engines) and the schema locations npm run check uses.
 Exit codes: 0 every step passed, 1 a step failed (its output is shown), 2 usage.
@@ -54,7 +55,9 @@ async function main(): Promise<number> {
   const { values } = parseFlags(process.argv.slice(2), {
     full: { type: 'boolean', default: false },
     keep: { type: 'boolean', default: false },
+    'gate-results': { type: 'string' },
   });
+  const gateResults = values['gate-results'] === undefined ? [] : ['--gate-results', path.resolve(values['gate-results'])];
   const dir = await mkdtemp(path.join(tmpdir(), 'trial-'));
   const work = path.join(dir, 'fork');
   let failed = false;
@@ -152,9 +155,13 @@ async function main(): Promise<number> {
       };
     });
     await step('npm run check -- --require-engines', async () => {
-      const result = await command('check', ['--require-engines']);
+      const result = await command('check', ['--require-engines', ...gateResults]);
       // The gates must have judged the copy's fleet, the new environment included.
-      const covered = /sync-test: perf \(/.test(result.output) && /conftest: perf objects/.test(result.output);
+      const covered =
+        /^perf \((argocd|flux)\): replays clean/m.test(result.output) &&
+        /conftest: perf objects/.test(result.output) &&
+        /^perf: \d+ flows that must be allowed, \d+ that must be denied: all as required$/m.test(result.output) &&
+        /^policy gate passed: \d+ rules over dev, perf, prod, staging; 0 failure\(s\)/m.test(result.output);
       return {
         code: result.code === 0 && covered ? 0 : 1,
         output: covered ? result.output : `the gates did not cover perf:\n${result.output}`,

@@ -124,31 +124,38 @@ live(`the sample fleet${skipReason ? ` — skipped: ${skipReason}` : ''}`, () =>
 });
 
 live(`what the API server refuses${skipReason ? ` — skipped: ${skipReason}` : ''}`, () => {
-  test("a custom resource before its CRD, a NodePool that breaks a CEL rule and a missing namespace, each with the server's message, file and line", async () => {
+  // One replay of prod with every mistake at once: each is refused on its own object, and none hides another.
+  test("a custom resource before its CRD, a NodePool that breaks a CEL rule, a missing namespace and pods before their Pod Identity association, each with the server's message or the order that fails, file and line", async () => {
     const repo = await fixture();
     try {
       // The EC2NodeClass loses the annotation that makes Argo CD wait for Karpenter's CRDs.
       await repo.edit(
-        'clusters/dev/manifests/platform/karpenter/ec2nodeclass-general.yaml',
+        'clusters/prod/manifests/platform/karpenter/ec2nodeclass-general.yaml',
         "    argocd.argoproj.io/sync-options: SkipDryRunOnMissingResource=true\n    argocd.argoproj.io/sync-wave: '1'\n",
         '',
       );
       // A requirement on a label Karpenter reserves (its CRD's x-kubernetes-validations refuse it).
       await repo.edit(
-        'clusters/dev/manifests/platform/karpenter/nodepool-gpu.yaml',
+        'clusters/prod/manifests/platform/karpenter/nodepool-gpu.yaml',
         '      requirements:\n',
         '      requirements:\n        - key: kubernetes.io/hostname\n          operator: In\n          values: [node-1]\n',
       );
       // The gateway's objects, without the Namespace they live in (the project still permits it).
-      await repo.edit('clusters/dev/manifests/apps/gateway/kustomization.yaml', '  - namespace-gateway.yaml\n', '');
-      const { code, report } = await replay(repo.root, ['--env', 'dev']);
+      await repo.edit('clusters/prod/manifests/apps/gateway/kustomization.yaml', '  - namespace-gateway.yaml\n', '');
+      // The model's association in the Deployment's wave, as the render had it.
+      const model = 'clusters/prod/manifests/apps/llm-llama-3-1-8b-instruct';
+      for (const file of ['podidentityassociation-model-llama-3-1-8b-instruct.yaml', 'role-llm-prod-model-llama-3-1-8b-instruct.yaml'])
+        await repo.edit(`${model}/${file}`, "    argocd.argoproj.io/sync-wave: '-1'\n", '');
+      // The ACK service controllers in the same root wave as the component that creates their associations.
+      await repo.edit('clusters/prod/bootstrap/application-prod-platform-ack-services.yaml', "sync-wave: '-90'", "sync-wave: '-100'");
+      const { code, report } = await replay(repo.root, ['--env', 'prod']);
       expect(code).toBe(1);
       const found = errors(report.environments[0]!);
       expect(found).toContainEqual(
         expect.objectContaining({
-          unit: 'dev-platform-karpenter',
+          unit: 'prod-platform-karpenter',
           object: 'EC2NodeClass general',
-          file: 'clusters/dev/manifests/platform/karpenter/ec2nodeclass-general.yaml',
+          file: 'clusters/prod/manifests/platform/karpenter/ec2nodeclass-general.yaml',
           line: 2,
           message: expect.stringMatching(
             /^dry run failed: no matches for kind "EC2NodeClass" in version "karpenter\.k8s\.aws\/v1": its CRD comes with a chart of this same Application/,
@@ -158,35 +165,19 @@ live(`what the API server refuses${skipReason ? ` — skipped: ${skipReason}` : 
       expect(found).toContainEqual(
         expect.objectContaining({
           object: 'NodePool gpu',
-          file: 'clusters/dev/manifests/platform/karpenter/nodepool-gpu.yaml',
+          file: 'clusters/prod/manifests/platform/karpenter/nodepool-gpu.yaml',
           message: expect.stringContaining('label "kubernetes.io/hostname" is restricted'),
         }),
       );
       expect(found).toContainEqual(
         expect.objectContaining({
           object: 'ConfigMap gateway/gateway-cache',
-          file: 'clusters/dev/manifests/apps/gateway/configmap-gateway-cache.yaml',
+          file: 'clusters/prod/manifests/apps/gateway/configmap-gateway-cache.yaml',
           message: 'dry run failed: namespaces "gateway" not found (no earlier sync creates it, and CreateNamespace=false)',
         }),
       );
-    } finally {
-      await repo.dispose();
-    }
-  });
-
-  test('pods that can start before their Pod Identity association is Healthy: a model server, and ACK controllers beside their roles', async () => {
-    const repo = await fixture();
-    try {
-      // The model's association in the Deployment's wave, as the render had it.
-      const model = 'clusters/prod/manifests/apps/llm-llama-3-1-8b-instruct';
-      for (const file of ['podidentityassociation-model-llama-3-1-8b-instruct.yaml', 'role-llm-prod-model-llama-3-1-8b-instruct.yaml'])
-        await repo.edit(`${model}/${file}`, "    argocd.argoproj.io/sync-wave: '-1'\n", '');
-      // The ACK service controllers in the same root wave as the component that creates their associations.
-      await repo.edit('clusters/prod/bootstrap/application-prod-platform-ack-services.yaml', "sync-wave: '-90'", "sync-wave: '-100'");
-      const { code, report } = await replay(repo.root, ['--env', 'prod']);
-      expect(code).toBe(1);
-      const found = errors(report.environments[0]!).filter((f) => f.message.includes('Pod Identity association'));
-      expect(found).toContainEqual(
+      const identity = found.filter((f) => f.message.includes('Pod Identity association'));
+      expect(identity).toContainEqual(
         expect.objectContaining({
           // Prod upgrades the 8B by canary: its pods are the Rollout's.
           object: 'Rollout llm-llama-3-1-8b-instruct/llama-3-1-8b-instruct',
@@ -196,7 +187,7 @@ live(`what the API server refuses${skipReason ? ` — skipped: ${skipReason}` : 
           ),
         }),
       );
-      expect(found).toContainEqual(
+      expect(identity).toContainEqual(
         expect.objectContaining({
           unit: 'prod-platform-ack-services',
           object: 'Application argocd/ack-ec2-controller',

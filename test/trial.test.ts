@@ -1,4 +1,7 @@
 import { describe, expect, test } from 'vitest';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import type { EngineName } from '../scripts/lib/tools/engines.js';
 import { engineForTests } from './helpers/engines.js';
 import { REPO_ROOT, runScript } from './helpers/fixture-repo.js';
@@ -19,8 +22,11 @@ describe('npm run trial', () => {
   test.skipIf(skipReason !== '')(
     `a fork that grows its fleet as the READMEs say still passes its gates and tests${skipReason ? ` — skipped: ${skipReason}` : ''}`,
     { timeout: 600_000 },
-    async () => {
-      const result = await runScript('trial', [], REPO_ROOT, { VALIDATE_SCHEMA_LOCATIONS: MIRROR_LOCATIONS });
+    async ({ onTestFinished }) => {
+      const dir = await mkdtemp(path.join(tmpdir(), 'trial-gates-'));
+      onTestFinished(() => rm(dir, { recursive: true, force: true }));
+      const results = path.join(dir, 'gates.json');
+      const result = await runScript('trial', ['--gate-results', results], REPO_ROOT, { VALIDATE_SCHEMA_LOCATIONS: MIRROR_LOCATIONS });
       expect(result.code, result.stdout + result.stderr).toBe(0);
       const steps = [...result.stdout.matchAll(/^(ok {2}|FAIL) (.+) \(\d+\.\d s\)$/gm)].map((m) => `${m[1]!.trim()} ${m[2]}`);
       expect(steps).toEqual([
@@ -32,6 +38,10 @@ describe('npm run trial', () => {
         `ok npx vitest run ${['config-errors', 'model-server', 'gateway', 'gitops', 'architecture', 'scaffolds'].map((f) => `test/${f}.test.ts`).join(' ')}`,
       ]);
       expect(result.stdout).toMatch(/^trial passed in \d+ s$/m);
+      // npm run check ran every gate, on the real engines (--require-engines), and each passed.
+      expect(JSON.parse(await readFile(results, 'utf8')).results).toEqual(
+        ['render drift', 'schemas', 'kubeconform', 'sync replay', 'network flows', 'policy'].map((name) => ({ name, outcome: 'success' })),
+      );
     },
   );
 });
