@@ -299,8 +299,12 @@ live('npm run promote steps a canary on its SLOs', { timeout: 300_000 }, () => {
   const canaryEntry = (weight: number) => `${ENTRY}    canary:\n      version: ${NEW}\n      weight: ${weight}\n`;
 
   /** The new version in the catalogue (T0 + 0.5 h) and in staging (T0 + 1 h); a canary in prod at `canary` from `since`. */
-  async function setup(onTestFinished: Parameters<typeof promotionSetup>[0], canary?: { weight: number; since: number }) {
-    const s = await promotionSetup(onTestFinished, {}, { queryUrl: prometheus.url });
+  async function setup(
+    onTestFinished: Parameters<typeof promotionSetup>[0],
+    canary?: { weight: number; since: number },
+    options: { monitored?: boolean } = {},
+  ) {
+    const s = await promotionSetup(onTestFinished, {}, options.monitored === false ? {} : { queryUrl: prometheus.url });
     await s.repo.commitEdit(CATALOGUE, 'versions:\n', `versions:\n  ${NEW}:\n    digest: ${NEW_DIGEST}\n`, at(0.5), 'catalogue');
     await s.repo.commitEdit('clusters/staging/cluster.yaml', ENTRY, ENTRY.replace(OLD, NEW), at(1), 'staging runs the new version');
     if (canary) await s.repo.commitEdit(PROD, ENTRY, canaryEntry(canary.weight), at(canary.since), 'canary (merged)');
@@ -313,6 +317,23 @@ live('npm run promote steps a canary on its SLOs', { timeout: 300_000 }, () => {
     // As main's file would read with the PR's edit (git's output loses the last newline).
     return `${await s.repo.git(['show', `origin/${branch}:${PROD}`])}\n`;
   };
+
+  /**
+   * A canary at 5% since T0 + 74 h, promoted at 74.5 h (its 60-minute pause not yet held: no PR,
+   * and `waiting` said why) and at 75.25 h (held: the PR that moves it to 25%); that PR's body.
+   */
+  async function heldThenMoved(s: PromotionSetup, waiting: string): Promise<string> {
+    const early = await promote(s, 74.5);
+    expect(early.code).toBe(0);
+    expect(early.stdout).toContain(waiting);
+    expect(s.github.pulls).toEqual([]);
+    const held = await promote(s, 75.25);
+    expect(held.stderr).toBe('');
+    expect(held.code).toBe(0);
+    expect(s.github.pulls.map((p) => p.title)).toEqual([`canary ${HUGE} ${NEW} 5% -> 25% in prod`]);
+    expect(await branchFile(s, `promote/prod/${HUGE}`)).toBe((await s.repo.read(PROD)).replace(canaryEntry(5), canaryEntry(25)));
+    return s.github.pulls[0]!.body;
+  }
 
   test('a soaked version starts as a canary at the first checkpoint; the PR adds its LeaderWorkerSet', async ({ onTestFinished }) => {
     const s = await setup(onTestFinished);
@@ -329,23 +350,36 @@ live('npm run promote steps a canary on its SLOs', { timeout: 300_000 }, () => {
 
   test('a share holds for its pause; then, its SLOs met, the next checkpoint is proposed with the figures', async ({ onTestFinished }) => {
     const s = await setup(onTestFinished, { weight: 5, since: 74 });
-    const early = await promote(s, 74.5);
-    expect(early.code).toBe(0);
-    expect(early.stdout).toContain(
+    const body = await heldThenMoved(
+      s,
       `prod: ${HUGE}: ${NEW} canary at 5% in prod since ${at(74).toISOString()}, 0h 30m of 60m: SLOs met so far`,
     );
-    expect(s.github.pulls).toEqual([]);
-
-    const held = await promote(s, 75.25);
-    expect(held.stderr).toBe('');
-    expect(held.code).toBe(0);
-    expect(s.github.pulls.map((p) => p.title)).toEqual([`canary ${HUGE} ${NEW} 5% -> 25% in prod`]);
-    const body = s.github.pulls[0]!.body;
     expect(body).toContain('The canary met its SLOs at 5%. The canary has held 5% since');
     // Its own pods' figures: 15 five-minute windows of one pod at 200 requests a minute; p95 1.625 s.
     expect(body).toContain(`### SLOs of ${NEW} (canary) in prod`);
     expect(body).toContain('| time to first token p95 | 2 s | 1.625 s');
-    expect(await branchFile(s, `promote/prod/${HUGE}`)).toBe((await s.repo.read(PROD)).replace(canaryEntry(5), canaryEntry(25)));
+  });
+
+  test('a canary that has finished no requests is not judged, however long it held', async ({ onTestFinished }) => {
+    // The canary's pods report nothing after T0 + 82 h: a share set at 82.5 h has no requests to judge.
+    const s = await setup(onTestFinished, { weight: 5, since: 82.5 });
+    const result = await promote(s, 84);
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain(
+      `prod: ${HUGE}: ${NEW} canary at 5% in prod since ${at(82.5).toISOString()}, 1h 30m of 60m: it has finished no requests yet, so there is nothing to judge; no PR`,
+    );
+    expect(s.github.pulls).toEqual([]);
+  });
+
+  test('without monitoring.queryUrl the pauses alone move a canary, and the PR says it only held', async ({ onTestFinished }) => {
+    const s = await setup(onTestFinished, { weight: 5, since: 74 }, { monitored: false });
+    const body = await heldThenMoved(s, '0h 30m of 60m: no SLO figures (no monitoring.queryUrl); no PR until the pause has held');
+    expect(body).toContain('The canary held at 5%. The canary has held 5% since');
+    expect(body).toContain(
+      "### SLOs of the canary in prod\n\nNot read: `clusters/prod/cluster.yaml` sets no `monitoring.queryUrl`, so the checkpoint's pause alone decided this step.",
+    );
+    expect(body).not.toContain('| time to first token p95 |');
   });
 
   test('after the last checkpoint the new version replaces the old and the canary goes', async ({ onTestFinished }) => {
