@@ -8,7 +8,6 @@ import { EXIT } from './lib/cli/exit-codes.js';
 import { parseFlags, runCli, UsageError } from './lib/cli/run-cli.js';
 import { BuildError, buildEngine, engineStatus } from './lib/tools/build-engines.js';
 import { ENGINES } from './lib/tools/engines.js';
-import { mapConcurrent } from './lib/process/map-concurrent.js';
 import { readGoMod } from './lib/tools/go-module.js';
 import { CRD_SOURCES_FILE, loadCrdLock, lockedModules } from './lib/crds/crd-sources.js';
 import { CrdFetchError, fetchModuleCrds, isCached } from './lib/crds/fetch-crds.js';
@@ -23,30 +22,6 @@ import {
   type LocatedEngine,
 } from './lib/tools/locate-engine.js';
 import type { EngineName } from './lib/tools/engines.js';
-
-/** go builds run at once (each is parallel inside; two keep a small machine's CPUs busy). */
-const BUILDS_IN_FLIGHT = 2;
-
-/**
- * The order builds start in: the longest first (kube-apiserver takes a third of a cold build), so
- * that the other builds run beside it rather than after it; and an engine that shares most of its
- * packages with another (opa with conftest, promtool with prometheus, ext-proc-client with epp)
- * after that one, so that it finds them in Go's build cache instead of compiling them at the same
- * time.
- */
-const BUILD_RANK: Record<EngineName, number> = {
-  'kube-apiserver': 0,
-  conftest: 1,
-  opa: 2,
-  prometheus: 3,
-  promtool: 4,
-  epp: 5,
-  'netpol-analyzer': 6,
-  'ext-proc-client': 7,
-  etcd: 8,
-  kubeconform: 9,
-  actionlint: 10,
-};
 
 /** The name that selects the locked CRDs, beside the engines' names. */
 const CRDS = 'crds';
@@ -102,27 +77,19 @@ async function main(): Promise<number> {
   }
 
   let failed = 0;
-  // Two builds side by side: one go build leaves CPUs idle while it links or waits on a single
-  // large package, and the other fills them. Each line is printed as its build ends.
-  const started = performance.now();
-  await mapConcurrent(
-    [...engines].sort((a, b) => BUILD_RANK[a.name as EngineName] - BUILD_RANK[b.name as EngineName]),
-    async (engine) => {
-      try {
-        const result = await buildEngine(go, bin, engine, values.force ?? false);
-        const where = path.relative(process.cwd(), result.binary) || result.binary;
-        process.stdout.write(
-          `${engine.name} ${result.version} ${result.built ? `built in ${result.seconds.toFixed(1)} s` : 'current'} (${where})\n`,
-        );
-      } catch (error) {
-        if (!(error instanceof BuildError)) throw error;
-        process.stderr.write(`error: ${error.message}\n`);
-        failed += 1;
-      }
-    },
-    BUILDS_IN_FLIGHT,
-  );
-  if (engines.length > 1) process.stdout.write(`engines done in ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
+  for (const engine of engines) {
+    try {
+      const result = await buildEngine(go, bin, engine, values.force ?? false);
+      const where = path.relative(process.cwd(), result.binary) || result.binary;
+      process.stdout.write(
+        `${engine.name} ${result.version} ${result.built ? `built in ${result.seconds.toFixed(1)} s` : 'current'} (${where})\n`,
+      );
+    } catch (error) {
+      if (!(error instanceof BuildError)) throw error;
+      process.stderr.write(`error: ${error.message}\n`);
+      failed += 1;
+    }
+  }
   for (const source of crds) {
     try {
       const fetched = await fetchModuleCrds(go, source);
