@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { $ } from 'zx';
 import { createServer, type Server } from 'node:http';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { commandLine } from '../scripts/lib/cli/command-line.js';
@@ -279,6 +279,39 @@ describe('schema locations', () => {
     const failed = await validate([file, '--no-builtin', '--cache', cache], `${broken.url}/{{.ResourceKind}}.json`);
     expect(failed.code).toBe(1);
     expect(failed.report.resources[0]).toMatchObject({ status: 'statusError', msg: expect.stringContaining('HTTP 500') });
+  });
+
+  test('$VALIDATE_CACHE_DIR keeps the downloads and compiled validators of every run; --cache wins over it', async ({ onTestFinished }) => {
+    onTestFinished(closeAll);
+    const shared = await mkdtemp(path.join(tmpdir(), 'validate-shared-'));
+    const own = await mkdtemp(path.join(tmpdir(), 'validate-own-'));
+    for (const dir of [shared, own]) onTestFinished(() => rm(dir, { recursive: true, force: true }));
+    const registry = await serve({ '/v1.32.0/configmap-v1.json': configMapSchema });
+    const locations = `${registry.url}/{{.NormalizedKubernetesVersion}}/{{.ResourceKind}}{{.KindSuffix}}.json`;
+    const run = async (extra: string[]) => {
+      const result = await runScript(
+        'validate',
+        ['--format', 'json', '--verbose', `${CORPUS}/duplicate.yaml`, '--no-builtin', ...extra],
+        REPO_ROOT,
+        {
+          VALIDATE_SCHEMA_LOCATIONS: locations,
+          VALIDATE_CACHE_DIR: shared,
+        },
+      );
+      return { code: result.code, report: JSON.parse(result.stdout) as JsonReport };
+    };
+
+    expect((await run([])).report.resources.map((r) => r.status)).toEqual(['statusValid', 'statusInvalid']);
+    expect(registry.hits).toEqual(['/v1.32.0/configmap-v1.json']);
+    expect((await readdir(path.join(shared, 'http'))).filter((f) => f.endsWith('.json'))).toHaveLength(1);
+    expect((await readdir(path.join(shared, 'validators'))).filter((f) => f.endsWith('.cjs'))).toHaveLength(1);
+
+    // The registry gone: the shared directory answers, unless --cache names another.
+    await closeAll();
+    expect((await run([])).report.resources.map((r) => r.status)).toEqual(['statusValid', 'statusInvalid']);
+    const elsewhere = await run(['--cache', own]);
+    expect(elsewhere.code).toBe(1);
+    expect(elsewhere.report.resources[0]).toMatchObject({ status: 'statusError' });
   });
 
   test("a location without variables gets kubeconform's standard layout; unknown variables are usage errors", async ({
