@@ -2,7 +2,6 @@
  * npm run promote: open (or refresh) one pull request per model that has soaked long enough in
  * the target environment's promotion source. Never pushes to the base branch.
  */
-import { validateCacheDir } from './lib/validate/cache-dir.js';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -18,6 +17,7 @@ import { promoteModel, rollbackModel, type PromotionContext } from './lib/promot
 import type { ClusterSpec } from '../platform/spec/cluster-spec.js';
 import type { Fleet } from './lib/config/fleet.js';
 import { hasStagedCanary } from '../apps/model-server/staged-canary.js';
+import { validateCacheDir } from './lib/validate/cache-dir.js';
 
 const USAGE = `Usage: npm run promote -- --to ENV [--model NAME [--version V] [--min-replicas N --max-replicas N] | --all] [--dry-run]
                               [--repo OWNER/NAME] [--base BRANCH] [--now ISO-8601]

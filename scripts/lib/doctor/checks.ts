@@ -1,4 +1,3 @@
-import { validateCacheDir } from '../validate/cache-dir.js';
 import { access, constants, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { $ } from 'zx';
@@ -23,6 +22,7 @@ import { LOCATIONS_VARIABLE } from '../validate/locations-variable.js';
 import { DEFAULT_LOCATION_KEYWORD, parseLocation, parseLocationList } from '../validate/schema-location.js';
 import { VENDORED_SCHEMAS_DIR, vendoredLocation, withVendoredLocation } from '../validate/vendored-schemas.js';
 import { satisfiesRange } from './node-range.js';
+import { validateCacheDir } from '../validate/cache-dir.js';
 
 export type Status = 'ok' | 'warn' | 'fail';
 
