@@ -1,4 +1,5 @@
 import type { ModelSlo } from '../models/model-spec.js';
+import type { SloObjective } from '../../platform/monitoring/slo-windows.js';
 
 export { POD_TARGET_LABELS } from '../../platform/monitoring/monitoring.js';
 
@@ -24,15 +25,8 @@ export const VLLM_METRICS = {
 
 export type SloName = 'time-to-first-token' | 'inter-token-latency' | 'error-rate';
 
-export interface SloQuery {
+export interface SloQuery extends SloObjective {
   readonly name: SloName;
-  /** For people: "time to first token p95". */
-  readonly title: string;
-  /** The objective; the SLO is missed in a window whose value exceeds it. */
-  readonly target: number;
-  readonly unit: 's' | '%';
-  /** The expression over windows of `window` (a PromQL duration such as "1h" or "5m"). */
-  readonly query: string;
 }
 
 /** `{namespace="llm-x",label="value",...}`, label values escaped as PromQL strings. */

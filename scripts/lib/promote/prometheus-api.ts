@@ -1,4 +1,7 @@
 import { z } from 'zod';
+import type { RangeQuery, Series } from '../../../platform/monitoring/slo-windows.js';
+
+export type { RangeQuery, Series };
 
 /*
  * The one Prometheus HTTP API call promotion makes: a range query (GET /api/v1/query_range, as
@@ -12,19 +15,6 @@ export interface PrometheusEndpoint {
   readonly token?: string | undefined;
   /** Milliseconds one answer may take. */
   readonly timeoutMs: number;
-}
-
-export interface RangeQuery {
-  readonly query: string;
-  readonly start: Date;
-  readonly end: Date;
-  readonly stepSeconds: number;
-}
-
-/** One series of a matrix: its labels, and its [time, value] points (NaN where the expression had no value). */
-export interface Series {
-  readonly metric: Record<string, string>;
-  readonly points: ReadonlyArray<{ readonly time: Date; readonly value: number }>;
 }
 
 /** A query Prometheus refused (bad_data: our query or our window) or could not answer (a remote fault). */
