@@ -12,6 +12,7 @@ import { toYaml } from '../../platform/core/yaml.js';
 import { ALB_INGRESS_CLASS, ALB_SSL_POLICY } from '../../platform/aws-load-balancer/aws-load-balancer.js';
 import { scrapedBy, type Flow } from '../../platform/core/network-policies.js';
 import { SERVING_PRIORITY_CLASS } from '../../platform/scheduling/scheduling.js';
+import { spreadOverZones } from '../../platform/scheduling/zone-spread.js';
 import { SECRET_STORE } from '../../platform/external-secrets/external-secrets.js';
 import { API_KEYS_FILE, CONFIG_DIR, KEYS_DIR, litellmConfig, type GatewayRoute } from './litellm-config.js';
 import {
@@ -233,14 +234,7 @@ export class GatewayChart extends NamespacedChart {
               seccompProfile: { type: 'RuntimeDefault' },
             },
             terminationGracePeriodSeconds: DRAIN_SECONDS + 30,
-            topologySpreadConstraints: [
-              {
-                maxSkew: 1,
-                topologyKey: 'topology.kubernetes.io/zone',
-                whenUnsatisfiable: 'ScheduleAnyway',
-                labelSelector: { matchLabels: selector },
-              },
-            ],
+            topologySpreadConstraints: spreadOverZones(selector),
             containers: [
               {
                 name: 'litellm',

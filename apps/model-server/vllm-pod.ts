@@ -8,6 +8,7 @@ import { CACHE_FILL_CPUS, usesStreamer } from './time-to-ready.js';
 import { vllmFlagArgs } from '../models/vllm-flags.js';
 import { MODEL_CACHE_OWNER_ID } from '../../platform/storage/storage.js';
 import { identityEnv } from '../../platform/core/container-identity.js';
+import { spreadOverZones } from '../../platform/scheduling/zone-spread.js';
 
 /** The port vLLM serves the OpenAI-compatible API and /metrics on. */
 export const SERVING_PORT = 8000;
@@ -135,18 +136,8 @@ export function vllmPodTemplate(options: VllmPodOptions): k8s.PodTemplateSpec {
       // A multi-node group's pool is one zone (EFA): spreading its groups over zones is moot.
       ...((options.role ?? 'single') === 'single'
         ? {
-            topologySpreadConstraints: [
-              {
-                // Spread replicas over zones so one zone's outage leaves capacity. ScheduleAnyway:
-                // GPU capacity is often in one zone only, and a pending replica serves nobody.
-                maxSkew: 1,
-                topologyKey: 'topology.kubernetes.io/zone',
-                whenUnsatisfiable: 'ScheduleAnyway',
-                labelSelector: { matchLabels: options.selector },
-                // Count only pods of the same rollout, so a surge pod is not placed by the old ones.
-                matchLabelKeys: ['pod-template-hash'],
-              },
-            ],
+            // Count only pods of the same rollout, so a surge pod is not placed by the old ones.
+            topologySpreadConstraints: spreadOverZones(options.selector, ['pod-template-hash']),
           }
         : {}),
       // Streaming from S3 copies nothing first.

@@ -13,6 +13,7 @@ import {
 } from '../../platform/istio/istio.js';
 import { addPodSecurityGroup, dnsEgress, fromNodes } from '../../platform/network/security-groups.js';
 import { SERVING_PRIORITY_CLASS } from '../../platform/scheduling/scheduling.js';
+import { spreadOverZones } from '../../platform/scheduling/zone-spread.js';
 import { GATEWAY_REQUEST_TIMEOUT_SECONDS } from '../../platform/spec/platform-spec.js';
 import { canaryRouteName, TRACK_LABEL, trackName, TRACKS, type Track } from './tracks.js';
 import { EPP_CONFIG_FILE, EPP_GRPC_PORT, EPP_HEALTH_PORT, EPP_METRICS_PORT, EPP_VERSION, endpointPickerConfig } from './endpoint-picker.js';
@@ -208,14 +209,7 @@ function addTrack(scope: Construct, props: RouterProps, track: Track): void {
         spec: {
           ...pickerPodBase(name, SERVING_PRIORITY_CLASS),
           terminationGracePeriodSeconds: PICKER_DRAIN_SECONDS + 15,
-          topologySpreadConstraints: [
-            {
-              maxSkew: 1,
-              topologyKey: 'topology.kubernetes.io/zone',
-              whenUnsatisfiable: 'ScheduleAnyway',
-              labelSelector: { matchLabels: selector },
-            },
-          ],
+          topologySpreadConstraints: spreadOverZones(selector),
           containers: [pickerContainer(pool, namespace, PICKER_DRAIN_SECONDS)],
           volumes: [{ name: 'config', configMap: { name, items: [{ key: EPP_CONFIG_FILE, path: EPP_CONFIG_FILE }] } }, API_TOKEN_VOLUME],
         },

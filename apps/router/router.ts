@@ -6,6 +6,7 @@ import type { Flow, Port } from '../../platform/core/network-policies.js';
 import { toYaml } from '../../platform/core/yaml.js';
 import { addPodSecurityGroup, dnsEgress, fromNodes, type Rule } from '../../platform/network/security-groups.js';
 import { SERVING_PRIORITY_CLASS } from '../../platform/scheduling/scheduling.js';
+import { spreadOverZones } from '../../platform/scheduling/zone-spread.js';
 import type { ClusterSpec } from '../../platform/spec/cluster-spec.js';
 import { GATEWAY_REQUEST_TIMEOUT_SECONDS } from '../../platform/spec/platform-spec.js';
 import { imageReference, pullFrom, type PinnedImage } from '../../platform/core/images.js';
@@ -176,14 +177,7 @@ export function addRouter(scope: Construct, props: RouterProps): void {
           // The picker's token, for the API server (no other container mounts it).
           ...pickerPodBase(name, SERVING_PRIORITY_CLASS),
           terminationGracePeriodSeconds: GATEWAY_REQUEST_TIMEOUT_SECONDS + ROUTER_DRAIN_SECONDS,
-          topologySpreadConstraints: [
-            {
-              maxSkew: 1,
-              topologyKey: 'topology.kubernetes.io/zone',
-              whenUnsatisfiable: 'ScheduleAnyway',
-              labelSelector: { matchLabels: selector },
-            },
-          ],
+          topologySpreadConstraints: spreadOverZones(selector),
           containers: [
             {
               name: 'envoy',

@@ -6,6 +6,7 @@ import { identityEnv } from '../../platform/core/container-identity.js';
 import { NamespacedChart } from '../../platform/core/namespaced-chart.js';
 import { GPU_TAINT } from '../../platform/karpenter/karpenter.js';
 import { WARM_CAPACITY_PRIORITY_CLASS } from '../../platform/scheduling/scheduling.js';
+import { spreadOverZones } from '../../platform/scheduling/zone-spread.js';
 import type { ClusterSpec } from '../../platform/spec/cluster-spec.js';
 import { containerSecurityContext, GPU_RESOURCE, instanceFamilyAffinity, RUN_AS_ID } from '../model-server/vllm-pod.js';
 
@@ -89,14 +90,7 @@ export class WarmCapacityChart extends NamespacedChart {
                   },
                 },
                 tolerations: [{ key: GPU_TAINT.key, operator: 'Exists', effect: GPU_TAINT.effect }],
-                topologySpreadConstraints: [
-                  {
-                    maxSkew: 1,
-                    topologyKey: 'topology.kubernetes.io/zone',
-                    whenUnsatisfiable: 'ScheduleAnyway',
-                    labelSelector: { matchLabels: selector },
-                  },
-                ],
+                topologySpreadConstraints: spreadOverZones(selector),
                 // The first container holds the GPUs; each container keeps one engine image on the node.
                 containers: images.map((image, index) => ({
                   name: `image-${index}`,
