@@ -73,6 +73,9 @@ async function build(root, dir) {
       banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
       logLevel: 'error',
       legalComments: 'none',
+      // The render bundles the canary guard with esbuild itself (apps/canary-guard/bundle.ts): its
+      // native service cannot be bundled.
+      external: ['esbuild'],
     });
     await writeFile(path.join(scratch, 'fingerprint'), `${path.basename(dir)}\n`);
     try {
