@@ -97,8 +97,24 @@ function expectedFiles(server: { env: string; model: string; objects: Map<string
         `service-${m}-router.yaml`,
         `serviceaccount-${m}-router.yaml`,
       ];
+  // A multi-node model's staged canary has its guard (apps/canary-guard/): it writes the route's weights.
+  const guard =
+    canary && !rollout
+      ? [
+          'configmap',
+          'deployment',
+          'poddisruptionbudget',
+          'podsecuritygroup',
+          'role',
+          'rolebinding',
+          'securitygroup',
+          'service',
+          'serviceaccount',
+        ].map((kind) => `${kind}-canary-guard.yaml`)
+      : [];
   return [
     ...router,
+    ...guard,
     'kustomization.yaml',
     ...(multiNode ? [`leaderworkerset-${m}.yaml`] : []),
     `namespace-llm-${m}.yaml`,
@@ -150,9 +166,15 @@ describe('every model server in every environment', () => {
       const gateway = server.objects.has(`gateway-${server.model}-router.yaml`)
         ? ['pickers-reach-model', 'pickers-to-model', 'router-reaches-istiod', 'router-reaches-pickers', 'router-to-pickers']
         : [];
+      // A staged canary (no Rollout) has a guard that queries Prometheus.
+      const guard =
+        server.objects.has(`gateway-${server.model}-router.yaml`) && !server.objects.has(`rollout-${server.model}.yaml`)
+          ? ['networkpolicy-allow-canary-guard-queries-prometheus.yaml']
+          : [];
       expect(files.filter((f) => f.startsWith('networkpolicy-'))).toEqual(
         [
           'networkpolicy-allow-dns.yaml',
+          ...guard,
           'networkpolicy-allow-gateway-to-router.yaml',
           ...group,
           'networkpolicy-allow-https-egress.yaml',

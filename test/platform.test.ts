@@ -344,7 +344,8 @@ describe('storage, scheduling and observability', () => {
       expect(file(env, 'manifests/platform/scheduling/priorityclass-llm-serving.yaml').value).toBeGreaterThan(
         file(env, 'manifests/platform/scheduling/priorityclass-llm-batch.yaml').value,
       );
-      const monitors = ['vllm', 'router', 'endpoint-picker'].map((name) =>
+      // The canary guard's monitor exists where a canary can run.
+      const monitors = ['vllm', 'router', 'endpoint-picker', ...(env.spec.canary ? ['canary-guard'] : [])].map((name) =>
         file(env, `manifests/platform/monitoring/servicemonitor-${name}.yaml`),
       );
       // A canary's tracks' Services (the same pods as the server's) and its Gateway's (Istio's
@@ -360,7 +361,10 @@ describe('storage, scheduling and observability', () => {
       // scraped, by one monitor. Unscraped: a canary router's Gateway Service, and a Rollout's two track Services.
       const canaryRouters = objects(env, 'Gateway').length;
       const rollouts = objects(env, 'Rollout').length;
-      expect(services.length).toBe(2 * Object.keys(env.spec.models).length + canaryRouters);
+      // And a multi-node model's canary guard (its /metrics).
+      const guards = objects(env, 'Deployment').filter((d) => d.metadata.name === 'canary-guard').length;
+      expect(guards).toBe(env.spec.canary ? 1 : 0);
+      expect(services.length).toBe(2 * Object.keys(env.spec.models).length + canaryRouters + guards);
       expect(all.length - services.length).toBe(canaryRouters + 2 * rollouts);
       expect(file(env, 'manifests/platform/monitoring/podmonitor-istio-gateway.yaml').spec.podMetricsEndpoints[0].port).toBe(
         'http-envoy-prom',

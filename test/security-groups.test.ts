@@ -37,6 +37,11 @@ const ingress = (g: Json) =>
     .flatMap((rule) => sources(g, rule).map((source) => `${rule.ipProtocol}/${rule.fromPort}-${rule.toPort} from ${source}`))
     .sort();
 const modelNamespaces = (env: RenderedEnvironment) => Object.keys(env.spec.models).map((m) => `llm-${m}`);
+/** The namespaces with a canary guard (a multi-node model's staged canary, apps/canary-guard/). */
+const guarded = (env: RenderedEnvironment) =>
+  env.objects.filter((o) => o.kind === 'Deployment' && o.metadata.name === 'canary-guard').map((o) => o.metadata.namespace as string);
+/** Pods that call the API server, whose private endpoint admits the cluster security group: routers and canary guards. */
+const callsApiServer = (name: string) => name === 'router' || name === 'canary-guard';
 
 describe('security groups', () => {
   test('every reference resolves to a rendered group, ids come from cluster.yaml, and the graph has no cycle', () => {
@@ -65,8 +70,8 @@ describe('security groups', () => {
         state.set(node, 'done');
       };
       for (const node of edges.keys()) visit(node, []);
-      // The gateway's three, a model server's and a router's per model, and the async route's.
-      expect(edges.size).toBe(3 + 2 * modelNamespaces(env).length + (env.spec.async ? 1 : 0));
+      // The gateway's three, a model server's and a router's per model, each canary guard's, and the async route's.
+      expect(edges.size).toBe(3 + 2 * modelNamespaces(env).length + guarded(env).length + (env.spec.async ? 1 : 0));
     }
   });
 
@@ -123,14 +128,18 @@ describe('security groups', () => {
     for (const env of envs) {
       const attachments = env.objects.filter((o) => o.kind === 'PodSecurityGroup');
       // The gateway's, and each model namespace's two: its server's and its router's.
-      const expected = ['gateway/gateway-pods', ...modelNamespaces(env).flatMap((n) => [`${n}/model-server`, `${n}/router`])];
+      const expected = [
+        'gateway/gateway-pods',
+        ...modelNamespaces(env).flatMap((n) => [`${n}/model-server`, `${n}/router`]),
+        ...guarded(env).map((n) => `${n}/canary-guard`),
+      ];
       expect(attachments.map((a) => `${a.metadata.namespace}/${a.metadata.name}`).sort()).toEqual(expected.sort());
       for (const attachment of attachments) {
         const { namespace } = attachment.metadata;
         expect(group(env, namespace, attachment.spec.securityGroup), `${env.name} ${namespace}`).toBeDefined();
-        // Only the router's pods call the API server, whose private endpoint admits the cluster group.
+        // Only the router's and the guard's pods call the API server, whose private endpoint admits the cluster group.
         expect(attachment.spec.additionalGroupIds ?? [], attachment.metadata.name).toEqual(
-          attachment.metadata.name === 'router' ? [env.spec.network.clusterSecurityGroupId] : [],
+          callsApiServer(attachment.metadata.name) ? [env.spec.network.clusterSecurityGroupId] : [],
         );
         const workloads = env.objects.filter(
           (o) => ['Deployment', 'Rollout', 'LeaderWorkerSet'].includes(o.kind) && o.metadata.namespace === namespace,
@@ -152,7 +161,15 @@ describe('security groups', () => {
           expect(Object.entries(attachment.spec.podSelector).every(([k, v]) => serverLabels[k] === v)).toBe(false);
           continue;
         }
-        const workload = workloads.find((o) => o.metadata.name.endsWith('-router') === router && !o.metadata.name.endsWith('-picker'))!;
+        const guard = attachment.metadata.name === 'canary-guard';
+        const workload = guard
+          ? workloads.find((o) => o.metadata.name === 'canary-guard')!
+          : workloads.find(
+              (o) =>
+                o.metadata.name.endsWith('-router') === router &&
+                !o.metadata.name.endsWith('-picker') &&
+                o.metadata.name !== 'canary-guard',
+            )!;
         const templates =
           workload.kind === 'Deployment' || workload.kind === 'Rollout'
             ? [workload.spec.template]
@@ -250,8 +267,8 @@ describe('the PodSecurityGroup graph (kro)', () => {
         });
       expect(policies.map((p) => p.spec.securityGroups.groupIds)).toEqual(
         policies.map((p) =>
-          // A static router's pods (by name), or a canary router's Envoy pods and pickers (by component).
-          p.spec.podSelector.matchLabels['app.kubernetes.io/name'] === 'router' ||
+          // A static router's pods (by name), a canary router's Envoy pods and pickers (by component), a canary guard's.
+          callsApiServer(p.spec.podSelector.matchLabels['app.kubernetes.io/name']) ||
           p.spec.podSelector.matchLabels['app.kubernetes.io/component'] === 'router'
             ? ['sg-0123456789abcdef0', env.spec.network.clusterSecurityGroupId]
             : ['sg-0123456789abcdef0'],

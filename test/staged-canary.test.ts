@@ -6,9 +6,10 @@ import { load } from 'js-yaml';
 import { $ } from 'zx';
 import { POD_TARGET_LABELS } from '../apps/model-server/slo-queries.js';
 import { TRACK_LABEL } from '../apps/router/tracks.js';
+import { canaryMatchers } from '../apps/model-server/staged-canary.js';
 import { loadFleet } from '../scripts/lib/config/load-fleet.js';
 import { removeModelCanary, setModelCanary } from '../scripts/lib/promote/edit-canary.js';
-import { abortedCanary, canaryHeldSince, canaryMatchers } from '../scripts/lib/promote/staged-canary.js';
+import { abortedCanary, canaryHeldSince } from '../scripts/lib/promote/staged-canary.js';
 import type { VersionRecord } from '../scripts/lib/promote/version-history.js';
 import { engineForTests } from './helpers/engines.js';
 import { makeFixtureRepo, REPO_ROOT, runScript, type FixtureRepo } from './helpers/fixture-repo.js';
@@ -87,12 +88,21 @@ describe('rendered', () => {
     }
   });
 
-  test('Argo CD leaves alone only the weights a Rollout moves: each by route, none of the multi-node model', () => {
+  test("Argo CD leaves alone only the weights a controller writes: a Rollout's plugin, or the multi-node model's canary guard", () => {
     for (const env of sample.envs.filter((e) => e.name !== 'dev')) {
       const application = (model: string) =>
         env.objects.find((o) => o.kind === 'Application' && o.metadata.name === `${env.name}-apps-llm-${model}`)!;
-      expect(application(HUGE).spec.ignoreDifferences).toBeUndefined();
-      expect(application(HUGE).spec.syncPolicy.syncOptions).not.toContain('RespectIgnoreDifferences=true');
+      expect(application(HUGE).spec.ignoreDifferences).toEqual([
+        {
+          group: 'gateway.networking.k8s.io',
+          kind: 'HTTPRoute',
+          name: HUGE,
+          namespace: NAMESPACE,
+          jqPathExpressions: ['.spec.rules[].backendRefs[].weight'],
+        },
+      ]);
+      expect(application(HUGE).spec.syncPolicy.syncOptions).toContain('RespectIgnoreDifferences=true');
+      expect(one(env.objects, 'HTTPRoute', HUGE).metadata.annotations).toEqual({ 'eks-llm-gitops.io/weights-written-by': 'canary-guard' });
       const small = application('llama-3-1-8b-instruct');
       expect(small.spec.ignoreDifferences).toEqual([
         {

@@ -22,11 +22,15 @@ import { MODEL_CACHE_STORAGE_CLASS } from '../../platform/storage/storage.js';
 import type { ModelSpec } from '../models/model-spec.js';
 import { cloudwatchAuthentication, scaledObject } from './autoscaling.js';
 import { analysisTemplate, canaryStrategy, hasCanary, ROLLOUT_API_VERSION, ROLLOUT_KIND } from './canary.js';
-import { ROLLOUT_TRACK_COMPONENT, TRACK_LABEL, trackName, TRACKS, type Track } from '../router/tracks.js';
-import { hasStagedCanary, STAGED_CANARY_GROUPS, stagedCanaryName, type ModelCanarySpec } from './staged-canary.js';
+import { canaryRouteName, ROLLOUT_TRACK_COMPONENT, TRACK_LABEL, trackName, TRACKS, type Track } from '../router/tracks.js';
+import { guardRelease, hasStagedCanary, STAGED_CANARY_GROUPS, stagedCanaryName, type ModelCanarySpec } from './staged-canary.js';
+import { addCanaryGuard, CANARY_GUARD_NAME, canaryGuardFlows, GUARD_HEALTH_PORT } from '../canary-guard/guard-chart.js';
 import { addGatewayRouter, gatewayRouterFlows } from '../router/gateway-router.js';
 import { addRouter, fromRouter, ROUTER_SCRAPE_PORTS, routerFlows } from '../router/router.js';
 import { SERVING_PORT, SERVING_PORT_NAME, preStopSleep, vllmPodTemplate, type VllmPodOptions } from './vllm-pod.js';
+
+/** How often a staged canary's guard judges it and writes its route's weights. */
+const CANARY_GUARD_INTERVAL_SECONDS = 30;
 
 export interface ModelServerProps {
   /** The environment the server runs in. */
@@ -111,13 +115,25 @@ export class ModelServerChart extends NamespacedChart {
           // The gateway reaches the router only; the router reaches the model's serving pods.
           ...routing.ingress,
           ...gatewayRouting.ingress,
-          scrapedBy([{ port: SERVING_PORT }, ...ROUTER_SCRAPE_PORTS, ...gatewayRouting.scrapePorts]),
+          scrapedBy([
+            { port: SERVING_PORT },
+            ...ROUTER_SCRAPE_PORTS,
+            ...gatewayRouting.scrapePorts,
+            ...(staged ? [{ port: GUARD_HEALTH_PORT }] : []),
+          ]),
           ...group.ingress,
         ],
         // Weights from S3 (HTTPS) with credentials from EKS Pod Identity, and the router's watch
         // of the API server; nothing else leaves (but a multi-node replica's pods talk to each
         // other, and the router to the model's pods).
-        egress: [HTTPS_ANYWHERE, POD_IDENTITY_AGENT, ...routing.egress, ...gatewayRouting.egress, ...group.egress],
+        egress: [
+          HTTPS_ANYWHERE,
+          POD_IDENTITY_AGENT,
+          ...routing.egress,
+          ...gatewayRouting.egress,
+          ...group.egress,
+          ...(staged ? canaryGuardFlows(model.name) : []),
+        ],
       },
     });
     const name = model.name;
@@ -274,8 +290,23 @@ export class ModelServerChart extends NamespacedChart {
       replicas: props.routerReplicas,
       holdWhenSaturated: routerHolds,
     };
-    if (staged) addGatewayRouter(this, { ...router, canaryWeight: release?.weight ?? 0 });
-    else if (canary) {
+    if (staged) {
+      // git's share when the route is created; the guard writes the weights after, and takes the canary out on a missed SLO.
+      addGatewayRouter(this, { ...router, canaryWeight: release?.weight ?? 0, weightsWriter: CANARY_GUARD_NAME });
+      const canarySpec = props.environment.canary!;
+      addCanaryGuard(this, {
+        environment: props.environment,
+        model: name,
+        namespace,
+        config: {
+          route: canaryRouteName(name),
+          stableBackend: trackName(name, 'stable'),
+          canaryBackend: trackName(name, 'canary'),
+          intervalSeconds: CANARY_GUARD_INTERVAL_SECONDS,
+          ...(release ? { release: guardRelease(name, model.slo, canarySpec, release) } : {}),
+        },
+      });
+    } else if (canary) {
       // The tracks' Services, which Argo Rollouts points at each track's pods by pod-template hash.
       // Not the model server's component: Prometheus scrapes each pod once, through the plain Service.
       for (const track of TRACKS) {

@@ -1,5 +1,9 @@
 import type { CanarySpec, ModelCanarySpec } from '../../platform/spec/canary-spec.js';
+import { POD_TARGET_LABELS } from '../../platform/monitoring/monitoring.js';
+import type { GuardRelease } from '../canary-guard/config.js';
+import type { ModelSlo } from '../models/model-spec.js';
 import { trackName } from '../router/tracks.js';
+import { requestCountQuery, sloQueries } from './slo-queries.js';
 
 /*
  * The canary of a multi-node model (a LeaderWorkerSet, which Argo Rollouts cannot run): while
@@ -31,6 +35,28 @@ export function nextCheckpoint(canary: CanarySpec, weight: number): CanarySpec['
 /** The checkpoint holding at `weight` (cluster.yaml checks that there is one). */
 export function checkpointAt(canary: CanarySpec, weight: number): CanarySpec['steps'][number] | undefined {
   return canary.steps.find((step) => step.weight === weight);
+}
+
+/** The pods of a canary in Prometheus: the model's namespace, the canary's version, the canary track. */
+export const canaryMatchers = (model: string, version: string): Record<string, string> => ({
+  namespace: `llm-${model}`,
+  [POD_TARGET_LABELS.version.prometheus]: version,
+  [POD_TARGET_LABELS.track.prometheus]: 'canary',
+});
+
+/** What the canary guard judges a canary by: the pauses' windows and failure limit, and the model's SLOs on the canary's pods. */
+export function guardRelease(model: string, slo: ModelSlo, canary: CanarySpec, release: ModelCanarySpec): GuardRelease {
+  const windowSeconds = canary.analysisMinutes * 60;
+  const matchers = canaryMatchers(model, release.version);
+  return {
+    version: release.version,
+    weight: release.weight,
+    workload: stagedCanaryName(model),
+    failureLimit: canary.failureLimit,
+    windowSeconds,
+    slos: sloQueries(slo, matchers, `${windowSeconds}s`).map(({ title, target, unit, query }) => ({ title, target, unit, query })),
+    requestsQuery: requestCountQuery(matchers, `${windowSeconds}s`),
+  };
 }
 
 export type { ModelCanarySpec };

@@ -12,6 +12,7 @@ import {
   istioGatewayParameters,
 } from '../../platform/istio/istio.js';
 import { addPodSecurityGroup, dnsEgress, fromNodes } from '../../platform/network/security-groups.js';
+import { WEIGHTS_WRITER_ANNOTATION } from '../../platform/gitops/controller-owned.js';
 import { SERVING_PRIORITY_CLASS } from '../../platform/scheduling/scheduling.js';
 import { spreadOverZones } from '../../platform/scheduling/zone-spread.js';
 import { GATEWAY_REQUEST_TIMEOUT_SECONDS } from '../../platform/spec/platform-spec.js';
@@ -57,6 +58,12 @@ export interface GatewayRouterProps extends RouterProps {
    * weights (a Rollout), the staged canary's share where git sets them (a LeaderWorkerSet).
    */
   readonly canaryWeight: number;
+  /**
+   * The controller that writes the route's weights after Argo CD creates it, when it is not a
+   * Rollout's plugin (a staged canary's guard): named on the route (WEIGHTS_WRITER_ANNOTATION).
+   * @default none
+   */
+  readonly weightsWriter?: string;
 }
 
 export function addGatewayRouter(scope: Construct, props: GatewayRouterProps): void {
@@ -95,7 +102,10 @@ export function addGatewayRouter(scope: Construct, props: GatewayRouterProps): v
   new ApiObject(scope, 'route', {
     apiVersion: 'gateway.networking.k8s.io/v1',
     kind: 'HTTPRoute',
-    metadata: metadata(canaryRouteName(model)),
+    metadata: {
+      ...metadata(canaryRouteName(model)),
+      ...(props.weightsWriter ? { annotations: { [WEIGHTS_WRITER_ANNOTATION]: props.weightsWriter } } : {}),
+    },
     spec: {
       parentRefs: [{ group: 'gateway.networking.k8s.io', kind: 'Gateway', name, sectionName: ROUTER_PORT_NAME }],
       rules: [
@@ -103,7 +113,8 @@ export function addGatewayRouter(scope: Construct, props: GatewayRouterProps): v
           matches: [{ path: { type: 'PathPrefix', value: '/' } }],
           // All to the stable track at rest. During a Rollout's canary, Argo Rollouts' plugin moves
           // the weights, matching these backendRefs by name to the Rollout's stable and canary
-          // Services; during a staged canary, git sets them (props.canaryWeight).
+          // Services; for a staged canary, these are git's share when Argo CD creates the route,
+          // and the canary guard writes them after (apps/canary-guard/).
           backendRefs: TRACKS.map((track) => ({
             group: 'inference.networking.k8s.io',
             kind: 'InferencePool',

@@ -14,6 +14,12 @@ import { ADMISSION_WEBHOOKS, CLUSTER_RBAC, CUSTOM_RESOURCE_DEFINITIONS } from '.
 export const PROMETHEUS_URL = `http://kube-prometheus-stack-prometheus.${MONITORING_NAMESPACE}.svc:9090`;
 
 /**
+ * The label of every model's canary guard (apps/canary-guard/): the pods in a model namespace that
+ * may query Prometheus.
+ */
+export const CANARY_GUARD_POD_LABELS = { 'app.kubernetes.io/name': 'canary-guard' } as const;
+
+/**
  * The model server's pod labels Prometheus copies onto every series it scrapes from it (the
  * vllm ServiceMonitor's podTargetLabels), by the label name they get in Prometheus.
  */
@@ -81,6 +87,19 @@ export class MonitoringChart extends AddonChart {
     });
     pickers.validate();
     new ApiObject(this, 'picker-service-monitor', asApiObject(pickers.toJSON() as Record<string, unknown>));
+    // A multi-node model's canary guard (apps/canary-guard/): the share it wrote, a canary taken out.
+    if (props.environment.canary) {
+      const guards = new ServiceMonitor({
+        metadata: monitorMetadata('canary-guard'),
+        spec: {
+          selector: { matchLabels: { ...CANARY_GUARD_POD_LABELS } },
+          namespaceSelector: { any: true },
+          endpoints: [{ port: 'metrics', path: '/metrics', interval: '30s', scrapeTimeout: '10s' }],
+        },
+      });
+      guards.validate();
+      new ApiObject(this, 'canary-guard-service-monitor', asApiObject(guards.toJSON() as Record<string, unknown>));
+    }
     const gateways = new PodMonitor({
       metadata: monitorMetadata('istio-gateway'),
       spec: {
@@ -129,8 +148,15 @@ function prometheusAddon(environment: ClusterSpec, evidenceHours: number): HelmA
         {
           name: 'prometheus-queries',
           podLabels: PROMETHEUS_POD_LABELS,
-          // KEDA's triggers and the canary analysis.
-          peers: [{ namespace: 'keda' }, { namespace: 'argo-rollouts' }],
+          // KEDA's triggers, the canary analysis, and each model's canary guard (a multi-node model's).
+          peers: [
+            { namespace: 'keda' },
+            { namespace: 'argo-rollouts' },
+            ...(environment.canary ? Object.keys(environment.models).sort() : []).map((model) => ({
+              namespace: `llm-${model}`,
+              podLabels: CANARY_GUARD_POD_LABELS,
+            })),
+          ],
           ports: [{ port: 9090 }],
         },
         { name: 'api-server-to-webhooks', peers: [{ cidr: vpc }], ports: [{ port: 10250 }] },

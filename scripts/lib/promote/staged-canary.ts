@@ -1,5 +1,4 @@
-import { POD_TARGET_LABELS } from '../../../apps/model-server/slo-queries.js';
-import { checkpointAt, nextCheckpoint } from '../../../apps/model-server/staged-canary.js';
+import { canaryMatchers, checkpointAt, nextCheckpoint } from '../../../apps/model-server/staged-canary.js';
 import type { CanarySpec } from '../../../platform/spec/canary-spec.js';
 import type { ClusterSpec } from '../../../platform/spec/cluster-spec.js';
 import { CLUSTER_FILE, CLUSTERS_DIR } from '../config/load-fleet.js';
@@ -58,13 +57,6 @@ export function abortedCanary(history: readonly VersionRecord[], version: string
   });
   return aborted;
 }
-
-/** The pods of a canary in Prometheus: the model's namespace, the canary's version, the canary track. */
-export const canaryMatchers = (model: string, version: string): Record<string, string> => ({
-  namespace: `llm-${model}`,
-  [POD_TARGET_LABELS.version.prometheus]: version,
-  [POD_TARGET_LABELS.track.prometheus]: 'canary',
-});
 
 /** Judges the model's canary in progress and proposes its next step, or says why not yet. */
 export async function advanceCanary(
