@@ -6,6 +6,7 @@ import type { Fleet } from '../scripts/lib/config/fleet.js';
 import { renderEnvironment } from '../scripts/lib/render/render-environment.js';
 import { renderedCustomKinds, vendoredFile } from '../scripts/vendor-schemas.js';
 import { FLEET_ROOT, makeFixtureRepo, REPO_ROOT } from './helpers/fixture-repo.js';
+import { GPU_INSTANCE_FAMILIES } from '../platform/spec/gpu-instance-families.js';
 
 /* The EKS platform as rendered for each environment, asserted on the YAML. */
 
@@ -380,7 +381,96 @@ describe('storage, scheduling and observability', () => {
   });
 });
 
+/**
+ * Pod templates whose vpc.amazonaws.com/efa request no node of their pool can offer, as Karpenter
+ * v1.14.1 counts a node's EFA capacity (pkg/providers/instancetype/types.go, efas()): the
+ * efa-only entries of its EC2NodeClass's networkInterfaces when the class lists any, else the
+ * instance type's maximum (GPU_INSTANCE_FAMILIES, for the families the pod may land on).
+ */
+function efaShortfalls(env: Env): string[] {
+  const templates = objects(env).flatMap((o) => {
+    if (o.kind === 'LeaderWorkerSet') {
+      const lwt = o.spec.leaderWorkerTemplate;
+      return [lwt.leaderTemplate, lwt.workerTemplate]
+        .filter(Boolean)
+        .map((t: Json) => ({ name: `${o.kind}/${o.metadata.name}`, spec: t.spec }));
+    }
+    return o.spec?.template?.spec ? [{ name: `${o.kind}/${o.metadata.name}`, spec: o.spec.template.spec }] : [];
+  });
+  const problems: string[] = [];
+  for (const { name, spec } of templates) {
+    for (const container of (Array.isArray(spec.containers) ? spec.containers : []) as Json[]) {
+      const wanted = Number(container.resources?.limits?.['vpc.amazonaws.com/efa'] ?? 0);
+      if (wanted === 0) continue;
+      const poolName = spec.nodeSelector?.['karpenter.sh/nodepool'];
+      const pool = objects(env, 'NodePool').find((p) => p.metadata.name === poolName);
+      if (!pool) {
+        problems.push(`${name}: requests EFA without a karpenter.sh/nodepool it can land on`);
+        continue;
+      }
+      const nodeClass = objects(env, 'EC2NodeClass').find((c) => c.metadata.name === pool.spec.template.spec.nodeClassRef.name)!;
+      const podFamilies: string[] | undefined =
+        spec.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms
+          ?.flatMap((t: Json) => t.matchExpressions ?? [])
+          .find((e: Json) => e.key === 'karpenter.k8s.aws/instance-family')?.values;
+      const poolFamilies: string[] = pool.spec.template.spec.requirements.find(
+        (r: Json) => r.key === 'karpenter.k8s.aws/instance-family',
+      ).values;
+      const families = poolFamilies.filter((f) => !podFamilies || podFamilies.includes(f));
+      const offered = (family: string) =>
+        nodeClass.spec.networkInterfaces
+          ? nodeClass.spec.networkInterfaces.filter((n: Json) => n.interfaceType === 'efa-only').length
+          : (GPU_INSTANCE_FAMILIES[family]?.efaInterfaces ?? 0);
+      if (!families.some((f) => offered(f) >= wanted)) {
+        problems.push(
+          `${name}: requests ${wanted} EFA interfaces; pool ${poolName} offers ${families.map((f) => `${f} ${offered(f)}`).join(', ')}`,
+        );
+      }
+    }
+  }
+  return problems;
+}
+
 describe('EFA capacity', () => {
+  test("every pod that asks for EFA interfaces fits a node of its pool, as Karpenter counts the node's interfaces", () => {
+    for (const env of envs) expect(efaShortfalls(env), env.name).toEqual([]);
+    // The 405B asks for every interface of a p5.48xlarge, so the check is not vacuous.
+    const prod = envs.find((e) => e.name === 'prod')!;
+    expect(
+      objects(prod, 'LeaderWorkerSet').some(
+        (l) => l.spec.leaderWorkerTemplate.workerTemplate.spec.containers[0].resources.limits['vpc.amazonaws.com/efa'] === 32,
+      ),
+    ).toBe(true);
+  });
+
+  test('a class that lists its network interfaces caps the EFA interfaces a node offers at its efa-only entries', () => {
+    const prod = envs.find((e) => e.name === 'prod')!;
+    const nodeClass = objects(prod, 'EC2NodeClass').find((c) => c.metadata.name === 'gpu-efa')!;
+    const listed: Env = {
+      ...prod,
+      files: new Map(
+        [...prod.files].map(([f, o]) =>
+          o === nodeClass
+            ? [
+                f,
+                {
+                  ...o,
+                  spec: {
+                    ...o.spec,
+                    networkInterfaces: [
+                      { networkCardIndex: 0, deviceIndex: 0, interfaceType: 'interface' },
+                      { networkCardIndex: 1, deviceIndex: 0, interfaceType: 'efa-only' },
+                    ],
+                  },
+                },
+              ]
+            : [f, o],
+        ),
+      ),
+    };
+    expect(efaShortfalls(listed).join('\n')).toMatch(/requests 32 EFA interfaces; pool gpu-efa offers p5 1/);
+  });
+
   test('a model that needs EFA gets the gpu-efa pool, EFA interfaces and the EFA device plugin', async ({ onTestFinished }) => {
     const repo = await makeFixtureRepo();
     onTestFinished(() => repo.dispose());
@@ -395,11 +485,7 @@ describe('EFA capacity', () => {
       'p4d',
       'p5',
     ]);
-    expect(file(prod, 'manifests/platform/karpenter/ec2nodeclass-gpu-efa.yaml').spec.networkInterfaces).toContainEqual({
-      networkCardIndex: 1,
-      deviceIndex: 0,
-      interfaceType: 'efa-only',
-    });
+    expect(efaShortfalls(prod)).toEqual([]);
     expect(helmApp(prod, 'aws-efa-k8s-device-plugin').spec.source.helm.valuesObject.nodeSelector).toEqual({
       'karpenter.sh/nodepool': 'gpu-efa',
     });

@@ -124,14 +124,11 @@ function ec2NodeClass(environment: ClusterSpec, name: string, options: { dataVol
       : {}),
     // One cluster placement group for the EFA pool: the nodes of a multi-node replica sit close.
     ...(options.efa && environment.gpu.efa?.placementGroup ? { placementGroupSelector: { name: environment.gpu.efa.placementGroup } } : {}),
-    ...(options.efa
-      ? {
-          networkInterfaces: [
-            { networkCardIndex: 0, deviceIndex: 0, interfaceType: 'interface' as const },
-            { networkCardIndex: 1, deviceIndex: 0, interfaceType: 'efa-only' as const },
-          ],
-        }
-      : {}),
+    // No networkInterfaces on the EFA class: Karpenter (v1.14.1, instancetype/types.go efas()) then
+    // offers each instance type's own maximum of EFA interfaces (32 on a p5.48xlarge) and attaches
+    // one per network card for pods that request vpc.amazonaws.com/efa. A list here would replace
+    // that count with its efa-only entries, for every family of the pool: a pod asking for all of
+    // its node's interfaces would then fit no node and stay Pending.
     tags: { 'llm-platform/environment': environment.name, 'llm-platform/node-class': name },
   };
 }
