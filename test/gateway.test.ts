@@ -4,6 +4,7 @@ import { loadFleet } from '../scripts/lib/config/load-fleet.js';
 import type { Fleet } from '../scripts/lib/config/fleet.js';
 import { renderEnvironment } from '../scripts/lib/render/render-environment.js';
 import { FLEET_ROOT } from './helpers/fixture-repo.js';
+import { LITELLM_UNAUTHENTICATED_PATHS } from '../apps/gateway/gateway-chart.js';
 
 /* The serving gateway and its cache as rendered for each environment. */
 
@@ -67,8 +68,11 @@ describe('the gateway', () => {
       const container = pod.containers[0];
       expect(deployment.spec.replicas).toBeUndefined();
       expect(container.image).toMatch(/^ghcr\.io\/berriai\/litellm:v[\d.]+@sha256:[0-9a-f]{64}$/);
-      expect(container.readinessProbe.httpGet.path).toBe('/health/readiness');
-      expect(container.livenessProbe.httpGet.path).toBe('/health/liveliness');
+      // Kubelet probes carry no API key: every probe must reach a route LiteLLM serves without
+      // auth, or custom_auth.py refuses it and the pods never become Ready.
+      for (const kind of ['readinessProbe', 'livenessProbe', 'startupProbe'] as const) {
+        expect(LITELLM_UNAUTHENTICATED_PATHS, `${env} ${kind}`).toContain(container[kind].httpGet.path);
+      }
       expect(container.securityContext).toEqual({
         allowPrivilegeEscalation: false,
         capabilities: { drop: ['ALL'] },

@@ -35,8 +35,16 @@ export const GATEWAY_NAMESPACE = 'gateway';
 export const GATEWAY_SERVICE = 'gateway';
 export const GATEWAY_PORT_NAME = 'http';
 export const GATEWAY_PORT = 4000;
-/** The gateway's liveness endpoint, which the load balancer health-checks. */
+/**
+ * The endpoint every probe and the load balancer's health check call. LiteLLM v1.103.0 serves
+ * /health/readiness behind `Depends(user_api_key_auth)`, and a `custom_auth` hook runs before its
+ * public-route check (litellm/proxy/auth/user_api_key_auth.py), so our custom_auth.py refuses a
+ * probe without a key there: the pods would never be Ready. /health/liveliness has no auth
+ * dependency. Without a database, readiness has nothing more to check than that the server answers.
+ */
 export const GATEWAY_HEALTH_PATH = '/health/liveliness';
+/** LiteLLM v1.103.0's routes that declare no auth dependency (health_endpoints/_health_endpoints.py). */
+export const LITELLM_UNAUTHENTICATED_PATHS: readonly string[] = ['/health/liveliness', '/health/liveness'];
 /** The API Ingress load balancer's security group (its ACK object's name). */
 const LOAD_BALANCER_SECURITY_GROUP = 'gateway-load-balancer';
 
@@ -257,7 +265,7 @@ export class GatewayChart extends NamespacedChart {
                 ],
                 ports: [{ name: GATEWAY_PORT_NAME, containerPort: GATEWAY_PORT, protocol: 'TCP' }],
                 resources: { requests: resources, limits: resources },
-                readinessProbe: probe('/health/readiness', 10, 3),
+                readinessProbe: probe(GATEWAY_HEALTH_PATH, 10, 3),
                 livenessProbe: probe(GATEWAY_HEALTH_PATH, 20, 3),
                 startupProbe: probe(GATEWAY_HEALTH_PATH, 5, 24),
                 lifecycle: { preStop: { sleep: { seconds: DRAIN_SECONDS } } },
