@@ -114,6 +114,13 @@ describe('a model on two nodes: a LeaderWorkerSet group per replica', () => {
     const roles = [...rendered.get('prod')!].filter(([file, o]) => file.includes('karpenter') && o.kind === 'Role');
     const documents = roles.map(([, o]) => JSON.stringify(o.spec));
     expect(documents.some((d) => d.includes('ec2:DescribePlacementGroups'))).toBe(true);
+    // Launching into the group is authorised against it: RunInstances and CreateFleet name it,
+    // or Karpenter's dry run marks the class RunInstancesAuthFailed and no EFA node starts.
+    const statements = roles.flatMap(([, o]) =>
+      Object.values(o.spec.inlinePolicies as Record<string, string>).flatMap((p) => JSON.parse(p).Statement),
+    );
+    const launch = statements.filter((s) => [s.Action].flat().includes('ec2:RunInstances') && !s.Condition);
+    expect(launch.flatMap((s) => [s.Resource].flat())).toContain('arn:aws:ec2:us-west-2:777788889999:placement-group/llm-prod-efa');
   });
 
   test('the LeaderWorkerSet controller: every environment installs the pinned chart in lws-system', () => {

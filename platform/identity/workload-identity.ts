@@ -47,7 +47,11 @@ export function platformIdentities(environment: ClusterSpec): WorkloadIdentity[]
     controller(
       'karpenter',
       "Karpenter: launches and terminates this cluster's nodes",
-      karpenterPolicy(scope, { nodeRole: environment.karpenter.nodeRole, interruptionQueue: environment.karpenter.interruptionQueue }),
+      karpenterPolicy(scope, {
+        nodeRole: environment.karpenter.nodeRole,
+        interruptionQueue: environment.karpenter.interruptionQueue,
+        placementGroup: environment.gpu.efa?.placementGroup,
+      }),
     ),
     controller(
       'aws-load-balancer-controller',

@@ -8,7 +8,10 @@ import { allow, arn, inRegion, policy, type AwsScope, type PolicyDocument } from
  */
 
 /** Karpenter v1: launch, tag and terminate this cluster's nodes; read pricing and capacity. */
-export function karpenterPolicy(scope: AwsScope, options: { nodeRole: string; interruptionQueue: string }): PolicyDocument {
+export function karpenterPolicy(
+  scope: AwsScope,
+  options: { nodeRole: string; interruptionQueue: string; placementGroup?: string | undefined },
+): PolicyDocument {
   const owned = { [`aws:ResourceTag/kubernetes.io/cluster/${scope.cluster}`]: 'owned' };
   const requestOwned = {
     [`aws:RequestTag/kubernetes.io/cluster/${scope.cluster}`]: 'owned',
@@ -27,6 +30,10 @@ export function karpenterPolicy(scope: AwsScope, options: { nodeRole: string; in
         arn.ec2(scope, 'security-group/*'),
         arn.ec2(scope, 'subnet/*'),
         arn.ec2(scope, 'capacity-reservation/*'),
+        // The EFA pool's launch template names its placement group, and RunInstances/CreateFleet
+        // are authorised against every resource the request names: without it the class's
+        // dry-run check fails (RunInstancesAuthFailed) and no EFA node launches.
+        ...(options.placementGroup ? [arn.ec2(scope, `placement-group/${options.placementGroup}`)] : []),
       ],
     ),
     allow('AllowScopedEC2LaunchTemplateAccessActions', ['ec2:RunInstances', 'ec2:CreateFleet'], arn.ec2(scope, 'launch-template/*'), {
@@ -62,6 +69,9 @@ export function karpenterPolicy(scope: AwsScope, options: { nodeRole: string; in
         'ec2:DescribeCapacityReservations',
         'ec2:DescribeImages',
         'ec2:DescribeInstances',
+        // Karpenter's instance-status controller (v1.14.1 interruption/instancestatus_controller.go)
+        // drains nodes whose EC2 status checks fail; without this read it switches itself off.
+        'ec2:DescribeInstanceStatus',
         'ec2:DescribeInstanceTypeOfferings',
         'ec2:DescribeInstanceTypes',
         'ec2:DescribeLaunchTemplates',
