@@ -40,8 +40,56 @@ const modelNamespaces = (env: RenderedEnvironment) => Object.keys(env.spec.model
 /** The namespaces with a canary guard (a multi-node model's staged canary, apps/canary-guard/). */
 const guarded = (env: RenderedEnvironment) =>
   env.objects.filter((o) => o.kind === 'Deployment' && o.metadata.name === 'canary-guard').map((o) => o.metadata.namespace as string);
-/** Pods that call the API server, whose private endpoint admits the cluster security group: routers and canary guards. */
-const callsApiServer = (name: string) => name === 'router' || name === 'canary-guard';
+
+/*
+ * The security-group layer as EC2 decides it. A pod with a SecurityGroupPolicy carries its groups
+ * and nothing of its node's; CoreDNS runs on the nodes, which carry the EKS cluster security
+ * group, whose rules EKS sets: all traffic from its own members, all traffic out. A packet passes
+ * when one of the sender's groups lets it out and one of the receiver's lets it in; a rule names
+ * its peer by group (id or reference) or by CIDR (every pod and node address is in the VPC's).
+ */
+interface Carrier {
+  /** "id:sg-..." or "ref:<namespace>/<name>", as `sources` spells them. */
+  readonly groups: readonly string[];
+}
+const clusterGroup = (env: RenderedEnvironment) => `id:${env.spec.network.clusterSecurityGroupId}`;
+function rulesOf(env: RenderedEnvironment, name: string, direction: 'ingressRules' | 'egressRules'): Json[] {
+  if (name === clusterGroup(env))
+    return [
+      {
+        ipProtocol: '-1',
+        userIDGroupPairs: direction === 'ingressRules' ? [{ groupID: name.slice(3) }] : [],
+        ipRanges: direction === 'egressRules' ? [{ cidrIP: '0.0.0.0/0' }] : [],
+      },
+    ];
+  const [namespace, groupName] = name.slice(4).split('/') as [string, string];
+  return group(env, namespace, groupName).spec[direction] ?? [];
+}
+const coversPort = (rule: Json, protocol: string, port: number) =>
+  rule.ipProtocol === '-1' || (rule.ipProtocol === protocol && rule.fromPort <= port && port <= rule.toPort);
+/** Whether a rule's peers include a member of `peer` (a VPC address carrying those groups). */
+function namesPeer(env: RenderedEnvironment, owner: string, rule: Json, peer: Carrier): boolean {
+  const ownerObject = owner.startsWith('ref:') ? { metadata: { namespace: owner.slice(4).split('/')[0] } } : { metadata: {} };
+  return sources(ownerObject, rule).some((source) =>
+    source.startsWith('cidr:') ? ['0.0.0.0/0', env.spec.network.vpcCidr].includes(source.slice(5)) : peer.groups.includes(source),
+  );
+}
+function passes(env: RenderedEnvironment, from: Carrier, to: Carrier, protocol: 'tcp' | 'udp', port: number): boolean {
+  const out = from.groups.some((g) =>
+    rulesOf(env, g, 'egressRules').some((r) => coversPort(r, protocol, port) && namesPeer(env, g, r, to)),
+  );
+  const into = to.groups.some((g) =>
+    rulesOf(env, g, 'ingressRules').some((r) => coversPort(r, protocol, port) && namesPeer(env, g, r, from)),
+  );
+  return out && into;
+}
+/** The groups a PodSecurityGroup puts on its pods. */
+const carriedBy = (attachment: Json): Carrier => ({
+  groups: [
+    `ref:${key(attachment.metadata.namespace, attachment.spec.securityGroup)}`,
+    ...(attachment.spec.additionalGroupIds ?? []).map((id: string) => `id:${id}`),
+  ],
+});
 
 describe('security groups', () => {
   test('every reference resolves to a rendered group, ids come from cluster.yaml, and the graph has no cycle', () => {
@@ -137,10 +185,8 @@ describe('security groups', () => {
       for (const attachment of attachments) {
         const { namespace } = attachment.metadata;
         expect(group(env, namespace, attachment.spec.securityGroup), `${env.name} ${namespace}`).toBeDefined();
-        // Only the router's and the guard's pods call the API server, whose private endpoint admits the cluster group.
-        expect(attachment.spec.additionalGroupIds ?? [], attachment.metadata.name).toEqual(
-          callsApiServer(attachment.metadata.name) ? [env.spec.network.clusterSecurityGroupId] : [],
-        );
+        // Every pod group also carries the cluster group: CoreDNS and the API server's private endpoint admit it.
+        expect(attachment.spec.additionalGroupIds, attachment.metadata.name).toEqual([env.spec.network.clusterSecurityGroupId]);
         const workloads = env.objects.filter(
           (o) => ['Deployment', 'Rollout', 'LeaderWorkerSet'].includes(o.kind) && o.metadata.namespace === namespace,
         );
@@ -182,6 +228,36 @@ describe('security groups', () => {
         if (workload.kind !== 'LeaderWorkerSet') expect(attachment.spec.podSelector).toEqual(workload.spec.selector.matchLabels);
       }
     }
+  });
+
+  test('every pod with a security group resolves names: CoreDNS on the nodes admits it on 53, UDP and TCP', () => {
+    for (const env of envs) {
+      const coredns: Carrier = { groups: [clusterGroup(env)] };
+      for (const attachment of env.objects.filter((o) => o.kind === 'PodSecurityGroup')) {
+        const pods = carriedBy(attachment);
+        for (const protocol of ['udp', 'tcp'] as const)
+          expect(
+            passes(env, pods, coredns, protocol, 53),
+            `${env.name} ${attachment.metadata.namespace}/${attachment.metadata.name} DNS/${protocol}`,
+          ).toBe(true);
+      }
+    }
+  });
+
+  test('the model: a pod carrying only its own group is refused by CoreDNS, though its group lets DNS out', () => {
+    const env = envs.find((e) => e.name === 'prod')!;
+    const alone: Carrier = { groups: ['ref:gateway/gateway-pods'] };
+    const coredns: Carrier = { groups: [clusterGroup(env)] };
+    expect(passes(env, alone, { groups: ['ref:gateway/gateway-pods'] }, 'udp', 53)).toBe(false);
+    expect(passes(env, alone, coredns, 'udp', 53)).toBe(false);
+    // What the ALB may reach is still only the gateway's port.
+    const alb: Carrier = { groups: ['ref:gateway/gateway-load-balancer'] };
+    expect(passes(env, alb, carriedBy({ metadata: { namespace: 'gateway' }, spec: { securityGroup: 'gateway-pods' } }), 'tcp', 4000)).toBe(
+      true,
+    );
+    expect(passes(env, alb, carriedBy({ metadata: { namespace: 'gateway' }, spec: { securityGroup: 'gateway-pods' } }), 'tcp', 4001)).toBe(
+      false,
+    );
   });
 
   test('the API Ingress uses its own group, found by Name tag, and the controller leaves pod groups alone', () => {
@@ -265,14 +341,9 @@ describe('the PodSecurityGroup graph (kro)', () => {
           };
           return resolve(graph.spec.resources[1].template) as Json;
         });
+      // Every policy: the pods' own group (its id from ACK's status), then the cluster group.
       expect(policies.map((p) => p.spec.securityGroups.groupIds)).toEqual(
-        policies.map((p) =>
-          // A static router's pods (by name), a canary router's Envoy pods and pickers (by component), a canary guard's.
-          callsApiServer(p.spec.podSelector.matchLabels['app.kubernetes.io/name']) ||
-          p.spec.podSelector.matchLabels['app.kubernetes.io/component'] === 'router'
-            ? ['sg-0123456789abcdef0', env.spec.network.clusterSecurityGroupId]
-            : ['sg-0123456789abcdef0'],
-        ),
+        policies.map(() => ['sg-0123456789abcdef0', env.spec.network.clusterSecurityGroupId]),
       );
       const dir = await mkdtemp(path.join(tmpdir(), 'sgp-'));
       try {

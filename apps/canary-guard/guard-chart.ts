@@ -200,7 +200,5 @@ export function addCanaryGuard(scope: Construct, props: CanaryGuardProps): void 
     ],
     labels,
     podSelector: selector,
-    // It reads and patches its route; the API server's private endpoint admits the cluster security group.
-    withClusterSecurityGroup: true,
   });
 }

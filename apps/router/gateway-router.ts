@@ -170,8 +170,6 @@ export function addGatewayRouter(scope: Construct, props: GatewayRouterProps): v
     labels: routerLabels,
     // Istio's Envoy pods and both pickers.
     podSelector: { 'app.kubernetes.io/instance': model, 'app.kubernetes.io/component': 'router' },
-    // The pickers watch the API server; its private endpoint admits the cluster security group.
-    withClusterSecurityGroup: true,
   });
 }
 

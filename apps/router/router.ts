@@ -281,8 +281,6 @@ export function addRouter(scope: Construct, props: RouterProps): void {
     egress: [{ port: props.servingPort, peer: vpc, description: 'model server pods (requests and metrics)' }, ...dnsEgress(environment)],
     labels,
     podSelector: selector,
-    // The picker watches the API server; its private endpoint admits the cluster security group.
-    withClusterSecurityGroup: true,
   });
 }
 

@@ -22,7 +22,7 @@ const INSTANCE_SPEC = {
     'string | required=true minLength=1 description="Name of the ACK SecurityGroup (ec2.services.k8s.aws) in the same namespace"',
   podSelector: 'map[string]string | required=true description="Labels of the pods that get the security group"',
   additionalGroupIds:
-    '[]string | default=[] description="Security group ids the pods also carry (the cluster security group, for pods that call the API server)"',
+    '[]string | default=[] description="Security group ids the pods also carry (the EKS cluster security group, which CoreDNS and the API server endpoint admit)"',
 };
 
 /** The ResourceGraphDefinition's spec: kro generates the PodSecurityGroup CRD from spec.schema. */

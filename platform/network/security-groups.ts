@@ -37,7 +37,10 @@ export interface SecurityGroupProps {
   /**
    * What the group may send to.
    * @default nothing out: the ACK ec2 controller removes the allow-all rule EC2 adds to a new
-   * group (ec2-controller#135); replies to admitted traffic still flow, groups being stateful
+   * group (ec2-controller#135); replies to admitted traffic still flow, groups being stateful.
+   * A pod group's egress rules state what its pods need; the pods also carry the cluster security
+   * group (addPodSecurityGroup), whose egress EKS leaves open, so they bind only where a cluster's
+   * infrastructure has narrowed that group's egress.
    */
   readonly egress?: readonly Rule[];
   readonly labels: Readonly<Record<string, string>>;
@@ -100,20 +103,24 @@ export function addSecurityGroup(scope: Construct, environment: ClusterSpec, pro
 /**
  * A security group for pods: the ACK SecurityGroup, and a PodSecurityGroup (kro) that puts it on
  * the pods matching podSelector through a SecurityGroupPolicy once the group has an id. The pods
- * then carry this group instead of the node's (EKS "security groups for Pods").
+ * then carry this group, and the EKS cluster security group, instead of the node's (EKS
+ * "security groups for Pods").
+ *
+ * The cluster security group is always added. CoreDNS runs on the nodes, whose cluster security
+ * group admits only its own members, and AWS requires "the security group for your CoreDNS Pods
+ * [to] allow inbound TCP and UDP port 53 traffic from the security group that you specify"
+ * (EKS user guide, sg-pods-example-deployment): a pod with our group alone resolves no name, so
+ * it cannot reach S3, Hugging Face, Redis or a Service. EKS owns that group and ACK cannot add one
+ * rule to a group it does not own, so the pods join it instead; it is also what the API server's
+ * private endpoint admits. Its rules are EKS's (all traffic from its members, all traffic out):
+ * at the security-group layer our group then narrows only who outside the cluster reaches the
+ * pods (the ALB, the VPC); inside the cluster the namespace's NetworkPolicies (default deny, one
+ * policy per flow) decide.
  */
 export function addPodSecurityGroup(
   scope: Construct,
   environment: ClusterSpec,
-  props: SecurityGroupProps & {
-    readonly podSelector: Readonly<Record<string, string>>;
-    /**
-     * Also put the EKS cluster security group on the pods: only for pods that call the API
-     * server, whose private endpoint admits the cluster security group and nothing else.
-     * @default false
-     */
-    readonly withClusterSecurityGroup?: boolean;
-  },
+  props: SecurityGroupProps & { readonly podSelector: Readonly<Record<string, string>> },
 ): void {
   addSecurityGroup(scope, environment, props);
   new ApiObject(scope, `pod-security-group-${props.name}`, {
@@ -129,7 +136,7 @@ export function addPodSecurityGroup(
     spec: {
       securityGroup: props.name,
       podSelector: { ...props.podSelector },
-      ...(props.withClusterSecurityGroup ? { additionalGroupIds: [environment.network.clusterSecurityGroupId] } : {}),
+      additionalGroupIds: [environment.network.clusterSecurityGroupId],
     },
   });
 }
