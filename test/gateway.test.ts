@@ -73,6 +73,13 @@ describe('the gateway', () => {
       for (const kind of ['readinessProbe', 'livenessProbe', 'startupProbe'] as const) {
         expect(LITELLM_UNAUTHENTICATED_PATHS, `${env} ${kind}`).toContain(container[kind].httpGet.path);
       }
+      // The ALB reuses idle connections up to its idle timeout: the pod must keep them open longer,
+      // or a request sent on a connection the pod is closing comes back as a 502.
+      const classParams = [...files.values()].find((o) => o.kind === 'IngressClassParams')!;
+      const albIdle = Number(classParams.spec.loadBalancerAttributes.find((a: Json) => a.key === 'idle_timeout.timeout_seconds').value);
+      const keepAlive = Number(container.args[container.args.indexOf('--keepalive_timeout') + 1]);
+      expect(albIdle, env).toBe(located.spec.ingress.idleTimeoutSeconds);
+      expect(keepAlive, env).toBeGreaterThan(albIdle);
       expect(container.securityContext).toEqual({
         allowPrivilegeEscalation: false,
         capabilities: { drop: ['ALL'] },

@@ -51,6 +51,17 @@ const LOAD_BALANCER_SECURITY_GROUP = 'gateway-load-balancer';
 /** LiteLLM proxy, pinned by digest (the tag says which release it is). */
 export const GATEWAY_IMAGE = 'ghcr.io/berriai/litellm:v1.103.0@sha256:bd089afdcd35b894b14a93f9743cdc8b591f82da1a38dd43a010a7b0c9de5fd7';
 
+/**
+ * How long the gateway keeps an idle connection open (uvicorn's timeout_keep_alive, LiteLLM's
+ * --keepalive_timeout). The ALB reuses its connections to a target until they have been idle for
+ * its own idle timeout; uvicorn's default of 5 s closes them first, and a request the ALB sends on
+ * a connection the pod is closing comes back as a 502. AWS: configure the application's idle
+ * timeout to be larger than the load balancer's.
+ */
+export function keepAliveSeconds(environment: ClusterSpec): number {
+  return environment.ingress.idleTimeoutSeconds + 15;
+}
+
 /** How long a streamed completion may still run when a gateway pod is told to stop. */
 const DRAIN_SECONDS = 120;
 
@@ -248,7 +259,16 @@ export class GatewayChart extends NamespacedChart {
                 name: 'litellm',
                 image: GATEWAY_IMAGE,
                 imagePullPolicy: 'IfNotPresent',
-                args: ['--config', `${CONFIG_DIR}/config.yaml`, '--port', String(GATEWAY_PORT), '--num_workers', '1'],
+                args: [
+                  '--config',
+                  `${CONFIG_DIR}/config.yaml`,
+                  '--port',
+                  String(GATEWAY_PORT),
+                  '--num_workers',
+                  '1',
+                  '--keepalive_timeout',
+                  String(keepAliveSeconds(environment)),
+                ],
                 env: [
                   // The caller's JWT fills Authorization (the ALB verified it); the gateway's own
                   // credential, the API key, comes in its own header (custom_auth.py).
