@@ -130,12 +130,9 @@ describe('security groups', () => {
         [`tcp/4000-4000 from ref:gateway/gateway-load-balancer`, `tcp/4000-4000 from ${nodes}`].sort(),
       );
       for (const namespace of modelNamespaces(env)) {
-        // A multi-node replica's pods also reach each other on the ephemeral ports (from the VPC;
-        // the namespace's NetworkPolicy narrows it to the group).
-        const multiNode = env.objects.some((o) => o.kind === 'LeaderWorkerSet' && o.metadata.namespace === namespace);
-        const group_ = multiNode ? [`tcp/1024-65535 from cidr:${env.spec.network.vpcCidr}`] : [];
+        // A multi-node replica's pods reach each other through the cluster group they all carry.
         expect(ingress(group(env, namespace, 'model-server')), `${env.name} ${namespace}`).toEqual(
-          [`tcp/8000-8000 from ${nodes}`, `tcp/8000-8000 from ref:${namespace}/router`, ...group_].sort(),
+          [`tcp/8000-8000 from ${nodes}`, `tcp/8000-8000 from ref:${namespace}/router`].sort(),
         );
         // The router admits the gateway's pods, and the nodes for probes and scrapes; a canary's
         // router (Istio's Envoy pods and the pickers) its own pods' ext_proc calls too, and Istio's ports.
@@ -144,7 +141,6 @@ describe('security groups', () => {
           (canary
             ? [
                 'tcp/8081-8081 from ref:gateway/gateway-pods',
-                `tcp/9002-9002 from cidr:${env.spec.network.vpcCidr}`,
                 `tcp/9090-9090 from ${nodes}`,
                 `tcp/9003-9003 from ${nodes}`,
                 `tcp/15020-15020 from ${nodes}`,
@@ -241,6 +237,23 @@ describe('security groups', () => {
             `${env.name} ${attachment.metadata.namespace}/${attachment.metadata.name} DNS/${protocol}`,
           ).toBe(true);
       }
+    }
+  });
+
+  test('no pod group admits an address range: in the cluster peers are named by group, so the rest of the VPC stays out', () => {
+    for (const env of envs) {
+      const outsider: Carrier = { groups: [] };
+      for (const attachment of env.objects.filter((o) => o.kind === 'PodSecurityGroup')) {
+        const own = group(env, attachment.metadata.namespace, attachment.spec.securityGroup);
+        const ranges = ingress(own).filter((rule) => rule.includes(' from cidr:'));
+        expect(ranges, `${env.name} ${attachment.metadata.namespace}/${own.metadata.name}`).toEqual([]);
+        // An instance of the VPC that is no pod or node of the cluster reaches no port of these pods.
+        for (const port of [22, 1024, 8000, 8081, 9002, 65535])
+          expect(passes(env, outsider, carriedBy(attachment), 'tcp', port), `${attachment.metadata.namespace} ${port}`).toBe(false);
+      }
+      // The pods of one multi-node replica still reach each other on NCCL's ephemeral ports.
+      for (const attachment of env.objects.filter((o) => o.kind === 'PodSecurityGroup' && o.metadata.name === 'model-server'))
+        expect(passes(env, carriedBy(attachment), carriedBy(attachment), 'tcp', 40000), attachment.metadata.namespace).toBe(true);
     }
   });
 

@@ -12,7 +12,7 @@ import { modelServerPolicy } from '../../platform/identity/iam/workload-policies
 import { addWorkloadIdentity, CALLS_AWS_ANNOTATION } from '../../platform/identity/workload-identity.js';
 import { gpuNodePoolFor } from '../../platform/karpenter/karpenter.js';
 import { MAX_SURGE_REPLICAS, startupBudgets, TIME_TO_READY_ANNOTATION, timeToReadyAnnotation } from './time-budgets.js';
-import { leaderWorkerSet, LWS_API_VERSION, LWS_KIND, multiNodeFlows, multiNodeSecurityRule } from './multi-node.js';
+import { leaderWorkerSet, LWS_API_VERSION, LWS_KIND, multiNodeFlows } from './multi-node.js';
 import { pullFrom } from '../../platform/core/images.js';
 import { addPodSecurityGroup, dnsEgress, fromNodes } from '../../platform/network/security-groups.js';
 import { SERVING_PRIORITY_CLASS } from '../../platform/scheduling/scheduling.js';
@@ -353,21 +353,19 @@ export class ModelServerChart extends NamespacedChart {
     if (props.autoscaling?.cloudwatch)
       new ApiObject(this, 'trigger-authentication', asApiObject(cloudwatchAuthentication(namespace, labels)));
 
-    // Only the gateway pods (and the nodes: probes, scrapes) reach the server; weights come over HTTPS.
+    // Only the router's pods (and the nodes: probes, scrapes) reach the server; weights come over
+    // HTTPS. The pods of a multi-node replica reach each other (rendezvous, NCCL bootstrap) through
+    // the cluster security group they all carry, which admits its members; the namespace's
+    // NetworkPolicy narrows that to the group. No rule admits the VPC's range.
     addPodSecurityGroup(this, props.environment, {
       name: 'model-server',
       namespace,
       awsName: `${props.environment.aws.clusterName}-${name}-pods`,
       description: `Model server ${name} of ${props.environment.name}: its router in; HTTPS and DNS out`,
-      ingress: [
-        fromRouter(namespace, SERVING_PORT),
-        fromNodes(props.environment, SERVING_PORT),
-        ...multiNodeSecurityRule(props.environment, model),
-      ],
+      ingress: [fromRouter(namespace, SERVING_PORT), fromNodes(props.environment, SERVING_PORT)],
       egress: [
         { port: 443, peer: { cidr: '0.0.0.0/0' }, description: 'model weights from S3 and AWS APIs over HTTPS' },
         ...dnsEgress(props.environment),
-        ...multiNodeSecurityRule(props.environment, model),
       ],
       labels,
       podSelector: selector,

@@ -2,8 +2,6 @@ import { ApiObject } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-27';
 import type { Construct } from 'constructs';
 import type { Flow } from '../../platform/core/network-policies.js';
-import type { Rule } from '../../platform/network/security-groups.js';
-import type { ClusterSpec } from '../../platform/spec/cluster-spec.js';
 import { GPU_INSTANCE_FAMILIES } from '../../platform/spec/gpu-instance-families.js';
 import type { ModelSpec } from '../models/model-spec.js';
 import { MAX_SURGE_REPLICAS } from './time-budgets.js';
@@ -108,21 +106,4 @@ export function multiNodeFlows(model: ModelSpec, namespace: string, name: string
     podLabels: group,
   });
   return { ingress: [flow('group')], egress: [flow('group-egress')] };
-}
-
-/**
- * The pods' security group admits the group's TCP between pods of the VPC (pods carry VPC
- * addresses; the NetworkPolicy above narrows it to the group). EFA traffic itself does not pass
- * through it: it uses the nodes' EFA interfaces, whose group must admit itself (platform/README.md).
- */
-export function multiNodeSecurityRule(environment: ClusterSpec, model: ModelSpec): Rule[] {
-  if (model.gpu.nodes === 1) return [];
-  return [
-    {
-      port: GROUP_PORTS.from,
-      toPort: GROUP_PORTS.to,
-      peer: { cidr: environment.network.vpcCidr },
-      description: 'pods of the same multi-node replica: rendezvous, NCCL bootstrap',
-    },
-  ];
 }

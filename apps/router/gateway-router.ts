@@ -152,9 +152,9 @@ export function addGatewayRouter(scope: Construct, props: GatewayRouterProps): v
         peer: { group: { name: props.clients.securityGroup, namespace: props.clients.namespace } },
         description: 'gateway pods',
       },
-      // Envoy to the pickers (both carry this group, which cannot name itself: ACK would wait on its
-      // own id), by the VPC's range; the NetworkPolicy admits only the Envoy pods. Then the nodes' probes and scrapes.
-      { port: EPP_GRPC_PORT, peer: vpc, description: 'Envoy pods to the pickers (ext_proc)' },
+      // Envoy reaches the pickers (ext_proc) through the cluster security group both carry, which
+      // admits its members (this group cannot name itself: ACK would wait on its own id); the
+      // NetworkPolicy admits only the Envoy pods. Then the nodes' probes and scrapes.
       fromNodes(environment, EPP_METRICS_PORT),
       fromNodes(environment, EPP_HEALTH_PORT),
       fromNodes(environment, ISTIO_GATEWAY_PORTS.status),
