@@ -5,7 +5,9 @@ import { analyze } from '../scripts/lib/netpol/analyzer.js';
 import type { ClusterModel, ClusterPod } from '../scripts/lib/netpol/cluster-model.js';
 import type { FlowCheck } from '../scripts/lib/netpol/expand-flows.js';
 import { addressIn } from '../scripts/lib/netpol/expand-flows.js';
-import { parseFlowFile, type FlowSpec } from '../scripts/lib/netpol/flow-spec.js';
+import { loadFlowFile, parseFlowFile, type FlowSpec } from '../scripts/lib/netpol/flow-spec.js';
+import { EKS_CONTROL_PLANE_MONITORS } from '../platform/monitoring/monitoring.js';
+import { renderSampleFleet, type Json } from './helpers/rendered-fleet.js';
 import { engineForTests } from './helpers/engines.js';
 import { FLEET_ROOT, makeFixtureRepo, REPO_ROOT, runScript, type FixtureRepo } from './helpers/fixture-repo.js';
 
@@ -184,6 +186,51 @@ describe('the flows file', () => {
       'flows.yaml',
     );
     expect(twice.ok ? [] : twice.problems.map((p) => `${p.line}: ${p.message}`)).toEqual(['5: flow "a" is already named at line 4']);
+  });
+
+  test('every chart installed with a ServiceMonitor on declares the ports Prometheus scrapes on its pods', async () => {
+    const loaded = await loadFlowFile(REPO_ROOT);
+    if (!loaded.ok) throw new Error(JSON.stringify(loaded.problems));
+    const scrapedCharts = new Set(loaded.spec.pods.filter((pod) => (pod.scraped ?? []).length > 0).map((pod) => pod.chart?.name));
+    /** Whether a values tree turns on a ServiceMonitor anywhere (`serviceMonitor: {enabled: true}`, at any depth). */
+    const monitorOn = (value: unknown): boolean =>
+      Array.isArray(value)
+        ? value.some(monitorOn)
+        : value !== null &&
+          typeof value === 'object' &&
+          Object.entries(value).some(([k, v]) => (k === 'serviceMonitor' && (v as Json)?.enabled === true) || monitorOn(v));
+    const { envs } = await renderSampleFleet();
+    const charts = new Set<string>();
+    for (const env of envs)
+      for (const app of env.objects.filter((o) => o.kind === 'Application' && o.spec.source?.chart))
+        if (monitorOn(app.spec.source.helm?.valuesObject)) charts.add(app.spec.source.chart);
+    // The charts whose monitors the render turns on: the gate can check their scrapes only if flows.yaml names the ports.
+    expect([...charts].sort()).toEqual(['argo-rollouts', 'dcgm-exporter', 'external-secrets', 'keda']);
+    for (const chart of charts) expect(scrapedCharts, chart).toContain(chart);
+  });
+
+  test("kube-prometheus-stack's component monitors: those EKS can serve are reachable, the control plane's are off", async () => {
+    const { envs } = await renderSampleFleet();
+    // kube-prometheus-stack 93.9.0 values.yaml: the monitors on by default, and their target ports.
+    const defaults: Record<string, number> = {
+      kubelet: 10250,
+      coreDns: 9153,
+      kubeProxy: 10249,
+      kubeStateMetrics: 8080,
+      nodeExporter: 9100,
+    };
+    for (const env of envs) {
+      const values = env.objects.find((o) => o.kind === 'Application' && o.metadata.name === 'kube-prometheus-stack')!.spec.source.helm
+        .valuesObject;
+      for (const key of EKS_CONTROL_PLANE_MONITORS) expect(values[key], `${env.name} ${key}`).toEqual({ enabled: false });
+      const egress = env.objects.find((o) => o.kind === 'NetworkPolicy' && o.metadata.name === 'allow-scrape-targets')!.spec
+        .egress as Json[];
+      const ports = egress.flatMap((rule) => rule.ports.map((p: Json) => p.port));
+      for (const [key, port] of Object.entries(defaults)) {
+        expect(values[key]?.enabled, `${env.name} ${key}`).not.toBe(false);
+        expect(ports, `${env.name} ${key}`).toContain(port);
+      }
+    }
   });
 
   test('addresses inside a CIDR', () => {

@@ -173,8 +173,9 @@ function prometheusAddon(environment: ClusterSpec, evidenceHours: number): HelmA
           podLabels: PROMETHEUS_POD_LABELS,
           peers: [{ cidr: vpc }],
           // 9090 and 19001: each model router's endpoint picker and Envoy (apps/router/); 15090: the
-          // Envoy of a canary's Gateway (Istio); the network-flow gate checks every monitor's target
-          // against this list.
+          // Envoy of a canary's Gateway (Istio); 8090: the Argo Rollouts controller (its chart's
+          // ServiceMonitor); 9153 and 10249: CoreDNS and kube-proxy (this chart's coreDns and
+          // kubeProxy monitors). The network-flow gate checks every monitor's target against this list.
           ports: [
             { port: 8000 },
             { port: 8080 },
@@ -185,6 +186,9 @@ function prometheusAddon(environment: ClusterSpec, evidenceHours: number): HelmA
             { port: 9090 },
             { port: 19001 },
             { port: 15090 },
+            { port: 8090 },
+            { port: 9153 },
+            { port: 10249 },
           ],
         },
         HTTPS_ANYWHERE,
@@ -207,9 +211,17 @@ function prometheusAddon(environment: ClusterSpec, evidenceHours: number): HelmA
       },
       // The node exporter runs on GPU nodes too.
       'prometheus-node-exporter': { tolerations: [{ operator: 'Exists' }] },
+      // EKS runs the control plane off the cluster: no pod matches these monitors' Services, so
+      // their targets never exist and the chart's KubeControllerManagerDown, KubeSchedulerDown
+      // and etcd alerts (absent(up{...} == 1)) would fire for ever. The API server's own monitor
+      // (kubeApiServer) stays.
+      ...Object.fromEntries(EKS_CONTROL_PLANE_MONITORS.map((key) => [key, { enabled: false }])),
     },
   };
 }
+
+/** kube-prometheus-stack's monitors of the control plane's own processes (values.yaml keys). */
+export const EKS_CONTROL_PLANE_MONITORS = ['kubeControllerManager', 'kubeScheduler', 'kubeEtcd'] as const;
 
 export const monitoring: PlatformComponent = {
   name: 'monitoring',
