@@ -163,6 +163,21 @@ describe('security groups', () => {
         `tcp/443-443 from ${clients}`,
         `tcp/80-80 from ${clients}`,
       ]);
+      // The ALB reaches the gateway pods, and the JWKS endpoint its JWT verification reads (on that URL's port).
+      const ingressObject = env.objects.find((o) => o.kind === 'Ingress' && o.metadata.name === 'api')!;
+      const jwks = new URL(JSON.parse(ingressObject.metadata.annotations['alb.ingress.kubernetes.io/jwt-validation']).jwksEndpoint);
+      const alb: Carrier = { groups: ['ref:gateway/gateway-load-balancer'] };
+      const egressOf = (g: Json) =>
+        (g.spec.egressRules as Json[]).flatMap((rule) =>
+          sources(g, rule).map((to) => `${rule.ipProtocol}/${rule.fromPort}-${rule.toPort} to ${to}`),
+        );
+      const jwksPort = Number(jwks.port || 443);
+      expect(egressOf(group(env, 'gateway', 'gateway-load-balancer')).sort(), env.name).toEqual(
+        [`tcp/4000-4000 to cidr:${env.spec.network.vpcCidr}`, `tcp/${jwksPort}-${jwksPort} to cidr:0.0.0.0/0`].sort(),
+      );
+      expect(
+        passes(env, alb, carriedBy({ metadata: { namespace: 'gateway' }, spec: { securityGroup: 'gateway-pods' } }), 'tcp', 4000),
+      ).toBe(true);
       const gatewayOut = (group(env, 'gateway', 'gateway-pods').spec.egressRules as Json[]).map((r) => r.fromPort).sort();
       expect(gatewayOut).toEqual([53, 53, 6379, 8081]);
     }

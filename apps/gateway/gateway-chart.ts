@@ -364,13 +364,19 @@ function addGatewaySecurityGroups(
     name: LOAD_BALANCER_SECURITY_GROUP,
     namespace: GATEWAY_NAMESPACE,
     awsName: loadBalancerGroupName(environment),
-    description: `API load balancer of ${environment.name}: HTTPS (and HTTP to redirect) in, the gateway port out`,
+    description: `API load balancer of ${environment.name}: HTTPS (and HTTP to redirect) in; the gateway port and the JWKS endpoint out`,
     ingress: [443, 80].map((port) => ({
       port,
       peer: clients,
       description: environment.ingress.scheme === 'internal' ? 'clients in the VPC' : 'clients',
     })),
-    egress: [{ port: GATEWAY_PORT, peer: vpc, description: 'gateway pods' }],
+    egress: [
+      { port: GATEWAY_PORT, peer: vpc, description: 'gateway pods' },
+      // The JWT verification fetches the issuer's keys from the load balancer's own interfaces,
+      // as its OIDC action does (AWS: without outbound HTTPS to the IdP the ALB answers 500). The
+      // endpoint is a hostname, so the range is the internet, on its port only.
+      { port: jwksPort(environment), peer: { cidr: '0.0.0.0/0' }, description: 'the JWKS endpoint (edge.jwt.jwksEndpoint)' },
+    ],
     labels,
   });
   addPodSecurityGroup(scope, environment, {
@@ -423,6 +429,11 @@ export function apiHost(environment: ClusterSpec): string {
  * iss, exp, nbf and iat always, and the audience as an additional claim. A request without a
  * valid token never reaches the gateway.
  */
+/** The port the ALB fetches the JWKS on: the endpoint URL's, 443 unless it names one. */
+export function jwksPort(environment: ClusterSpec): number {
+  return Number(new URL(environment.edge.jwt.jwksEndpoint).port || 443);
+}
+
 export function jwtValidation(environment: ClusterSpec): Record<string, unknown> {
   const jwt = environment.edge.jwt;
   return {
