@@ -87,7 +87,16 @@ describe('the gateway', () => {
         runAsNonRoot: true,
       });
       expect(pod.automountServiceAccountToken).toBe(false);
-      expect(pod.terminationGracePeriodSeconds).toBeGreaterThan(container.lifecycle.preStop.sleep.seconds);
+      // A request that arrives at the end of the drain may still run LiteLLM's whole timeout
+      // before the kubelet kills the pod, and the ALB keeps its connection as long.
+      const requestTimeout = (load(gatewayFile(files, 'configmap-gateway-config.yaml').data['config.yaml']) as Json).litellm_settings
+        .request_timeout as number;
+      expect(pod.terminationGracePeriodSeconds).toBeGreaterThanOrEqual(container.lifecycle.preStop.sleep.seconds + requestTimeout);
+      const ingress = gatewayFile(files, 'ingress-api.yaml');
+      const targetGroup = Object.fromEntries(
+        ingress.metadata.annotations['alb.ingress.kubernetes.io/target-group-attributes'].split(',').map((kv: string) => kv.split('=')),
+      );
+      expect(Number(targetGroup['deregistration_delay.timeout_seconds'])).toBeGreaterThanOrEqual(pod.terminationGracePeriodSeconds);
       expect(pod.topologySpreadConstraints[0].topologyKey).toBe('topology.kubernetes.io/zone');
       const scaled = gatewayFile(files, 'scaledobject-gateway.yaml');
       expect([scaled.spec.minReplicaCount, scaled.spec.maxReplicaCount]).toEqual([
@@ -97,7 +106,6 @@ describe('the gateway', () => {
       expect(gatewayFile(files, 'poddisruptionbudget-gateway.yaml').spec).toMatchObject({ maxUnavailable: 1 });
       const service = gatewayFile(files, 'service-gateway.yaml');
       expect(service.spec.selector).toEqual(deployment.spec.selector.matchLabels);
-      const ingress = gatewayFile(files, 'ingress-api.yaml');
       expect(ingress.spec.rules[0].http.paths.map((p: Json) => p.backend.service)).toEqual([{ name: 'gateway', port: { name: 'http' } }]);
     }
     expect(gatewayFile(render(fleet, 'prod'), 'scaledobject-gateway.yaml').spec.minReplicaCount).toBeGreaterThanOrEqual(2);

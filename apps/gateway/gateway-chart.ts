@@ -5,6 +5,7 @@ import { ApiObject } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-27';
 import type { Construct } from 'constructs';
 import type { ClusterSpec } from '../../platform/spec/cluster-spec.js';
+import { GATEWAY_REQUEST_TIMEOUT_SECONDS } from '../../platform/spec/platform-spec.js';
 import { kindsOf, type ComponentDeclaration } from '../../platform/core/component.js';
 import { NamespacedChart } from '../../platform/core/namespaced-chart.js';
 import { packageRoot } from '../../platform/core/package-root.js';
@@ -62,8 +63,19 @@ export function keepAliveSeconds(environment: ClusterSpec): number {
   return environment.ingress.idleTimeoutSeconds + 15;
 }
 
-/** How long a streamed completion may still run when a gateway pod is told to stop. */
+/**
+ * How long a stopping gateway pod keeps taking requests (preStop), while the Load Balancer
+ * Controller deregisters it and the ALB stops sending to it.
+ */
 const DRAIN_SECONDS = 120;
+
+/**
+ * How long a stopping gateway pod may live: the drain, then a whole request for what arrived
+ * last (uvicorn's graceful shutdown waits for open streams; LiteLLM gives one up to
+ * GATEWAY_REQUEST_TIMEOUT_SECONDS), as the router's Envoy does. The ALB's deregistration delay is
+ * the same, or it would close the stream's connection first (its default is 300 s).
+ */
+export const GATEWAY_STOP_SECONDS = DRAIN_SECONDS + GATEWAY_REQUEST_TIMEOUT_SECONDS;
 
 const CUSTOM_AUTH = readFileSync(path.join(packageRoot(import.meta.url), 'apps/gateway/custom_auth.py'), 'utf8');
 
@@ -131,6 +143,8 @@ export class GatewayChart extends NamespacedChart {
           'alb.ingress.kubernetes.io/backend-protocol': 'HTTP',
           'alb.ingress.kubernetes.io/healthcheck-path': GATEWAY_HEALTH_PATH,
           'alb.ingress.kubernetes.io/success-codes': '200',
+          // A deregistered pod's open streams keep their connections as long as the pod may live.
+          'alb.ingress.kubernetes.io/target-group-attributes': `deregistration_delay.timeout_seconds=${GATEWAY_STOP_SECONDS}`,
           // Our own security group (by its Name tag: its id exists only once ACK created it), and
           // no rules added by the controller to the pods' group, which ACK owns.
           'alb.ingress.kubernetes.io/security-groups': loadBalancerGroupName(environment),
@@ -252,7 +266,7 @@ export class GatewayChart extends NamespacedChart {
               fsGroup: 1000,
               seccompProfile: { type: 'RuntimeDefault' },
             },
-            terminationGracePeriodSeconds: DRAIN_SECONDS + 30,
+            terminationGracePeriodSeconds: GATEWAY_STOP_SECONDS,
             topologySpreadConstraints: spreadOverZones(selector),
             containers: [
               {
