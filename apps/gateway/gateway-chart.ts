@@ -437,17 +437,17 @@ export function apiHost(environment: ClusterSpec): string {
   return environment.ingress.host ?? environment.dns.host;
 }
 
+/** The port the ALB fetches the JWKS on: the endpoint URL's, 443 unless it names one. */
+export function jwksPort(environment: ClusterSpec): number {
+  return Number(new URL(environment.edge.jwt.jwksEndpoint).port || 443);
+}
+
 /**
  * The ALB's JWT verification (Load Balancer Controller 2.15+, annotation
  * alb.ingress.kubernetes.io/jwt-validation): the signature against the issuer's JWKS (RS256),
  * iss, exp, nbf and iat always, and the audience as an additional claim. A request without a
  * valid token never reaches the gateway.
  */
-/** The port the ALB fetches the JWKS on: the endpoint URL's, 443 unless it names one. */
-export function jwksPort(environment: ClusterSpec): number {
-  return Number(new URL(environment.edge.jwt.jwksEndpoint).port || 443);
-}
-
 export function jwtValidation(environment: ClusterSpec): Record<string, unknown> {
   const jwt = environment.edge.jwt;
   return {
