@@ -135,7 +135,8 @@ describe('security groups', () => {
           [`tcp/8000-8000 from ${nodes}`, `tcp/8000-8000 from ref:${namespace}/router`].sort(),
         );
         // The router admits the gateway's pods, and the nodes for probes and scrapes; a canary's
-        // router (Istio's Envoy pods and the pickers) its own pods' ext_proc calls too, and Istio's ports.
+        // router (Istio's Envoy pods and the pickers) Istio's ports too. Envoy's ext_proc calls to
+        // the pickers pass through the cluster group both carry.
         const canary = env.objects.some((o) => o.kind === 'Gateway' && o.metadata.namespace === namespace);
         expect(ingress(group(env, namespace, 'router')), `${env.name} ${namespace}`).toEqual(
           (canary
