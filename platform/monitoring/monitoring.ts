@@ -131,6 +131,9 @@ export function prometheusRetention(evidenceHours: number): string {
   return `${Math.max(2, Math.ceil(evidenceHours / 24) + 1)}d`;
 }
 
+/** kube-prometheus-stack's monitors of the control plane's own processes (values.yaml keys). */
+export const EKS_CONTROL_PLANE_MONITORS = ['kubeControllerManager', 'kubeScheduler', 'kubeEtcd'] as const;
+
 function prometheusAddon(environment: ClusterSpec, evidenceHours: number): HelmAddon {
   const vpc = environment.network.vpcCidr;
   return {
@@ -219,9 +222,6 @@ function prometheusAddon(environment: ClusterSpec, evidenceHours: number): HelmA
     },
   };
 }
-
-/** kube-prometheus-stack's monitors of the control plane's own processes (values.yaml keys). */
-export const EKS_CONTROL_PLANE_MONITORS = ['kubeControllerManager', 'kubeScheduler', 'kubeEtcd'] as const;
 
 export const monitoring: PlatformComponent = {
   name: 'monitoring',
